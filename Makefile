@@ -1,0 +1,50 @@
+# Two commands a user needs: `make run` (the main job on the bundled sample) and `make test`.
+# Both bootstrap a project-local virtualenv (.venv) from the pinned lock file on first use.
+PYTHON ?= python3.11
+VENV := .venv
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+STAMP := $(VENV)/.installed
+export UV_PYTHON_DOWNLOADS := never
+export AIRFLOW_HOME ?= $(CURDIR)/.airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+
+.PHONY: run test lint bench airflow lock clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(STAMP): requirements.lock pyproject.toml | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
+	$(UV) pip sync --quiet --python $(VENV)/bin/python --require-hashes requirements.lock
+	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps -e .
+	touch $(STAMP)
+
+## The main job: bundled sample (data/raw) -> data/processed, today's date partition.
+run: $(STAMP)
+	$(VENV)/bin/newsetl run
+
+## The test suite (what CI runs).
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check pipeline dags tests bench
+
+bench: $(STAMP)
+	$(VENV)/bin/python -m bench
+
+## Start Airflow locally (scheduler, dag-processor, api-server) with this project's DAGs.
+airflow: $(STAMP)
+	$(VENV)/bin/airflow db migrate
+	$(VENV)/bin/airflow standalone
+
+## Re-pin dependencies after editing pyproject.toml.
+lock: | $(UV)
+	$(UV) pip compile pyproject.toml --all-extras --python-version 3.11 --generate-hashes \
+		--no-emit-index-url --no-header --quiet -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .tools .airflow

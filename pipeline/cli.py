@@ -1,0 +1,154 @@
+"""`newsetl`: the command-line driver (run, backfill, stats) of the same functions the DAG calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline.settings import DEFAULT_MAX_BYTES, DEFAULT_OUT, DEFAULT_RAW, Settings
+
+app = typer.Typer(
+    help="News-article ETL: raw article text → clean, deduplicated, described Parquet.", no_args_is_help=True
+)
+console = Console(stderr=True)
+
+RawOpt = Annotated[str, typer.Option("--raw", help="Raw folder, glob or fsspec URI; '{date}' is replaced by the date.")]
+OutOpt = Annotated[str, typer.Option("--out", help="Root of the processed datasets (path or fsspec URI).")]
+WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="Processes that parse and clean in parallel.")]
+MaxBytesOpt = Annotated[int, typer.Option("--max-bytes", min=1, help="Inputs larger than this are rejected unread.")]
+
+
+def _parse_date(value: str | None) -> dt.date:
+    if value is None:
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from exc
+
+
+def _run_one(settings: Settings, date: dt.date, quiet: bool):
+    from pipeline import etl, read
+
+    with Progress(
+        TextColumn(f"[bold]{date.isoformat()}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("process", total=None)
+        try:
+            return etl.run_partition(
+                settings,
+                date,
+                trigger="cli",
+                progress=lambda n: bar.advance(task, n),
+                on_listed=lambda total: bar.update(task, total=total),
+            )
+        except read.SourceNotFound as exc:
+            console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2) from exc
+
+
+def _summary_table(summaries) -> Table:
+    table = Table(title="newsetl runs")
+    for col in ("date", "raw", "articles", "duplicates", "rejects", "excluded", "seconds"):
+        table.add_column(col, justify="right" if col not in ("date", "raw") else "left")
+    for s in summaries:
+        table.add_row(
+            s.date.isoformat(),
+            str(s.n_raw),
+            str(s.n_articles),
+            str(s.n_duplicates),
+            ", ".join(f"{k}={v}" for k, v in s.reject_reasons.items()) or "0",
+            str(s.n_excluded),
+            f"{sum(s.stage_seconds.values()):.2f}",
+        )
+    return table
+
+
+@app.command()
+def run(
+    date: Annotated[str | None, typer.Option("--date", help="Partition date YYYY-MM-DD (default: today, UTC).")] = None,
+    raw: RawOpt = DEFAULT_RAW,
+    out: OutOpt = DEFAULT_OUT,
+    workers: WorkersOpt = 1,
+    max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+) -> None:
+    """Process one date partition: read → parse → clean → describe → dedup → write."""
+    day = _parse_date(date)
+    settings = Settings(raw=raw, out=out, workers=workers, max_bytes=max_bytes)
+    summary = _run_one(settings, day, quiet)
+    if not quiet:
+        console.print(_summary_table([summary]))
+        console.print(f"datasets under [bold]{out}[/]: articles, duplicates, rejects, runs")
+
+
+@app.command()
+def backfill(
+    start: Annotated[str, typer.Option("--start", help="First date, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--end", help="Last date (inclusive), YYYY-MM-DD.")],
+    raw: RawOpt = str(DEFAULT_RAW) + "/{date}",
+    out: OutOpt = DEFAULT_OUT,
+    workers: WorkersOpt = 1,
+    max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Process every date from --start to --end, one partition each (raw from `<raw>/{date}`)."""
+    first, last = _parse_date(start), _parse_date(end)
+    if last < first:
+        raise typer.BadParameter("--end is before --start")
+    if "{date}" not in raw:
+        raise typer.BadParameter("--raw must contain '{date}' so that each date reads its own folder")
+    settings = Settings(raw=raw, out=out, workers=workers, max_bytes=max_bytes)
+    summaries = []
+    for offset in range((last - first).days + 1):
+        summaries.append(_run_one(settings, first + dt.timedelta(days=offset), quiet))
+    if not quiet:
+        console.print(_summary_table(summaries))
+
+
+@app.command()
+def stats(out: OutOpt = DEFAULT_OUT) -> None:
+    """Summarise what the processed datasets hold, per date partition."""
+    from pipeline import storage
+
+    dates = sorted(
+        set(storage.partition_dates(out, "articles"))
+        | set(storage.partition_dates(out, "rejects"))
+        | set(storage.partition_dates(out, "duplicates"))
+    )
+    if not dates:
+        console.print(f"[yellow]no partitions under {out}[/]")
+        raise typer.Exit(1)
+    table = Table(title=f"datasets under {out}")
+    for col in ("date", "articles", "duplicates", "rejects", "words", "languages"):
+        table.add_column(col)
+    totals = [0, 0, 0, 0]
+    for day in dates:
+        arts = storage.read_partition(out, "articles", day, columns=["word_count", "language"])
+        n_dup = storage.read_partition(out, "duplicates", day, columns=["doc_id"]).num_rows
+        n_rej = storage.read_partition(out, "rejects", day, columns=["doc_id"]).num_rows
+        words = sum(v or 0 for v in arts.column("word_count").to_pylist())
+        langs: dict[str, int] = {}
+        for lang in arts.column("language").to_pylist():
+            langs[lang or "?"] = langs.get(lang or "?", 0) + 1
+        top = ", ".join(f"{k}={v}" for k, v in sorted(langs.items(), key=lambda kv: -kv[1])[:4])
+        table.add_row(day.isoformat(), str(arts.num_rows), str(n_dup), str(n_rej), f"{words:,}", top)
+        for i, v in enumerate((arts.num_rows, n_dup, n_rej, words)):
+            totals[i] += v
+    table.add_row("total", str(totals[0]), str(totals[1]), str(totals[2]), f"{totals[3]:,}", "", style="bold")
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,86 @@
+"""The records that flow between stages: one raw input in, exactly one outcome out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class RawDoc:
+    """One raw input file as listed by the read stage (bytes not loaded yet)."""
+
+    uri: str  # full URI the bytes came from (protocol included for non-local filesystems)
+    rel_path: str  # path relative to the raw root: stable across machines, used for ids and order
+    size: int
+    modified_at: dt.datetime | None = None
+    sidecar: dict[str, str] = field(default_factory=dict)  # metadata that travelled with the file
+
+
+@dataclass(slots=True)
+class Article:
+    """A kept (or duplicate-candidate) article after parse, clean and describe."""
+
+    article_id: str
+    title: str
+    kicker: str | None
+    headline: str | None
+    lead: str
+    body: str
+    subheadings: list[str]
+    captions: list[str]
+    photo_credits: list[str]
+    source_site: str | None
+    agencies: list[str]
+    dateline: str | None
+    tickers: list[str]
+    language: str | None
+    language_score: float | None
+    word_count: int
+    char_count: int
+    paragraph_count: int
+    content_hash: str
+    raw_sha256: str
+    raw_uri: str
+    raw_path: str
+    raw_size: int
+    raw_encoding: str
+    raw_modified_at: dt.datetime | None
+    published_at: dt.datetime | None
+    source_url: str | None
+    removed: list[str]
+    duplicate_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """An input that could not become an article, with a reason code and words a user understands."""
+
+    doc_id: str
+    raw_uri: str
+    raw_path: str
+    raw_sha256: str | None
+    raw_size: int
+    reason: str
+    detail: str
+    stage: str
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A dropped copy, pointing at the article that was kept in its place."""
+
+    doc_id: str
+    raw_uri: str
+    raw_path: str
+    raw_sha256: str
+    title: str
+    content_hash: str
+    kept_article_id: str
+    kept_date: dt.date
+    kind: str  # "exact" or "near"
+    similarity: float
+    reason: str
+
+
+Outcome = Article | Reject

@@ -1,0 +1,181 @@
+"""Parse stage: recover an article's structure from plain text.
+
+Plain-text dumps lose their markup but keep its shadow: a title line, the title repeated as a
+kicker/headline pair, paragraphs separated by blank lines (or, on the wire, hard-wrapped at ~65
+characters with indented first lines), short subheadings between paragraphs, and a dateline that
+opens the lead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_WORD = re.compile(r"\w+")
+_TERMINAL = tuple('.!?:;,"”’)»…')
+
+
+@dataclass(slots=True)
+class Heading:
+    title: str
+    kicker: str | None = None
+    headline: str | None = None
+    removed: list[str] = field(default_factory=list)
+
+
+def split_paragraphs(text: str, wrapped: bool) -> list[str]:
+    """Paragraphs of `text`, re-flowing hard-wrapped lines.
+
+    In hard-wrapped text a paragraph ends at a blank line or an indented line. Otherwise every
+    line is its own paragraph (blank lines only separate them).
+    """
+    lines = text.split("\n")
+    if not wrapped:
+        return [line.strip() for line in lines if line.strip()]
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        if not stripped or (current and line[:1] in (" ", "\t")):
+            if current:
+                paragraphs.append(_join_wrapped(current))
+                current = []
+        if stripped:
+            current.append(stripped)
+    if current:
+        paragraphs.append(_join_wrapped(current))
+    return paragraphs
+
+
+def looks_hard_wrapped(text: str) -> bool:
+    """Wire copy: most lines run on into the next one and none is long (wrapped at ~65 characters)."""
+    body = [len(line) for line in text.split("\n")]
+    nonblank = [n for n in body if n]
+    if len(nonblank) < 3:
+        return False
+    run_on = sum(1 for a, b in zip(body, body[1:], strict=False) if a and b)
+    longest = sorted(nonblank)[int(len(nonblank) * 0.9)]
+    return run_on >= 0.5 * len(nonblank) and longest <= 100
+
+
+def _join_wrapped(lines: list[str]) -> str:
+    out = lines[0]
+    for line in lines[1:]:
+        # "well-" + "known" stays "well-known"; everything else is joined by a space.
+        out = out + line if out.endswith("-") and not out.endswith(" -") else f"{out} {line}"
+    return out
+
+
+def _tokens(text: str) -> set[str]:
+    return {w.casefold() for w in _WORD.findall(text)}
+
+
+def _similar(a: str, b: str, threshold: float = 0.75) -> bool:
+    ta, tb = _tokens(a), _tokens(b)
+    if not ta or not tb:
+        return False
+    return len(ta & tb) / len(ta | tb) >= threshold
+
+
+def _is_short_line(text: str, max_words: int = 20) -> bool:
+    return len(text.split()) <= max_words and not text.endswith((".", "!", "?"))
+
+
+def split_title(text: str) -> tuple[str, str]:
+    """The title and the text after it.
+
+    The title is the first line, or up to three unindented lines before the first blank or
+    indented line when the wire wrapped a long headline.
+    """
+    lines = text.strip("\n").split("\n")
+    n = 1
+    while n < len(lines) and n < 3 and lines[n].strip() and lines[n][:1] not in (" ", "\t"):
+        n += 1
+    if n > 1 and sum(len(line) for line in lines[:n]) > 250:
+        n = 1
+    return " ".join(line.strip() for line in lines[:n]), "\n".join(lines[n:])
+
+
+def split_heading(title: str, paragraphs: list[str]) -> tuple[Heading, list[str]]:
+    """Kicker and headline that repeat the title at the top of the paragraphs; returns the rest."""
+    heading = Heading(title=title)
+    rest = paragraphs
+    if len(rest) >= 2 and _is_short_line(rest[0]) and _is_short_line(rest[1]):
+        # "Before silent Putin" + "Armenia and Azerbaijan approach each other" repeat the title.
+        if _similar(f"{rest[0]} {rest[1]}", title) and not _similar(rest[0], title):
+            heading.kicker, heading.headline = rest[0], rest[1]
+            heading.removed.append("kicker_headline")
+            return heading, rest[2:]
+        # A kicker over the title repeated as the headline.
+        if _similar(rest[1], title, 0.9) and not _similar(rest[0], title, 0.5):
+            heading.kicker, heading.headline = rest[0], rest[1]
+            heading.removed.append("kicker_headline")
+            return heading, rest[2:]
+    if rest and _is_short_line(rest[0], 30) and _similar(rest[0], title, 0.9):
+        heading.headline = rest[0] if rest[0] != title else None
+        heading.removed.append("repeated_title")
+        return heading, rest[1:]
+    return heading, rest
+
+
+def split_subheadings(paragraphs: list[str]) -> tuple[list[str], list[str]]:
+    """Body paragraphs and the subheadings between them.
+
+    A subheading is a short line without closing punctuation that sits between two prose
+    paragraphs; the prose test keeps the rows of wire-service tables ("Shr 1.20 dlrs vs 1.10") in
+    the body.
+    """
+    body: list[str] = []
+    subheadings: list[str] = []
+    for i, para in enumerate(paragraphs):
+        prev = paragraphs[i - 1] if i > 0 else ""
+        nxt = paragraphs[i + 1] if i + 1 < len(paragraphs) else ""
+        if (
+            i > 0
+            and nxt
+            and len(para) <= 80
+            and len(para.split()) <= 10
+            and para[:1].isupper()
+            and not para.endswith(_TERMINAL)
+            and sum(ch.isdigit() for ch in para) <= 4
+            and prev.endswith(_TERMINAL)
+            and len(nxt.split()) >= 15
+        ):
+            subheadings.append(para)
+        else:
+            body.append(para)
+    return body, subheadings
+
+
+# Datelines open the lead: "CLEVELAND, Feb 26 -", "WASHINGTON (Reuters) -", "(CNN) --",
+# "Wien –", "BERLIN, 3. März (dpa) -". The place is capitalised; a mixed-case place needs a date,
+# an agency or a typographic dash so that ordinary sentences ("Smith - who ...") are left alone.
+# Month names in any case: wire desks typed "FEB 26", "FEb 26", "march 2".
+_MONTH_EN = r"(?i:Jan|Feb|Mar|Apr|May|June?|July?|Aug|Sept?|Oct|Nov|Dec)[a-zA-Z]*\.?\s+\d{1,2}"
+_MONTH_DAY = rf"(?:{_MONTH_EN}|\d{{1,2}}\.?\s+[A-ZÄÖÜ][a-zäöüé]+\.?(?:\s+\d{{4}})?)"
+_PLACE_WORD = r"[A-ZÀ-Þ][\w.'’&-]*"
+DATELINE = re.compile(
+    rf"^(?P<dateline>"
+    rf"(?:(?P<place>{_PLACE_WORD}(?:[ /]{_PLACE_WORD}){{0,4}})\s?"
+    rf"(?:,\s*(?P<region>{_PLACE_WORD}(?: {_PLACE_WORD})?)(?=,|\s+[-–—(A-Z]))?)?"
+    rf"(?:,?\s*(?P<date>{_MONTH_DAY}))?"
+    rf"(?:\s*\((?P<agency>[^()]{{2,40}})\))?"
+    rf"\s*(?P<dash>--?|–|—)"
+    rf")\s+(?=\S)"
+)
+
+
+def extract_dateline(lead: str) -> tuple[str | None, str]:
+    """The dateline that opens the lead (if any) and the lead without it."""
+    m = DATELINE.match(lead)
+    if not m:
+        return None, lead
+    place, date, agency, dash = m.group("place"), m.group("date"), m.group("agency"), m.group("dash")
+    if not (place or agency):
+        return None, lead
+    place_is_caps = bool(place) and place.upper() == place and sum(c.isalpha() for c in place) >= 2
+    if not (place_is_caps or date or agency or dash in ("–", "—")):
+        return None, lead
+    if place and len(place.split()) > 3 and not place_is_caps:
+        return None, lead
+    return m.group("dateline").strip(), lead[m.end() :]

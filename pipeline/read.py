@@ -1,0 +1,207 @@
+"""Read stage: list raw documents from a folder, glob or fsspec URI, and decode their bytes.
+
+Listing is sorted by path relative to the raw root, so every driver (CLI, DAG, tests) sees the
+inputs in the same order and produces the same datasets.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import fnmatch
+import hashlib
+import json
+import posixpath
+import re
+from dataclasses import dataclass
+
+import fsspec
+from fsspec.core import url_to_fs
+
+from pipeline.models import RawDoc
+
+
+class SourceNotFound(Exception):
+    """The raw location does not exist or cannot be listed."""
+
+
+class RejectInput(Exception):
+    """An input that cannot become an article; carries the reject reason code."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    root: str
+    docs: list[RawDoc]
+    excluded: list[str]  # relative paths skipped by an exclude pattern (reported in the run row)
+
+
+def _is_hidden(rel_path: str) -> bool:
+    return any(part.startswith((".", "_")) for part in rel_path.split("/"))
+
+
+def list_raw(uri: str, exclude: tuple[str, ...] = ()) -> Listing:
+    """Every regular file under `uri` (recursively) or matching it when it is a glob."""
+    fs, path = url_to_fs(uri)
+    is_glob = fsspec.core.has_magic(path)
+    try:
+        if is_glob:
+            found = fs.glob(path, detail=True)
+            root = path.split("*", 1)[0].rsplit("/", 1)[0]
+        elif fs.isdir(path):
+            found = fs.find(path, withdirs=False, detail=True)
+            root = path
+        elif fs.isfile(path):
+            found = {path: fs.info(path)}
+            root = posixpath.dirname(path)
+        else:
+            raise SourceNotFound(f"raw source not found: {uri}")
+    except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
+        raise SourceNotFound(f"cannot list raw source {uri}: {exc}") from exc
+
+    protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+    docs: list[RawDoc] = []
+    excluded: list[str] = []
+    sidecars: dict[str, str] = {}
+    for full, info in found.items():
+        if info.get("type") != "file":
+            continue
+        rel = posixpath.relpath(full, root) if root else full
+        if _is_hidden(rel):
+            continue
+        name = posixpath.basename(rel)
+        if name.endswith(".meta.json"):
+            sidecars[rel[: -len(".meta.json")]] = full
+        if any(fnmatch.fnmatch(name, pattern) for pattern in exclude):
+            excluded.append(rel)
+            continue
+        uri_out = full if protocol in ("file", "local") else f"{protocol}://{full}"
+        docs.append(RawDoc(uri=uri_out, rel_path=rel, size=int(info.get("size") or 0), modified_at=_mtime(info)))
+    docs.sort(key=lambda d: d.rel_path)
+    excluded.sort()
+    if sidecars:
+        docs = [_with_sidecar(fs, d, sidecars) for d in docs]
+    return Listing(root=uri, docs=docs, excluded=excluded)
+
+
+def _mtime(info: dict) -> dt.datetime | None:
+    value = info.get("mtime") or info.get("LastModified") or info.get("last_modified")
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC)
+    if isinstance(value, int | float):
+        return dt.datetime.fromtimestamp(value, tz=dt.UTC)
+    return None
+
+
+def _with_sidecar(fs, doc: RawDoc, sidecars: dict[str, str]) -> RawDoc:
+    """Attach `<file>.meta.json` (written by the fetch stage) to the file it describes."""
+    path = sidecars.get(doc.rel_path)
+    if path is None:
+        return doc
+    try:
+        with fs.open(path, "rb") as fh:
+            meta = json.loads(fh.read(1_000_000))
+    except (OSError, ValueError):
+        return doc
+    clean = {str(k): str(v) for k, v in meta.items() if v not in (None, "")} if isinstance(meta, dict) else {}
+    return RawDoc(doc.uri, doc.rel_path, doc.size, doc.modified_at, clean)
+
+
+def load_bytes(doc: RawDoc, max_bytes: int) -> bytes:
+    """The raw bytes of one input, refusing (before reading) anything over the size cap."""
+    if doc.size > max_bytes:
+        raise RejectInput("too_large", f"{doc.size:,} bytes is over the {max_bytes:,}-byte limit")
+    try:
+        with fsspec.open(doc.uri, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except PermissionError as exc:
+        raise RejectInput("unreadable", f"permission denied: {exc.strerror or exc}") from exc
+    except IsADirectoryError as exc:
+        raise RejectInput("unreadable", "is a directory, not a file") from exc
+    except OSError as exc:
+        raise RejectInput("unreadable", f"could not read the file: {exc}") from exc
+    if len(data) > max_bytes:
+        raise RejectInput("too_large", f"over the {max_bytes:,}-byte limit (grew while reading)")
+    return data
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# Signatures of common binary formats, so the reject says what the file actually is.
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"\x1f\x8b", "gzip-compressed data"),
+    (b"PK\x03\x04", "a ZIP archive (or DOCX/XLSX)"),
+    (b"BZh", "bzip2-compressed data"),
+    (b"\xfd7zXZ\x00", "xz-compressed data"),
+    (b"\x7fELF", "an executable"),
+    (b"PAR1", "a Parquet file"),
+)
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Text and the encoding it was read with: BOM, then strict UTF-8, then charset detection.
+
+    Raises RejectInput for empty, binary or undecodable input.
+    """
+    if not data.strip():
+        raise RejectInput("empty", "the file is empty" if not data else "the file holds only whitespace")
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise RejectInput("binary", f"the file is {what}, not text")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return _checked_text(data.decode(encoding), encoding), encoding
+            except UnicodeDecodeError as exc:
+                raise RejectInput("undecodable", f"has a {encoding} byte-order mark but is not {encoding}") from exc
+    if b"\x00" in data[:65536]:
+        raise RejectInput("binary", "the file contains NUL bytes (binary data, not text)")
+    try:
+        return _checked_text(data.decode("utf-8"), "utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes  # only needed for the minority of non-UTF-8 files
+
+    best = from_bytes(data[:1_000_000]).best()
+    if best is None:
+        raise RejectInput("undecodable", "no text encoding fits these bytes (not UTF-8, no charset detected)")
+    encoding = best.encoding
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise RejectInput("undecodable", f"detected {encoding} but the bytes do not decode: {exc}") from exc
+    return _checked_text(text, encoding), encoding
+
+
+# C0/C1 control characters other than tab, newlines, vertical tab and form feed.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+def _checked_text(text: str, encoding: str) -> str:
+    """Refuse decoded text that is mostly control characters (binary data that happened to decode)."""
+    sample = text[:65536]
+    controls = len(_CONTROL.findall(sample))
+    if sample and controls / len(sample) > 0.01:
+        raise RejectInput(
+            "binary", f"{controls} control characters in the first {len(sample)} ({encoding}): binary data"
+        )
+    return text

@@ -1,0 +1,116 @@
+"""Explicit, versioned Arrow schemas of every dataset (documented in the README's data dictionary).
+
+Evolution rule: a new version may only add nullable columns; readers of an older partition get
+nulls for them. Anything else (rename, retype, drop) needs a migration and a major version bump.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SCHEMA_VERSION = "1.0.0"
+PARTITION_COLUMN = "date"
+
+_TS = pa.timestamp("us", tz="UTC")
+_STRINGS = pa.list_(pa.string())
+
+
+def _schema(name: str, fields: list[pa.Field]) -> pa.Schema:
+    return pa.schema(fields, metadata={"newsetl.dataset": name, "newsetl.schema_version": SCHEMA_VERSION})
+
+
+ARTICLES = _schema(
+    "articles",
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("title", pa.string(), nullable=False),
+        pa.field("kicker", pa.string()),
+        pa.field("headline", pa.string()),
+        pa.field("lead", pa.string(), nullable=False),
+        pa.field("body", pa.string(), nullable=False),
+        pa.field("subheadings", _STRINGS, nullable=False),
+        pa.field("captions", _STRINGS, nullable=False),
+        pa.field("photo_credits", _STRINGS, nullable=False),
+        pa.field("source_site", pa.string()),
+        pa.field("agencies", _STRINGS, nullable=False),
+        pa.field("dateline", pa.string()),
+        pa.field("tickers", _STRINGS, nullable=False),
+        pa.field("language", pa.string()),
+        pa.field("language_score", pa.float32()),
+        pa.field("word_count", pa.int32(), nullable=False),
+        pa.field("char_count", pa.int32(), nullable=False),
+        pa.field("paragraph_count", pa.int32(), nullable=False),
+        pa.field("content_hash", pa.string(), nullable=False),
+        pa.field("raw_sha256", pa.string(), nullable=False),
+        pa.field("raw_uri", pa.string(), nullable=False),
+        pa.field("raw_path", pa.string(), nullable=False),
+        pa.field("raw_size", pa.int64(), nullable=False),
+        pa.field("raw_encoding", pa.string(), nullable=False),
+        pa.field("raw_modified_at", _TS),
+        pa.field("published_at", _TS),
+        pa.field("source_url", pa.string()),
+        pa.field("removed", _STRINGS, nullable=False),
+        pa.field("duplicate_count", pa.int32(), nullable=False),
+    ],
+)
+
+DUPLICATES = _schema(
+    "duplicates",
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("raw_uri", pa.string(), nullable=False),
+        pa.field("raw_path", pa.string(), nullable=False),
+        pa.field("raw_sha256", pa.string(), nullable=False),
+        pa.field("title", pa.string(), nullable=False),
+        pa.field("content_hash", pa.string(), nullable=False),
+        pa.field("kept_article_id", pa.string(), nullable=False),
+        pa.field("kept_date", pa.date32(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("similarity", pa.float32(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+    ],
+)
+
+REJECTS = _schema(
+    "rejects",
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("raw_uri", pa.string(), nullable=False),
+        pa.field("raw_path", pa.string(), nullable=False),
+        pa.field("raw_sha256", pa.string()),
+        pa.field("raw_size", pa.int64(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("detail", pa.string(), nullable=False),
+        pa.field("stage", pa.string(), nullable=False),
+    ],
+)
+
+RUNS = _schema(
+    "runs",
+    [
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("partition_date", pa.date32(), nullable=False),
+        pa.field("trigger", pa.string(), nullable=False),
+        pa.field("started_at", _TS, nullable=False),
+        pa.field("finished_at", _TS, nullable=False),
+        pa.field("raw_uri", pa.string(), nullable=False),
+        pa.field("out_uri", pa.string(), nullable=False),
+        pa.field("params", pa.string(), nullable=False),
+        pa.field("n_raw", pa.int64(), nullable=False),
+        pa.field("n_excluded", pa.int64(), nullable=False),
+        pa.field("n_articles", pa.int64(), nullable=False),
+        pa.field("n_duplicates", pa.int64(), nullable=False),
+        pa.field("n_rejects", pa.int64(), nullable=False),
+        pa.field("reject_reasons", pa.map_(pa.string(), pa.int64()), nullable=False),
+        pa.field("stage_seconds", pa.map_(pa.string(), pa.float64()), nullable=False),
+        pa.field("versions", pa.map_(pa.string(), pa.string()), nullable=False),
+        pa.field("schema_version", pa.string(), nullable=False),
+    ],
+)
+
+DATASETS: dict[str, pa.Schema] = {
+    "articles": ARTICLES,
+    "duplicates": DUPLICATES,
+    "rejects": REJECTS,
+    "runs": RUNS,
+}
