@@ -123,8 +123,8 @@ RULES: tuple[Rule, ...] = (
 # A credit glued to the end of a caption paragraph: "... at a large table. (Photo: via REUTERS)".
 INLINE_CREDIT = _rx(rf"\s*\(\s*{_PHOTO}\s*(?:[:=]|by\b)\s*(?:via\s+)?(?P<value>[^()]{{1,80}}?)\s*\)\s*$")
 
-# A wire sign-off glued to the last line of a story: "... said the company. Reuter".
-INLINE_SIGNOFF = re.compile(r"\s+(?P<value>Reuters?|REUTERS?)\s*$")
+# A wire sign-off glued to the last line of a story: "... said the company. Reuter", "... REUTER...^M".
+INLINE_SIGNOFF = re.compile(r"\s+(?P<value>Reuters?|REUTERS?)(?:\.{3})?(?:\^M)?\s*$")
 
 # Wire services and photo agencies, by every spelling we meet, mapped to one canonical name.
 AGENCIES: dict[str, str] = {

@@ -33,7 +33,9 @@ def sample_raw(tmp_path: Path) -> Path:
     return dest
 
 
-def run_cli(*args: str, check: bool = True, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, check: bool = True, env: dict | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess:
     """Run the real `newsetl` console script of this environment."""
     exe = Path(sys.executable).with_name("newsetl")
     cmd = [str(exe), *args] if exe.exists() else [sys.executable, "-m", "pipeline", *args]

@@ -1,0 +1,91 @@
+"""Read stage: listing order and exclusions, size cap, decoding with detection."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from pipeline.models import RawDoc
+from pipeline.read import RejectInput, SourceNotFound, decode_bytes, list_raw, load_bytes
+
+LATIN1_GERMAN = (
+    "Die Bürger von Köln wählten am Sonntag einen neuen Oberbürgermeister. "
+    "Der Kandidat äußerte sich zufrieden über das Ergebnis und dankte seinen Wählern."
+)
+
+
+def test_listing_is_recursive_sorted_and_skips_hidden_and_excluded_files(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "2.txt").write_text("x")
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "SOURCES.tsv").write_text("attribution")
+    (tmp_path / ".hidden.txt").write_text("x")
+    (tmp_path / "_staging").mkdir()
+    (tmp_path / "_staging" / "x.txt").write_text("x")
+    listing = list_raw(str(tmp_path), exclude=("SOURCES.tsv",))
+    assert [d.rel_path for d in listing.docs] == ["a.txt", "b/2.txt"]
+    assert listing.excluded == ["SOURCES.tsv"]
+
+
+def test_glob_lists_only_matching_files(tmp_path):
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "b.html").write_text("x")
+    listing = list_raw(str(tmp_path / "*.txt"))
+    assert [d.rel_path for d in listing.docs] == ["a.txt"]
+
+
+def test_missing_source_is_a_clear_error(tmp_path):
+    with pytest.raises(SourceNotFound, match="not found"):
+        list_raw(str(tmp_path / "nope"))
+
+
+def test_sidecar_metadata_travels_with_its_file(tmp_path):
+    (tmp_path / "a.txt").write_text("Title\n\nBody text here.")
+    (tmp_path / "a.txt.meta.json").write_text('{"source_url": "https://example.com/a", "published_at": "2024-05-01"}')
+    [doc] = list_raw(str(tmp_path), exclude=("*.meta.json",)).docs
+    assert doc.sidecar == {"source_url": "https://example.com/a", "published_at": "2024-05-01"}
+
+
+def test_file_over_the_size_cap_is_rejected_without_reading(tmp_path):
+    doc = RawDoc(uri=str(tmp_path / "does-not-exist.txt"), rel_path="big.txt", size=10_000)
+    with pytest.raises(RejectInput) as err:
+        load_bytes(doc, max_bytes=1_000)
+    assert err.value.reason == "too_large"
+
+
+def test_utf8_is_decoded_as_utf8():
+    text, encoding = decode_bytes("Gruß aus Zürich — “quoted”".encode())
+    assert (text, encoding) == ("Gruß aus Zürich — “quoted”", "utf-8")
+
+
+def test_latin1_file_comes_out_right_without_replacement_characters():
+    text, encoding = decode_bytes(LATIN1_GERMAN.encode("latin-1"))
+    assert text == LATIN1_GERMAN
+    assert "\ufffd" not in text
+    assert encoding != "utf-8"
+
+
+def test_utf16_with_bom_is_decoded():
+    data = codecs.BOM_UTF16_LE + "Headline\n\nBody of the story.".encode("utf-16-le")
+    text, encoding = decode_bytes(data)
+    assert text == "Headline\n\nBody of the story."
+    assert encoding == "utf-16"
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty"),
+        (b"  \n\t \r\n", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (b"\x1f\x8b\x08\x00\x00\x00\x00\x00", "binary"),
+        (b"text\x00with\x00nuls", "binary"),
+        (bytes(range(1, 32)) * 50, "binary"),
+    ],
+)
+def test_unusable_bytes_are_rejected_with_a_reason(data, reason):
+    with pytest.raises(RejectInput) as err:
+        decode_bytes(data)
+    assert err.value.reason == reason
+    assert err.value.detail
