@@ -87,7 +87,14 @@ def news_etl():
         ctx["outlet_events"][ARTICLES].extra = counts
         return summary.as_dict()
 
-    process(resolve_date())
+    @task
+    def report(summary: dict) -> list[str]:
+        """HTML report of this run and of the whole dataset, written under `<out>/reports`."""
+        from pipeline.report import write_reports
+
+        return write_reports(summary["out"], summary["run_id"])
+
+    report(process(resolve_date()))
 
 
 news_etl()

@@ -1,8 +1,9 @@
-"""`newsetl`: the command-line driver (run, backfill, stats) of the same functions the DAG calls."""
+"""`newsetl`: the command-line driver (run, backfill, stats, query, report, migrate) of the DAG's functions."""
 
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -148,6 +149,75 @@ def stats(out: OutOpt = DEFAULT_OUT) -> None:
             totals[i] += v
     table.add_row("total", str(totals[0]), str(totals[1]), str(totals[2]), f"{totals[3]:,}", "", style="bold")
     Console().print(table)
+
+
+class QueryFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="DuckDB SQL over the views articles, duplicates, rejects and runs.")],
+    out: OutOpt = DEFAULT_OUT,
+    fmt: Annotated[QueryFormat, typer.Option("--format", "-f", help="Output: a table, CSV or JSON.")] = (
+        QueryFormat.table
+    ),
+) -> None:
+    """Run SQL over the datasets, e.g. newsetl query "select language, count(*) from articles group by all"."""
+    import duckdb
+
+    from pipeline import query as q
+
+    try:
+        result = q.run_query(sql, out)
+    except duckdb.Error as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    if fmt is QueryFormat.csv:
+        typer.echo(q.to_csv(result), nl=False)
+    elif fmt is QueryFormat.json:
+        typer.echo(q.to_json(result))
+    else:
+        table = Table(*result.columns, caption=f"{len(result.rows)} rows")
+        for row in result.rows:
+            table.add_row(*(q.format_cell(v) for v in row))
+        Console().print(table)
+
+
+@app.command()
+def report(
+    out: OutOpt = DEFAULT_OUT,
+    run_id: Annotated[str | None, typer.Option("--run", help="Run id to report on (default: the latest run).")] = None,
+    dest: Annotated[
+        str | None, typer.Option("--dest", help="Folder for the HTML files (default: <out>/reports).")
+    ] = None,
+) -> None:
+    """Write the HTML report of a run and of the whole dataset (self-contained: open them from disk)."""
+    from pipeline import report as rep
+
+    try:
+        paths = rep.write_reports(out, run_id, dest)
+    except rep.NoRunsError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    for path in paths:
+        typer.echo(path)
+
+
+@app.command()
+def migrate(out: OutOpt = DEFAULT_OUT) -> None:
+    """Rewrite files written by an older schema version into the current schema (new columns as nulls)."""
+    from pipeline import migration
+
+    try:
+        rewritten = migration.migrate(out)
+    except migration.MigrationError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    for name, paths in rewritten.items():
+        console.print(f"{name}: {len(paths)} files rewritten")
 
 
 if __name__ == "__main__":

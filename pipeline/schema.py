@@ -6,6 +6,8 @@ nulls for them. Anything else (rename, retype, drop) needs a migration and a maj
 
 from __future__ import annotations
 
+import json
+
 import pyarrow as pa
 
 SCHEMA_VERSION = "1.0.0"
@@ -15,8 +17,33 @@ _TS = pa.timestamp("us", tz="UTC")
 _STRINGS = pa.list_(pa.string())
 
 
+# pandas metadata naming the hive partition column a date32 column: `pd.read_parquet(dir)` then
+# gives the date as `date32[pyarrow]` (datetime.date values) instead of a category of strings.
+# Storing the date inside the files instead is refused by pyarrow ("Unable to merge: date32 vs
+# dictionary<string>"), and a `_common_metadata` sidecar breaks `polars.scan_parquet(dir)`.
+# Single files, DuckDB and Polars ignore this entry.
+_PANDAS_METADATA = json.dumps(
+    {
+        "index_columns": [],
+        "column_indexes": [],
+        "columns": [
+            {
+                "name": PARTITION_COLUMN,
+                "field_name": PARTITION_COLUMN,
+                "pandas_type": "date",
+                "numpy_type": "date32[day][pyarrow]",
+                "metadata": None,
+            }
+        ],
+    }
+)
+
+
 def _schema(name: str, fields: list[pa.Field]) -> pa.Schema:
-    return pa.schema(fields, metadata={"newsetl.dataset": name, "newsetl.schema_version": SCHEMA_VERSION})
+    return pa.schema(
+        fields,
+        metadata={"newsetl.dataset": name, "newsetl.schema_version": SCHEMA_VERSION, "pandas": _PANDAS_METADATA},
+    )
 
 
 ARTICLES = _schema(

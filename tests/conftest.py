@@ -50,3 +50,34 @@ def run_cli(
 def read_dataset(out: Path, name: str):
     """A dataset read back as pandas, the way an analyst loads it."""
     return pq.read_table(out / name).to_pandas()
+
+
+WIRE_STORY = """Storm floods Lisbon harbour
+
+LISBON, May 1 (Reuters) - Heavy rain flooded the old harbour of Lisbon on Wednesday, and the port
+authority closed two quays while pumps ran through the night.
+
+Fishermen said the water rose faster than in any storm they remembered, and several boats broke
+loose from their moorings.
+"""
+
+
+@pytest.fixture(scope="session")
+def processed(tmp_path_factory) -> Path:
+    """The real output of two real CLI runs, shared read-only by the reader, query and report tests.
+
+    2024-05-01: the bundled sample plus a wire story (dateline, Reuters), its exact copy, an empty
+    and a binary file. 2024-05-02: the bundled sample again, so every input is a copy of day one.
+    """
+    base = tmp_path_factory.mktemp("processed")
+    raw, out = base / "raw", base / "out"
+    shutil.copytree(SAMPLE_RAW, raw)
+    extra = raw / "extra"
+    extra.mkdir()
+    (extra / "harbour.txt").write_text(WIRE_STORY)
+    (extra / "harbour-copy.txt").write_text(WIRE_STORY)
+    (extra / "empty.txt").write_bytes(b"")
+    (extra / "blob.txt").write_bytes(b"\x00\x01\x02\x03binary\x00\x00")
+    run_cli("run", "--date", "2024-05-01", "--raw", str(raw), "--out", str(out), "--quiet")
+    run_cli("run", "--date", "2024-05-02", "--raw", str(SAMPLE_RAW), "--out", str(out), "--quiet")
+    return out
