@@ -95,7 +95,9 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], xlabel: str, highl
 
 
 def day_chart(days: Sequence[dt.date], series: dict[str, Sequence[float]], ylabel: str, stacked: bool) -> str:
-    """One value per day: stacked bars (counts) or lines with markers (rates)."""
+    """One value per day: stacked bars (counts) or lines with markers (rates, drawn as percentages)."""
+    from matplotlib.ticker import PercentFormatter
+
     fig, ax = _figure(2.8)
     if not days:
         _empty(ax)
@@ -111,7 +113,9 @@ def day_chart(days: Sequence[dt.date], series: dict[str, Sequence[float]], ylabe
     step = max(1, len(days) // 12)
     ax.set_xticks(x[::step], [d.isoformat() for d in days][::step], rotation=30, ha="right", fontsize=8)
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=8, frameon=False)
+    if not stacked:
+        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
     ax.spines[["top", "right"]].set_visible(False)
     return _png(fig)
 
@@ -361,7 +365,7 @@ header p{margin:4px 0 0;color:#cbd2d9;font-size:13px}main{padding:18px 28px;max-
 .fact .v{font-size:20px;font-weight:600}.fact .k{font-size:12px;color:#616e7c}
 section{background:#fff;border-radius:6px;box-shadow:0 1px 2px #0002;margin-bottom:16px;padding:12px 16px}
 section h2{font-size:16px;margin:0 0 8px}.row{display:flex;gap:20px;align-items:flex-start;flex-wrap:wrap}
-.row img{max-width:640px;width:100%;height:auto}table{border-collapse:collapse;font-size:13px}
+.row img{flex:0 1 640px;min-width:0;height:auto}.row>div{flex:1 1 260px}table{border-collapse:collapse;font-size:13px}
 th,td{padding:3px 10px;border-bottom:1px solid #e4e7eb;text-align:left}td.n{text-align:right}
 .note{color:#616e7c;font-size:12px;margin:6px 0 0}.warn{background:#fff4e5;padding:8px 12px;border-radius:6px}
 footer{color:#9aa5b1;font-size:12px;padding:0 28px 20px}
