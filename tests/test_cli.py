@@ -14,7 +14,7 @@ def test_run_on_the_bundled_sample_writes_datasets_pandas_can_read(tmp_path, sam
     articles = read_dataset(out, "articles")
     n_txt = len(list(sample_raw.rglob("*.txt")))
     assert len(articles) + len(read_dataset(out, "duplicates")) + len(read_dataset(out, "rejects")) == n_txt
-    assert (articles.date == "2024-05-01").all()
+    assert (articles.date == dt.date(2024, 5, 1)).all()  # a date, not text
     assert "2024-05-01" in proc.stderr  # the summary table
     seed = articles[articles.raw_path == SEED_ARTICLE.name].iloc[0]
     assert seed.source_site == "site-34"

@@ -57,7 +57,7 @@ print(json.dumps({{
 """
     info = json.loads(_python(code, airflow_env).stdout.strip().splitlines()[-1])
     assert info["errors"] == {}
-    assert {"resolve_date", "process"} <= set(info["tasks"])
+    assert {"resolve_date", "process", "report"} <= set(info["tasks"])
     assert {"date", "raw", "out", "workers", "max_bytes"} <= set(info["params"])
     assert info["max_active_runs"] == 1
     assert info["retries"] >= 1
@@ -90,6 +90,8 @@ print("STATE", run.state)
     import pyarrow.parquet as pq
 
     assert pq.read_table(runs[0]).column("trigger").to_pylist() == ["airflow"]
+    run_id = runs[0].stem.removeprefix("run-")
+    assert sorted(p.name for p in (dag_out / "reports").iterdir()) == ["dataset.html", f"run-{run_id}.html"]
 
 
 def test_invalid_param_is_refused_before_the_run_starts(airflow_env, tmp_path):
