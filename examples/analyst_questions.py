@@ -18,14 +18,14 @@ import argparse
 import pandas as pd
 
 from pipeline.query import connect
-from pipeline.readers import places_of, read_articles
+from pipeline.readers import dataset_schema, places_of, read_articles
 from pipeline.settings import DEFAULT_OUT
 
 
 def coverage_per_place(out: str, top: int = 10) -> pd.DataFrame:
     """Articles per place (rows, the `top` most covered) and publication year (columns; else the partition's)."""
-    columns = ["title", "dateline", "published_at", "date"]
-    articles = read_articles(columns=columns + (["places"] if _has_places() else []), out=out)
+    wanted = ("title", "dateline", "places", "published_at", "date")
+    articles = read_articles(columns=[c for c in wanted if c in dataset_schema("articles").names], out=out)
     year = articles["published_at"].dt.year.fillna(pd.Series([d.year for d in articles["date"]], index=articles.index))
     per_place = pd.DataFrame({"place": places_of(articles), "year": year.astype(int)}).explode("place").dropna()
     table = per_place.pivot_table(index="place", columns="year", aggfunc="size", fill_value=0)
@@ -56,12 +56,6 @@ def duplicates_per_story(out: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     per_story = per_story.sort_values(["copies", "title"], ascending=[False, True]).reset_index(drop=True)
     histogram = per_story.groupby("copies").size().rename("stories").to_frame()
     return per_story, histogram
-
-
-def _has_places() -> bool:
-    from pipeline.readers import dataset_schema
-
-    return "places" in dataset_schema("articles").names
 
 
 def main() -> None:

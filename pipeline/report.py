@@ -21,13 +21,19 @@ from typing import TYPE_CHECKING
 from fsspec.core import url_to_fs
 
 from pipeline import __version__, readers
+from pipeline.schema import DATASETS
 from pipeline.settings import DEFAULT_OUT
 
 if TYPE_CHECKING:
     import pandas as pd
 
 TOP = 10
-ARTICLE_COLUMNS = ["title", "dateline", "word_count", "language", "agencies", "published_at"]
+# What the article charts read; `places` too once the articles carry it (see readers.places_of).
+ARTICLE_COLUMNS = [
+    c
+    for c in ("title", "dateline", "word_count", "language", "agencies", "published_at", "places")
+    if c in DATASETS["articles"].names
+]
 _BLUE, _GREY, _ORANGE, _RED = "#3b6ea8", "#9aa5b1", "#e0883a", "#c0392b"
 
 
@@ -74,17 +80,19 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _empty(ax, message: str = "no data") -> None:
+def empty_chart(message: str = "no data") -> str:
+    """A short placeholder, so that every section still has its chart."""
+    fig, ax = _figure(0.8)
     ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=12, color=_GREY, transform=ax.transAxes)
     ax.set_axis_off()
+    return _png(fig)
 
 
 def bar_chart(labels: Sequence[str], values: Sequence[float], xlabel: str, highlight: str | None = None) -> str:
     """Horizontal bars, first label on top, each bar labelled with its value."""
-    fig, ax = _figure(max(1.6, 0.32 * len(labels) + 0.9))
     if not labels:
-        _empty(ax)
-        return _png(fig)
+        return empty_chart()
+    fig, ax = _figure(max(1.6, 0.32 * len(labels) + 0.9))
     colors = [_ORANGE if label == highlight else _BLUE for label in labels]
     bars = ax.barh(list(labels)[::-1], list(values)[::-1], color=colors[::-1])
     ax.bar_label(bars, labels=[_short(v) for v in list(values)[::-1]], padding=3, fontsize=9)
@@ -98,10 +106,9 @@ def day_chart(days: Sequence[dt.date], series: dict[str, Sequence[float]], ylabe
     """One value per day: stacked bars (counts) or lines with markers (rates, drawn as percentages)."""
     from matplotlib.ticker import PercentFormatter
 
-    fig, ax = _figure(2.8)
     if not days:
-        _empty(ax)
-        return _png(fig)
+        return empty_chart()
+    fig, ax = _figure(2.8)
     x = list(range(len(days)))
     bottom = [0.0] * len(days)
     for (name, values), color in zip(series.items(), (_BLUE, _ORANGE, _RED, _GREY), strict=False):
@@ -110,6 +117,8 @@ def day_chart(days: Sequence[dt.date], series: dict[str, Sequence[float]], ylabe
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         else:
             ax.plot(x, values, marker="o", label=name, color=color)
+    pad = max(0.0, (5 - len(days)) / 2)  # a day or two: keep the bars slim
+    ax.set_xlim(-0.5 - pad, len(days) - 0.5 + pad)
     step = max(1, len(days) // 12)
     ax.set_xticks(x[::step], [d.isoformat() for d in days][::step], rotation=30, ha="right", fontsize=8)
     ax.set_ylabel(ylabel)
@@ -121,10 +130,9 @@ def day_chart(days: Sequence[dt.date], series: dict[str, Sequence[float]], ylabe
 
 
 def histogram(values: Sequence[int], xlabel: str) -> str:
-    fig, ax = _figure(2.6)
     if not len(values):
-        _empty(ax)
-        return _png(fig)
+        return empty_chart()
+    fig, ax = _figure(2.6)
     ax.hist(values, bins=min(30, max(5, len(values) // 3)), color=_BLUE, edgecolor="white")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("articles")
@@ -326,7 +334,7 @@ def build_run_report(out: str = DEFAULT_OUT, run_id: str | None = None) -> Repor
             f"Run {replaced_by} re-ran {date.isoformat()} later and replaced its partition: the article "
             "charts below describe the partition as it is now; the counts are this run's."
         )
-    articles = readers.read_articles(start=date, end=date, columns=ARTICLE_COLUMNS + _places_columns(out), out=out)
+    articles = readers.read_articles(start=date, end=date, columns=ARTICLE_COLUMNS, out=out)
     report.sections = run_sections(runs_of_id) + article_sections(articles)
     return report
 
@@ -345,13 +353,9 @@ def build_dataset_report(out: str = DEFAULT_OUT) -> Report:
         f"{len(runs)} runs recorded",
         facts=[("n_dates", "dates", len(latest)), *_facts(latest)],
     )
-    articles = readers.read_articles(columns=ARTICLE_COLUMNS + _places_columns(out), out=out)
+    articles = readers.read_articles(columns=ARTICLE_COLUMNS, out=out)
     report.sections = run_sections(latest) + article_sections(articles)
     return report
-
-
-def _places_columns(out: str) -> list[str]:
-    return ["places"] if "places" in readers.dataset_schema("articles").names else []
 
 
 # ---------------------------------------------------------------- HTML
