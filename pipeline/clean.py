@@ -60,7 +60,7 @@ def html_to_text(html: str) -> HtmlText | None:
     import trafilatura
 
     doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False)
-    if doc is None or not (doc.text or "").strip():
+    if doc is None or not (doc.text or "").strip() or _only_link_text(html, doc.text):
         return None
     return HtmlText(
         text=doc.text,
@@ -70,6 +70,28 @@ def html_to_text(html: str) -> HtmlText | None:
         site_name=doc.sitename,
         url=doc.url,
     )
+
+
+_LINK_WORD = re.compile(r"\w+")
+
+
+def _only_link_text(html: str, text: str) -> bool:
+    """True when every word trafilatura kept is link text: a page of menus, not an article.
+
+    With no article on the page, trafilatura falls back to whatever text it finds (the navigation).
+    """
+    words = set(_LINK_WORD.findall(text.casefold()))
+    if len(words) > 60:  # an article's worth of words: not worth parsing the page a second time
+        return False
+    import lxml.html
+    from lxml.etree import ParserError
+
+    try:
+        page = lxml.html.fromstring(html)
+    except (ValueError, ParserError):
+        return False
+    links = " ".join(a.text_content() for a in page.iter("a"))
+    return words <= set(_LINK_WORD.findall(links.casefold()))
 
 
 @dataclass(slots=True)

@@ -22,6 +22,12 @@ RawOpt = Annotated[str, typer.Option("--raw", help="Raw folder, glob or fsspec U
 OutOpt = Annotated[str, typer.Option("--out", help="Root of the processed datasets (path or fsspec URI).")]
 WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="Processes that parse and clean in parallel.")]
 MaxBytesOpt = Annotated[int, typer.Option("--max-bytes", min=1, help="Inputs larger than this are rejected unread.")]
+SourcesOpt = Annotated[str | None, typer.Option("--sources", help="Sources file (see sources.example.toml).")]
+FeedOpt = Annotated[list[str] | None, typer.Option("--feed", help="RSS/Atom feed URL (repeatable).")]
+UrlOpt = Annotated[list[str] | None, typer.Option("--url", help="Article URL (repeatable).")]
+AllowPrivateOpt = Annotated[
+    bool, typer.Option("--allow-private", help="Also fetch loopback/private addresses (tests, intranets).")
+]
 
 
 def _parse_date(value: str | None) -> dt.date:
@@ -84,9 +90,22 @@ def run(
     workers: WorkersOpt = 1,
     max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+    fetch: Annotated[
+        bool, typer.Option("--fetch", help="Fetch the sources into <raw>/YYYY-MM-DD first, then process that folder.")
+    ] = False,
+    sources: SourcesOpt = None,
+    feed: FeedOpt = None,
+    url: UrlOpt = None,
+    allow_private: AllowPrivateOpt = False,
 ) -> None:
     """Process one date partition: read → parse → clean → describe → dedup → write."""
     day = _parse_date(date)
+    if fetch:
+        overrides = {"allow_private": allow_private or None}
+        summary = _fetch_one(raw, day, sources, feed or [], url or [], [], None, overrides, quiet)
+        raw = summary.landing
+    elif sources or feed or url:
+        raise typer.BadParameter("--sources, --feed and --url need --fetch")
     settings = Settings(raw=raw, out=out, workers=workers, max_bytes=max_bytes)
     summary = _run_one(settings, day, quiet)
     if not quiet:
@@ -116,6 +135,74 @@ def backfill(
         summaries.append(_run_one(settings, first + dt.timedelta(days=offset), quiet))
     if not quiet:
         console.print(_summary_table(summaries))
+
+
+def _fetch_one(
+    landing_raw: str,
+    date: dt.date,
+    sources_file: str | None,
+    feeds: list[str],
+    urls: list[str],
+    paths: list[str],
+    urls_file: str | None,
+    overrides: dict,
+    quiet: bool,
+):
+    """Fetch the sources file's and the flags' sources into the landing zone of `date`."""
+    from pipeline import fetch, landing, sources
+
+    try:
+        config = sources.load_sources(sources_file) if sources_file else None
+        chosen = [*(config.sources if config else ()), *sources.sources_from_flags(feeds, urls, paths, urls_file)]
+        settings = sources.apply_overrides(config.fetch if config else sources.FetchSettings(), overrides)
+    except sources.SourcesError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    if not chosen:
+        raise typer.BadParameter("nothing to fetch: give --sources FILE, --feed, --url, --urls-file or --path")
+    summary = fetch.fetch_sources(chosen, landing.landing_for(landing_raw, date), settings, date)
+    if not quiet:
+        table = Table(title=f"newsetl fetch {date.isoformat()} → {summary.landing}")
+        for outcome in summary.outcomes:
+            table.add_column(outcome, justify="right")
+        table.add_row(*(str(n) for n in summary.outcomes.values()))
+        console.print(table)
+        console.print(f"manifest: [bold]{summary.manifest}[/]")
+    return summary
+
+
+@app.command("fetch")
+def fetch_command(
+    date: Annotated[str | None, typer.Option("--date", help="Landing date YYYY-MM-DD (default: today, UTC).")] = None,
+    landing: Annotated[
+        str, typer.Option("--landing", help="Landing root (day folder <landing>/YYYY-MM-DD) or a '{date}' template.")
+    ] = DEFAULT_RAW,
+    sources: SourcesOpt = None,
+    feed: FeedOpt = None,
+    url: UrlOpt = None,
+    path: Annotated[list[str] | None, typer.Option("--path", help="Folder, glob or fsspec URI to copy.")] = None,
+    urls_file: Annotated[str | None, typer.Option("--urls-file", help="Text file of article URLs.")] = None,
+    allow_private: AllowPrivateOpt = False,
+    timeout: Annotated[float | None, typer.Option("--timeout", min=0, help="Connect/read timeout, s.")] = None,
+    retries: Annotated[int | None, typer.Option("--retries", min=0, help="Retries on 5xx/connection errors.")] = None,
+    backoff: Annotated[float | None, typer.Option("--backoff", min=0, help="Seconds before the first retry.")] = None,
+    delay: Annotated[float | None, typer.Option("--delay", min=0, help="Seconds between requests to one host.")] = None,
+    per_host: Annotated[int | None, typer.Option("--per-host", min=1, help="Requests in flight per host.")] = None,
+    max_bytes: Annotated[int | None, typer.Option("--max-bytes", min=1, help="Abort bodies past this size.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Fetch feeds, article URLs and folders into the landing zone, with a manifest of every request."""
+    overrides = {
+        "timeout": timeout,
+        "retries": retries,
+        "backoff": backoff,
+        "delay": delay,
+        "per_host": per_host,
+        "max_bytes": max_bytes,
+        "allow_private": allow_private or None,
+    }
+    day = _parse_date(date)
+    _fetch_one(landing, day, sources, feed or [], url or [], path or [], urls_file, overrides, quiet)
 
 
 @app.command()

@@ -50,15 +50,22 @@ def detect_language(text: str) -> tuple[str | None, float | None]:
     return str(lang), round(float(prob), 4)
 
 
+def parse_timestamp(value: str | None) -> dt.datetime | None:
+    """An ISO 8601 sidecar value as an aware datetime (naive means UTC); None when absent or unparsable."""
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
 def published_from(rel_path: str, sidecar: dict[str, str]) -> dt.datetime | None:
     """Publication time from the sidecar metadata, else a date in the file name (2019-04-16_...)."""
-    value = sidecar.get("published_at") or sidecar.get("published") or sidecar.get("date")
-    if value:
-        try:
-            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-        except ValueError:
-            pass
+    parsed = parse_timestamp(sidecar.get("published_at") or sidecar.get("published") or sidecar.get("date"))
+    if parsed is not None:
+        return parsed
     m = _FILENAME_DATE.search(rel_path.rsplit("/", 1)[-1])
     if m:
         try:

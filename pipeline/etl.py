@@ -56,9 +56,16 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
         page = clean.html_to_text(text)
         if page is None:
             raise read.RejectInput("html_no_article", "an HTML page in which no article text was found")
-        text = f"{page.title}\n\n{page.text}" if page.title else page.text
+        title = page.title or sidecar.get("title")
+        text = f"{title}\n\n{page.text}" if title else page.text
         removed.append("html_markup")
-        for key, value in (("published_at", page.published), ("source_url", page.url), ("site_name", page.site_name)):
+        for key, value in (
+            ("published_at", page.published),
+            ("source_url", page.url),
+            ("site_name", page.site_name),
+            ("author", page.author),
+            ("canonical_url", page.url),
+        ):
             if value and key not in sidecar:
                 sidecar[key] = value
 
@@ -121,6 +128,11 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
         published_at=describe.published_from(doc.rel_path, sidecar),
         source_url=sidecar.get("source_url") or sidecar.get("url"),
         removed=removed,
+        author=sidecar.get("author"),
+        site_name=sidecar.get("site_name"),
+        canonical_url=sidecar.get("canonical_url"),
+        feed_url=sidecar.get("feed_url"),
+        fetched_at=describe.parse_timestamp(sidecar.get("fetched_at")),
     )
 
 

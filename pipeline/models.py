@@ -50,6 +50,11 @@ class Article:
     source_url: str | None
     removed: list[str]
     duplicate_count: int = 0
+    author: str | None = None
+    site_name: str | None = None
+    canonical_url: str | None = None
+    feed_url: str | None = None
+    fetched_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import json
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 PARTITION_COLUMN = "date"
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -78,6 +78,12 @@ ARTICLES = _schema(
         pa.field("source_url", pa.string()),
         pa.field("removed", _STRINGS, nullable=False),
         pa.field("duplicate_count", pa.int32(), nullable=False),
+        # 1.1.0: provenance from the fetch stage's sidecar (or the HTML page's own metadata).
+        pa.field("author", pa.string()),
+        pa.field("site_name", pa.string()),
+        pa.field("canonical_url", pa.string()),
+        pa.field("feed_url", pa.string()),
+        pa.field("fetched_at", _TS),
     ],
 )
 
@@ -132,6 +138,31 @@ RUNS = _schema(
         pa.field("stage_seconds", pa.map_(pa.string(), pa.float64()), nullable=False),
         pa.field("versions", pa.map_(pa.string(), pa.string()), nullable=False),
         pa.field("schema_version", pa.string(), nullable=False),
+    ],
+)
+
+# The fetch stage's manifest: one row per request or copied file, beside the landing zone
+# (`<landing>/_manifest/date=YYYY-MM-DD/fetch-<fetch_id>.parquet`), not a processed dataset.
+FETCH_MANIFEST = _schema(
+    "fetch_manifest",
+    [
+        pa.field("fetch_id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("url", pa.string(), nullable=False),
+        pa.field("final_url", pa.string()),
+        pa.field("feed_url", pa.string()),
+        pa.field("status", pa.int32()),
+        pa.field("content_type", pa.string()),
+        pa.field("size", pa.int64()),
+        pa.field("sha256", pa.string()),
+        pa.field("etag", pa.string()),
+        pa.field("last_modified", pa.string()),
+        pa.field("fetched_at", _TS, nullable=False),
+        pa.field("attempts", pa.int32(), nullable=False),
+        pa.field("outcome", pa.string(), nullable=False),
+        pa.field("raw_path", pa.string()),
+        pa.field("error", pa.string()),
     ],
 )
 
