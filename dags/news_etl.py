@@ -19,6 +19,7 @@ from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, get_curren
 PROJECT = Path(__file__).resolve().parent.parent
 RAW = os.environ.get("NEWSETL_RAW", str(PROJECT / "data" / "raw" / "{date}"))
 OUT = os.environ.get("NEWSETL_OUT", str(PROJECT / "data" / "processed"))
+SOURCES = os.environ.get("NEWSETL_SOURCES", "")  # sources file for the fetch task; empty: nothing to fetch
 ARTICLES = Asset(name="newsetl_articles", uri=f"file://{OUT}/articles" if "://" not in OUT else f"{OUT}/articles")
 
 
@@ -53,6 +54,7 @@ def resolve_partition_date(params: dict, data_interval_start, run_after) -> dt.d
         "out": Param(OUT, type="string", minLength=1, description="Root of the processed datasets"),
         "workers": Param(1, type="integer", minimum=1, maximum=64),
         "max_bytes": Param(16 * 1024 * 1024, type="integer", minimum=1),
+        "sources": Param(SOURCES, type="string", description="Sources file to fetch into raw first; empty: no fetch"),
     },
     tags=["newsetl"],
     doc_md=__doc__,
@@ -64,6 +66,23 @@ def news_etl():
         run_after = ctx["dag_run"].run_after
         day = resolve_partition_date(ctx["params"], ctx.get("data_interval_start"), run_after)
         return day.isoformat()
+
+    @task(retries=3, retry_delay=dt.timedelta(minutes=2))
+    def fetch(date: str) -> dict:
+        """Land the sources' new articles in the raw day folder (a retry re-requests only what changed)."""
+        params = get_current_context()["params"]
+        if not params["sources"]:
+            print("newsetl fetch: no sources file configured, nothing to fetch")
+            return {"date": date, "outcomes": {}}
+        from pipeline.fetch import fetch_sources
+        from pipeline.landing import landing_for
+        from pipeline.sources import load_sources
+
+        day = dt.date.fromisoformat(date)
+        config = load_sources(params["sources"])
+        summary = fetch_sources(config.sources, landing_for(params["raw"], day), config.fetch, day)
+        print(f"newsetl fetch {date}: {summary.outcomes} manifest={summary.manifest}")
+        return summary.as_dict()
 
     @task(outlets=[ARTICLES])
     def process(date: str) -> dict:
@@ -94,7 +113,10 @@ def news_etl():
 
         return write_reports(summary["out"], summary["run_id"])
 
-    report(process(resolve_date()))
+    date = resolve_date()
+    processed = process(date)
+    fetch(date) >> processed
+    report(processed)
 
 
 news_etl()
