@@ -28,12 +28,14 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from pipeline import describe, landing, read
+from pipeline.schema import FETCH_MANIFEST
 from pipeline.settings import DEFAULT_EXCLUDE
 from pipeline.sources import FetchSettings, Source
 
 # Content types that land as articles (the processing step tells HTML from text by content).
 ARTICLE_TYPES = {"text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt"}
 REDIRECTS = (301, 302, 303, 307, 308)
+FETCH_MANIFEST_COLUMNS = FETCH_MANIFEST.names
 
 
 @dataclass(slots=True)
@@ -87,6 +89,14 @@ def check_url(url: str, allow_private: bool) -> str | None:
         if not address.is_global:
             return f"{parts.hostname} is a private or loopback address ({address}); allow_private opts in"
     return None
+
+
+@dataclass(slots=True)
+class _Hop(HttpResult):
+    """One request's result, with what the retry and redirect loops need."""
+
+    retryable: bool = False
+    location: str | None = None
 
 
 class HostGate:
@@ -157,14 +167,15 @@ class Fetcher:
 
     def _get_with_retries(self, url: str, headers: dict[str, str]) -> _Hop:
         host = urlsplit(url).hostname or ""
-        for attempt in range(self.settings.retries + 1):
+        attempts = 0
+        while True:
             with self.gate.slot(host):
                 hop = self._get_once(url, headers)
-            hop.attempts = attempt + 1
-            if not hop.retryable or attempt == self.settings.retries:
+            attempts += 1
+            hop.attempts = attempts
+            if not hop.retryable or attempts > self.settings.retries:
                 return hop
-            time.sleep(self.settings.backoff * 2**attempt)
-        raise AssertionError("unreachable")
+            time.sleep(self.settings.backoff * 2 ** (attempts - 1))
 
     def _get_once(self, url: str, headers: dict[str, str]) -> _Hop:
         hop = _Hop(url, final_url=url)
@@ -186,14 +197,6 @@ class Fetcher:
         except httpx.TransportError as exc:
             hop.error, hop.retryable = f"connection error: {type(exc).__name__}: {exc}", True
         return hop
-
-
-@dataclass(slots=True)
-class _Hop(HttpResult):
-    """One request's result, with what the retry and redirect loops need."""
-
-    retryable: bool = False
-    location: str | None = None
 
 
 def _read_capped(resp: httpx.Response, max_bytes: int) -> tuple[bytes | None, str | None]:
@@ -237,17 +240,25 @@ def fetch_sources(
         for source in sources:
             if source.kind == "path":
                 for target in source.targets:
-                    rows += copy_files(source.name, target, zone, settings, seen)
+                    try:
+                        rows += copy_files(source.name, target, zone, settings, seen)
+                    except Exception as exc:  # one bad source must never take the whole fetch down
+                        rows.append(_failed(source.name, "file", target, exc))
             elif source.kind == "feed":
                 for feed_url in source.targets:
-                    feed_row, entries = read_feed(fetcher, source.name, feed_url)
+                    try:
+                        feed_row, entries = read_feed(fetcher, source.name, feed_url)
+                    except Exception as exc:
+                        feed_row, entries = _failed(source.name, "feed", feed_url, exc), []
                     rows.append(feed_row)
                     tasks += entries
             else:
                 tasks += [_Task(source.name, url, {}) for url in source.targets]
-        unique = list({t.url: t for t in reversed(tasks)}.values())[::-1]  # first mention of a URL wins
+        unique: dict[str, _Task] = {}
+        for task in tasks:
+            unique.setdefault(task.url, task)  # a URL listed twice is fetched once; its first mention wins
         with ThreadPoolExecutor(max_workers=settings.workers) as pool:
-            rows += pool.map(lambda t: _fetch_article(fetcher, t, zone, seen), unique)
+            rows += pool.map(lambda t: _fetch_article(fetcher, t, zone, seen), unique.values())
     for row in rows:
         row["fetch_id"] = fetch_id
     manifest = landing.write_manifest(zone, date, fetch_id, rows)
@@ -260,7 +271,9 @@ def read_feed(fetcher: Fetcher, source: str, feed_url: str) -> tuple[dict, list[
     import feedparser
 
     result = fetcher.get(feed_url)
-    row = _row(source, "feed", result)
+    row = _http_row(source, "feed", result)
+    if result.body is not None:
+        row["sha256"] = read.sha256_hex(result.body)
     if result.error or result.body is None:
         row["outcome"] = "error"
         row["error"] = result.error or f"HTTP {result.status}: no feed body"
@@ -297,10 +310,17 @@ def _iso(parsed: time.struct_time | None) -> str | None:
 
 
 def _fetch_article(fetcher: Fetcher, task: _Task, zone: landing.Landing, seen: dict[str, landing.Seen]) -> dict:
-    """Fetch one article URL and land its bytes; the manifest row says what happened."""
+    """Fetch one article URL and land its bytes; the manifest row says what happened. Never raises."""
+    try:
+        return _land_article(fetcher, task, zone, seen)
+    except Exception as exc:  # one bad URL must never take the whole fetch down
+        return _failed(task.source, "article", task.url, exc)
+
+
+def _land_article(fetcher: Fetcher, task: _Task, zone: landing.Landing, seen: dict[str, landing.Seen]) -> dict:
     before = seen.get(task.url)
     result = fetcher.get(task.url, before)
-    row = _row(task.source, "article", result, task.meta.get("feed_url"))
+    row = _http_row(task.source, "article", result, task.meta.get("feed_url"))
     if result.status == 304 and before:
         row.update(
             outcome="unchanged",
@@ -344,16 +364,16 @@ def copy_files(
     try:
         listing = read.list_raw(uri, DEFAULT_EXCLUDE)
     except read.SourceNotFound as exc:
-        return [_file_row(source, uri, now, error=str(exc))]
+        return [_row(source, "file", uri, fetched_at=now, outcome="error", error=str(exc))]
     rows = []
     for doc in listing.docs:
         try:
             data = read.load_bytes(doc, settings.max_bytes)
         except read.RejectInput as exc:
-            rows.append(_file_row(source, doc.uri, now, size=doc.size, error=exc.detail))
+            rows.append(_row(source, "file", doc.uri, fetched_at=now, size=doc.size, outcome="error", error=exc.detail))
             continue
         sha = read.sha256_hex(data)
-        row = _file_row(source, doc.uri, now, size=len(data), sha256=sha)
+        row = _row(source, "file", doc.uri, fetched_at=now, size=len(data), sha256=sha, attempts=1)
         before = seen.get(doc.uri)
         if before and before.sha256 == sha:
             rows.append({**row, "outcome": "unchanged"})
@@ -383,45 +403,32 @@ def _strings(meta: dict) -> dict[str, str]:
     return {k: str(v) for k, v in meta.items() if v not in (None, "")}
 
 
-def _row(source: str, kind: str, result: HttpResult, feed_url: str | None = None) -> dict:
-    return {
-        "source": source,
-        "kind": kind,
-        "url": result.url,
-        "final_url": result.final_url,
-        "feed_url": feed_url,
-        "status": result.status,
-        "content_type": result.content_type,
-        "size": len(result.body) if result.body is not None else None,
-        "sha256": read.sha256_hex(result.body) if result.body is not None and kind == "feed" else None,
-        "etag": result.etag,
-        "last_modified": result.last_modified,
-        "fetched_at": dt.datetime.now(dt.UTC),
-        "attempts": result.attempts,
-        "outcome": "error" if result.error else "fetched",
-        "raw_path": None,
-        "error": result.error,
-    }
-
-
-def _file_row(source: str, uri: str, now: dt.datetime, **values) -> dict:
-    row = {
-        "source": source,
-        "kind": "file",
-        "url": uri,
-        "final_url": None,
-        "feed_url": None,
-        "status": None,
-        "content_type": None,
-        "size": None,
-        "sha256": None,
-        "etag": None,
-        "last_modified": None,
-        "fetched_at": now,
-        "attempts": 1,
-        "outcome": "error" if values.get("error") else "stored",
-        "raw_path": None,
-        "error": None,
-    }
+def _row(source: str, kind: str, url: str, **values) -> dict:
+    """One manifest row (schema FETCH_MANIFEST): nulls for whatever `values` does not say."""
+    row = dict.fromkeys(FETCH_MANIFEST_COLUMNS)
+    row.update(source=source, kind=kind, url=url, attempts=0, fetched_at=dt.datetime.now(dt.UTC))
     row.update(values)
     return row
+
+
+def _failed(source: str, kind: str, url: str, exc: Exception) -> dict:
+    """The row of a bug hit on one URL or file: the fetch goes on, the error names the exception."""
+    return _row(source, kind, url, outcome="error", error=f"internal error: {type(exc).__name__}: {exc}")
+
+
+def _http_row(source: str, kind: str, result: HttpResult, feed_url: str | None = None) -> dict:
+    return _row(
+        source,
+        kind,
+        result.url,
+        final_url=result.final_url,
+        feed_url=feed_url,
+        status=result.status,
+        content_type=result.content_type,
+        size=len(result.body) if result.body is not None else None,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        attempts=result.attempts,
+        outcome="error" if result.error else "fetched",
+        error=result.error,
+    )
