@@ -294,7 +294,8 @@ def read_feed(fetcher: Fetcher, source: str, feed_url: str) -> tuple[dict, list[
         meta = {
             "feed_url": feed_url,
             "title": entry.get("title"),
-            "author": entry.get("author"),
+            # RSS writes "mail@host (Name)": feedparser's author_detail has the name alone.
+            "author": entry.get("author_detail", {}).get("name") or entry.get("author"),
             "published_at": _iso(entry.get("published_parsed") or entry.get("updated_parsed")),
             "site_name": site,
         }
