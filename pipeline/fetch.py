@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import re
 import socket
 import threading
 import time
@@ -294,13 +295,22 @@ def read_feed(fetcher: Fetcher, source: str, feed_url: str) -> tuple[dict, list[
         meta = {
             "feed_url": feed_url,
             "title": entry.get("title"),
-            # RSS writes "mail@host (Name)": feedparser's author_detail has the name alone.
-            "author": entry.get("author_detail", {}).get("name") or entry.get("author"),
+            "author": _author_name(entry.get("author")),
             "published_at": _iso(entry.get("published_parsed") or entry.get("updated_parsed")),
             "site_name": site,
         }
         tasks.append(_Task(source, link, {k: v for k, v in meta.items() if v}))
     return row, tasks
+
+
+# RSS <author> is "mail@host (Name)"; feedparser's own split garbles unfamiliar mail domains.
+_RSS_AUTHOR = re.compile(r"^\s*\S+@\S+\s+\((?P<name>[^()]+)\)\s*$")
+
+
+def _author_name(author: str | None) -> str | None:
+    """The author's name from a feed entry (the name alone when RSS gave "mail (Name)")."""
+    m = _RSS_AUTHOR.match(author or "")
+    return m["name"].strip() if m else author
 
 
 def _iso(parsed: time.struct_time | None) -> str | None:
