@@ -101,9 +101,10 @@ def run(
     """Process one date partition: read → parse → clean → describe → dedup → write."""
     day = _parse_date(date)
     if fetch:
+        # A day on which nothing new lands has no folder: as a {date} template, that is an empty partition.
+        raw = raw if "{date}" in raw else f"{raw.rstrip('/')}/{{date}}"
         overrides = {"allow_private": allow_private or None}
-        summary = _fetch_one(raw, day, sources, feed or [], url or [], [], None, overrides, quiet)
-        raw = summary.landing
+        _fetch_one(raw, day, sources_file=sources, feeds=feed, urls=url, overrides=overrides, quiet=quiet)
     elif sources or feed or url:
         raise typer.BadParameter("--sources, --feed and --url need --fetch")
     settings = Settings(raw=raw, out=out, workers=workers, max_bytes=max_bytes)
@@ -140,21 +141,23 @@ def backfill(
 def _fetch_one(
     landing_raw: str,
     date: dt.date,
-    sources_file: str | None,
-    feeds: list[str],
-    urls: list[str],
-    paths: list[str],
-    urls_file: str | None,
-    overrides: dict,
-    quiet: bool,
+    *,
+    sources_file: str | None = None,
+    feeds: list[str] | None = None,
+    urls: list[str] | None = None,
+    paths: list[str] | None = None,
+    urls_file: str | None = None,
+    overrides: dict | None = None,
+    quiet: bool = False,
 ):
     """Fetch the sources file's and the flags' sources into the landing zone of `date`."""
     from pipeline import fetch, landing, sources
 
     try:
         config = sources.load_sources(sources_file) if sources_file else None
-        chosen = [*(config.sources if config else ()), *sources.sources_from_flags(feeds, urls, paths, urls_file)]
-        settings = sources.apply_overrides(config.fetch if config else sources.FetchSettings(), overrides)
+        flagged = sources.sources_from_flags(feeds or [], urls or [], paths or [], urls_file)
+        chosen = [*(config.sources if config else ()), *flagged]
+        settings = sources.apply_overrides(config.fetch if config else sources.FetchSettings(), overrides or {})
     except sources.SourcesError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
@@ -202,7 +205,17 @@ def fetch_command(
         "allow_private": allow_private or None,
     }
     day = _parse_date(date)
-    _fetch_one(landing, day, sources, feed or [], url or [], path or [], urls_file, overrides, quiet)
+    _fetch_one(
+        landing,
+        day,
+        sources_file=sources,
+        feeds=feed,
+        urls=url,
+        paths=path,
+        urls_file=urls_file,
+        overrides=overrides,
+        quiet=quiet,
+    )
 
 
 @app.command()

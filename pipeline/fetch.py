@@ -82,7 +82,7 @@ def check_url(url: str, allow_private: bool) -> str | None:
     if allow_private:
         return None
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(parts.hostname, None, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
         return f"cannot resolve host {parts.hostname}: {exc}"
     for info in infos:
@@ -197,6 +197,8 @@ class Fetcher:
             hop.error, hop.retryable = f"timed out after {self.settings.timeout:g} s ({type(exc).__name__})", True
         except httpx.TransportError as exc:
             hop.error, hop.retryable = f"connection error: {type(exc).__name__}: {exc}", True
+        except httpx.HTTPError as exc:  # e.g. a body whose Content-Encoding does not decode: asking again won't help
+            hop.error = f"bad response: {type(exc).__name__}: {exc}"
         return hop
 
 

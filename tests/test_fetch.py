@@ -463,6 +463,15 @@ def test_run_fetch_lands_then_processes_in_one_go(site, tmp_path):
     assert articles["source_url"].tolist() == [f"{base}/briefs/library.txt"]
     assert articles["raw_uri"].iloc[0].startswith(str(raw / DATE))
 
+    # The next day the URL is unchanged: nothing lands, and the day is an empty partition, not an error.
+    next_day = (zone_date() + dt.timedelta(days=1)).isoformat()
+    run_cli(
+        "run", "--fetch", "--url", f"{base}/briefs/library.txt", "--allow-private",
+        "--raw", str(raw), "--out", str(out), "--date", next_day, "-q",
+    )  # fmt: skip
+    assert not (raw / next_day).exists()
+    assert read_dataset(out, "runs").set_index("partition_date").loc[dt.date.fromisoformat(next_day), "n_raw"] == 0
+
 
 def zone_date() -> dt.date:
     return dt.date.fromisoformat(DATE)
