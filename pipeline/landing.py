@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import os
 import posixpath
+import threading
 import uuid
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from fsspec.implementations.local import LocalFileSystem
 from pipeline import storage
 
 MANIFEST_DIR = "_manifest"
+_STORE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,13 +63,14 @@ def store_raw(landing: Landing, data: bytes, sha256: str, ext: str, sidecar: dic
     fs, root = url_to_fs(landing.root)
     rel = posixpath.join(landing.day, f"{sha256}{ext}")
     path = posixpath.join(root, rel)
-    if fs.exists(path):
-        return rel, False  # same bytes already landed today (from this or another URL): keep the first sidecar
-    fs.makedirs(posixpath.dirname(path), exist_ok=True)
-    # Sidecar first: when the article file appears, its metadata is already beside it.
     meta = json.dumps(sidecar, ensure_ascii=False, sort_keys=True, indent=1).encode()
-    _write_atomically(fs, f"{path}.meta.json", meta)
-    _write_atomically(fs, path, data)
+    with _STORE_LOCK:  # two URLs of one fetch may deliver the same bytes at the same moment
+        if fs.exists(path):
+            return rel, False  # same bytes already landed today (from this or another URL): keep the first sidecar
+        fs.makedirs(posixpath.dirname(path), exist_ok=True)
+        # Sidecar first: when the article file appears, its metadata is already beside it.
+        _write_atomically(fs, f"{path}.meta.json", meta)
+        _write_atomically(fs, path, data)
     return rel, True
 
 

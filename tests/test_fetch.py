@@ -423,6 +423,19 @@ def test_no_more_than_per_host_requests_are_in_flight_and_each_says_who_we_are(s
     assert all(agent.startswith("newsetl/") for agent in agents)
 
 
+def test_same_bytes_from_two_urls_land_once(site, tmp_path):
+    _, base = site
+    urls = (f"{base}/briefs/library.txt", f"{base}/briefs/library.txt?utm_source=rss")
+    zone = landing.landing_for(str(tmp_path / "raw"), zone_date())
+    summary = fetch.fetch_sources(
+        [Source("list", "urls", urls)], zone, FetchSettings(delay=0, per_host=1, allow_private=True), zone_date()
+    )
+    assert summary.outcomes == {"already_landed": 1, "stored": 1}
+    rows = read_manifest(tmp_path / "raw")
+    assert len({row["raw_path"] for row in rows}) == 1
+    assert len(list((tmp_path / "raw" / DATE).glob("*.txt"))) == 1
+
+
 def test_local_folder_is_copied_byte_for_byte_with_its_metadata(tmp_path):
     src = tmp_path / "incoming"
     src.mkdir()
