@@ -165,12 +165,9 @@ def _fetch_one(
         raise typer.BadParameter("nothing to fetch: give --sources FILE, --feed, --url, --urls-file or --path")
     summary = fetch.fetch_sources(chosen, landing.landing_for(landing_raw, date), settings, date)
     if not quiet:
-        table = Table(title=f"newsetl fetch {date.isoformat()} → {summary.landing}")
-        for outcome in summary.outcomes:
-            table.add_column(outcome, justify="right")
-        table.add_row(*(str(n) for n in summary.outcomes.values()))
-        console.print(table)
-        console.print(f"manifest: [bold]{summary.manifest}[/]")
+        counts = ", ".join(f"{outcome}={n}" for outcome, n in summary.outcomes.items()) or "nothing"
+        console.print(f"fetch {date.isoformat()}: {counts}")
+        console.print(f"landed in [bold]{summary.landing}[/], manifest [bold]{summary.manifest}[/]")
     return summary
 
 
