@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 
-from pipeline import __version__, clean, dedup, describe, parse, read, storage
+from pipeline import __version__, clean, dedup, describe, metadata, parse, read, storage
 from pipeline.models import Article, Duplicate, Outcome, RawDoc, Reject
 from pipeline.schema import SCHEMA_VERSION
 from pipeline.settings import Settings
@@ -99,6 +99,14 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
         )
 
     language, score = describe.detect_language(f"{heading.title}\n{body}")
+    meta = metadata.extract_metadata(
+        heading.title,
+        paragraphs,
+        dateline,
+        agencies=clean.agencies_in(boiler, dateline),
+        published_at=describe.published_from(doc.rel_path, sidecar),
+        word_count=words,
+    )
     return Article(
         article_id=describe.doc_id(sha, doc.rel_path),
         title=heading.title,
@@ -110,7 +118,7 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
         captions=boiler.captions,
         photo_credits=boiler.photo_credits,
         source_site=boiler.source_site or sidecar.get("site_name"),
-        agencies=clean.agencies_in(boiler, dateline),
+        agencies=meta.agencies,
         dateline=dateline,
         tickers=tickers,
         language=language,
@@ -125,7 +133,7 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
         raw_size=doc.size,
         raw_encoding=encoding,
         raw_modified_at=doc.modified_at,
-        published_at=describe.published_from(doc.rel_path, sidecar),
+        published_at=meta.published_at,
         source_url=sidecar.get("source_url") or sidecar.get("url"),
         removed=removed,
         author=sidecar.get("author"),
@@ -133,6 +141,16 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
         canonical_url=sidecar.get("canonical_url"),
         feed_url=sidecar.get("feed_url"),
         fetched_at=describe.parse_timestamp(sidecar.get("fetched_at")),
+        dateline_place=meta.dateline_place,
+        dateline_date=meta.dateline_date,
+        quotes=meta.quotes,
+        people=meta.people,
+        organizations=meta.organizations,
+        places=meta.places,
+        countries=meta.countries,
+        sentence_count=meta.sentence_count,
+        reading_time_min=meta.reading_time_min,
+        years_mentioned=meta.years_mentioned,
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from pipeline.quotes import Quote
+
 
 @dataclass(frozen=True, slots=True)
 class RawDoc:
@@ -55,6 +57,17 @@ class Article:
     canonical_url: str | None = None
     feed_url: str | None = None
     fetched_at: dt.datetime | None = None
+    # Metadata for analysts (pipeline/metadata.py); defaults keep older callers and tests working.
+    dateline_place: str | None = None
+    dateline_date: dt.date | None = None
+    quotes: list[Quote] = field(default_factory=list)
+    people: list[str] = field(default_factory=list)
+    organizations: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    sentence_count: int = 0
+    reading_time_min: float = 0.0
+    years_mentioned: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

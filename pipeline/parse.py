@@ -154,15 +154,31 @@ def split_subheadings(paragraphs: list[str]) -> tuple[list[str], list[str]]:
 _MONTH_EN = r"(?i:Jan|Feb|Mar|Apr|May|June?|July?|Aug|Sept?|Oct|Nov|Dec)[a-zA-Z]*\.?\s+\d{1,2}"
 _MONTH_DAY = rf"(?:{_MONTH_EN}|\d{{1,2}}\.?\s+[A-ZÄÖÜ][a-zäöüé]+\.?(?:\s+\d{{4}})?)"
 _PLACE_WORD = r"[A-ZÀ-Þ][\w.'’&-]*"
-DATELINE = re.compile(
-    rf"^(?P<dateline>"
+_DATELINE_PARTS = (
     rf"(?:(?P<place>{_PLACE_WORD}(?:[ /]{_PLACE_WORD}){{0,4}})\s?"
     rf"(?:,\s*(?P<region>{_PLACE_WORD}(?: {_PLACE_WORD})?)(?=,|\s+[-–—(A-Z]))?)?"
     rf"(?:,?\s*(?P<date>{_MONTH_DAY}))?"
     rf"(?:\s*\((?P<agency>[^()]{{2,40}})\))?"
     rf"\s*(?P<dash>--?|–|—)"
-    rf")\s+(?=\S)"
 )
+DATELINE = re.compile(rf"^(?P<dateline>{_DATELINE_PARTS})\s+(?=\S)")
+_DATELINE_ALONE = re.compile(rf"{_DATELINE_PARTS}\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class DatelineParts:
+    place: str | None  # "CLEVELAND", "Wien"
+    region: str | None  # "Calif." in "SAN JOSE, Calif., Feb 26 -"
+    date: str | None  # "Feb 26", "3. März" as written
+    agency: str | None  # "Reuters" in "WASHINGTON (Reuters) -"
+
+
+def split_dateline(dateline: str) -> DatelineParts:
+    """The parts of a dateline that `extract_dateline` cut from a lead."""
+    m = _DATELINE_ALONE.match(dateline)
+    if not m:
+        return DatelineParts(None, None, None, None)
+    return DatelineParts(m.group("place"), m.group("region"), m.group("date"), m.group("agency"))
 
 
 def extract_dateline(lead: str) -> tuple[str | None, str]:

@@ -10,11 +10,12 @@ import json
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 PARTITION_COLUMN = "date"
 
 _TS = pa.timestamp("us", tz="UTC")
 _STRINGS = pa.list_(pa.string())
+_QUOTES = pa.list_(pa.struct([pa.field("text", pa.string(), nullable=False), pa.field("speaker", pa.string())]))
 
 
 # pandas metadata naming the hive partition column a date32 column: `pd.read_parquet(dir)` then
@@ -84,6 +85,17 @@ ARTICLES = _schema(
         pa.field("canonical_url", pa.string()),
         pa.field("feed_url", pa.string()),
         pa.field("fetched_at", _TS),
+        # 1.2.0: metadata for analysts (nullable in the schema so older partitions read as nulls).
+        pa.field("dateline_place", pa.string()),
+        pa.field("dateline_date", pa.date32()),
+        pa.field("quotes", _QUOTES),
+        pa.field("people", _STRINGS),
+        pa.field("organizations", _STRINGS),
+        pa.field("places", _STRINGS),
+        pa.field("countries", _STRINGS),
+        pa.field("sentence_count", pa.int32()),
+        pa.field("reading_time_min", pa.float32()),
+        pa.field("years_mentioned", pa.list_(pa.int16())),
     ],
 )
 

