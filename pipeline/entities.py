@@ -41,13 +41,17 @@ ORG_SUFFIXES = frozenset(
     "Inc Corp Corporation Co Company Ltd Limited Plc PLC AG SA NV GmbH Group Bank Ministry Party Council "
     "Commission Agency Association Exchange University Federation Union Committee Board Department Fund "
     "Institute Authority Organization Organisation Foundation Court Parliament Assembly Airlines Airways "
-    "Holdings Industries Bancorp Bancshares Trust Securities Partners Reserve Bundesbank".split()
+    "Holdings Industries Bancorp Bancshares Trust Securities Partners Reserve Bundesbank "
+    "Post Times Journal Herald Tribune Gazette Telegraph".split()
 )
 # Capitalised words that open a sentence or follow a title without being part of a name.
 _NOT_NAME_WORDS = frozenset(
     "The This That These Those A An In At On For But And Or If As By To Of It He She They We I You His Her "
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July "
-    "August September October November December Today Yesterday Tomorrow Der Die Das Ein Eine".split()
+    "August September October November December Today Yesterday Tomorrow Der Die Das Ein Eine Later Earlier "
+    "Meanwhile However Also Then Now When While After Before Since Although Though Yet So Still Instead "
+    "Finally Separately Last Next Both Some Many Most Other Such All Each Several Under Over Despite Among "
+    "From With Without Within Officials Analysts Traders Sources Asked Speaking Earlier".split()
 )
 _JOINERS = frozenset("of for the de van von der da di du bin al la le".split())
 _NAME_PARTICLES = frozenset("de van von der da di du bin al la le".split())
@@ -60,8 +64,6 @@ _RUN = re.compile(
     rf"[A-Z](?<![\w'’&-][A-Z])(?:\.(?:[A-Z]\.)*|[\w'’&-]*)"
     rf"(?:[ \t]+(?:(?:of|for|the|de|van|von|der|da|di|du|bin|al|la|le)[ \t]+)*{_TOKEN})*"
 )
-_WORD_BEFORE = re.compile(r"([\w.'’-]+)[\s,]*\Z")
-_WORD_AFTER = re.compile(r"[\s,]*([\w.'’-]+)")
 
 
 @dataclass(slots=True)
@@ -76,27 +78,37 @@ def find_names(text: str, known_organizations: list[str]) -> Names:
     people: list[str] = []
     orgs = list(known_organizations)
     for m in _RUN.finditer(text):
-        words = m.group().split()
-        titled = max((i for i, w in enumerate(words) if w in TITLE_WORDS), default=-1)
-        # "Federal Reserve Board Chairman Paul Volcker": an organization before the title, a person after.
-        org = _organization(words[:titled] if titled >= 0 else words)
-        if org:
-            org = t.organizations.get(gazetteer.key_of(org), org)
-            if org not in orgs:
-                orgs.append(org)
-        if titled >= 0:
-            name = _name_from(words[titled + 1 :], min_words=1)
-        elif org:
-            continue
+        run = m.group()
+        if " " not in run:
+            # One word: a name only right after a title or role ("Mr. Smith", "chief Putin").
+            if run in _NOT_NAME_WORDS or run in TITLE_WORDS:
+                continue
+            prev = _word_before(text, m.start())
+            name = _name_from([run], 1) if prev in TITLE_WORDS or prev in ROLE_WORDS else None
         else:
-            name = _untitled_person(words, text, m.start(), m.end())
-        if name and gazetteer.key_of(name) not in t.prose and gazetteer.key_of(name) not in t.demonyms:
+            words = run.split()
+            titled = -1 if TITLE_WORDS.isdisjoint(words) else max(i for i, w in enumerate(words) if w in TITLE_WORDS)
+            # "Federal Reserve Board Chairman Paul Volcker": an organization before the title, a person after.
+            org = _organization(words[:titled] if titled >= 0 else words)
+            if org:
+                org = t.organizations.get(gazetteer.key_of(org), org)
+                if org not in orgs:
+                    orgs.append(org)
+            if titled >= 0:
+                name = _name_from(words[titled + 1 :], min_words=1)
+            elif org:
+                continue
+            else:
+                name = _untitled_person(words, text, m.start(), m.end())
+        if name and (key := gazetteer.key_of(name)) not in t.prose and key not in t.demonyms:
             people.append(name)
     return Names(_merge_surnames(people), orgs)
 
 
 def _organization(words: list[str]) -> str | None:
     """The organization a run names: words up to an institutional suffix, and an "of …" after it."""
+    if ORG_SUFFIXES.isdisjoint(words):
+        return None
     last = max((i for i, w in enumerate(words) if w.rstrip(".,") in ORG_SUFFIXES), default=-1)
     if last < 0:
         return None
@@ -104,7 +116,7 @@ def _organization(words: list[str]) -> str | None:
     if end + 1 < len(words) and words[end] == "of":
         end = len(words)
     start = 0
-    while start < last and (words[start] in _NOT_NAME_WORDS or words[start] in TITLE_WORDS):
+    while start < last and (words[start] in _NOT_NAME_WORDS or words[start] in TITLE_WORDS or words[start] in _JOINERS):
         start += 1
     org = " ".join(words[start:end]).rstrip(".,")
     if end - start < 2 and org != "Bundesbank":
@@ -112,14 +124,18 @@ def _organization(words: list[str]) -> str | None:
     return org
 
 
+def _word_before(text: str, start: int) -> str:
+    space = text.rfind(" ", max(0, start - 30), start - 1)
+    return text[space + 1 : start].strip().rstrip(",")
+
+
 def _untitled_person(words: list[str], text: str, start: int, end: int) -> str | None:
-    """A name marked by a title or role word just before it, or by a reporting verb next to it."""
-    before = _WORD_BEFORE.search(text, max(0, start - 30), start)
-    prev = before.group(1) if before else ""
+    """A name of several words marked by a title or role just before it, or a reporting verb next to it."""
+    prev = _word_before(text, start)
     if prev in TITLE_WORDS or prev in ROLE_WORDS:
         return _name_from(words, min_words=1)
-    after = _WORD_AFTER.match(text, end)
-    if prev in REPORTING_VERBS or (after and after.group(1).rstrip(".,;:") in REPORTING_VERBS):
+    after = text[end : end + 20].split(maxsplit=1)
+    if prev in REPORTING_VERBS or (after and after[0].strip(".,;:") in REPORTING_VERBS):
         return _name_from(words, min_words=2)
     return None
 

@@ -26,28 +26,36 @@ _MONTHS = {
 _DATE_EN = re.compile(r"(?P<month>[A-Za-zäÄ]{3,})\.?\s+(?P<day>\d{1,2})(?:,?\s+(?P<year>\d{4}))?")
 _DATE_DE = re.compile(r"(?P<day>\d{1,2})\.?\s+(?P<month>[A-Za-zäÄ]{3,})\.?(?:\s+(?P<year>\d{4}))?")
 
-_AGENCY_NAMES = "|".join(sorted((re.escape(k) for k in AGENCIES), key=len, reverse=True))
-# Agencies credited in running text: "according to the Reuters news agency", "Loud the Reuters news
-# agency" (machine-translated "laut"), "told Reuters", "AFP reported", "(APA, 18.3.2016)", "(AP)".
-_AGENCY_CREDIT = re.compile(
-    rf"(?:according to|told|quoted by|reported by|cited by|via|loud|laut|berichtete)\s+(?:the\s+|die\s+|der\s+)?"
-    rf"(?P<a>{_AGENCY_NAMES})\b"
-    rf"|\b(?P<b>{_AGENCY_NAMES})\s+(?:news\s+agency|agency|newswire|wire\s+service|reported|reports|quoted|"
-    rf"said|Nachrichtenagentur)\b"
-    rf"|\((?P<c>{_AGENCY_NAMES})(?:\s*[,/]\s*[^()]{{1,40}})?\)",
-    re.IGNORECASE,
+# Agency names as written in prose ("Reuters", "REUTERS", "dpa", "Agence France-Presse"): a
+# case-sensitive alternation of capitalised spellings, so `re` only stops at capitals (and "dpa").
+_AGENCY_NAME = re.compile(
+    r"(?:"
+    + "|".join(sorted({re.escape(v) for k in AGENCIES for v in (k.title(), k.upper(), "dpa")}, key=len, reverse=True))
+    + r")\b"
+)
+# The context that makes a mention a credit: "according to the Reuters news agency", "Loud the
+# Reuters news agency" (machine-translated "laut"), "told Reuters", "AFP reported", "(APA, 18.3.2016)".
+_CREDIT_BEFORE = re.compile(
+    r"(?:according to|told|quoted by|reported by|cited by|via|[Ll]oud|[Ll]aut|berichtete|\()"
+    r"\s*(?:the\s+|die\s+|der\s+)?\Z"
+)
+_CREDIT_AFTER = re.compile(
+    r"\s+(?:news\s+agency|agency|newswire|wire\s+service|reported|reports|quoted|said|Nachrichtenagentur)\b"
+    r"|\s*(?:[,/]\s*[^()]{1,40})?\)"
 )
 
+# A year: 1800-2099, not part of a longer number, an amount ("$2000") or a quantity ("2000 tonnes").
+# The digits come first so that `re` skips in C to the next candidate; the look-behind follows them.
 _YEAR = re.compile(
-    r"(?<![\w.,$£€/-])(1[89]\d\d|20\d\d)(?![\w%]|[.,]\d|\s+(?:dlrs|dollars|tonnes|tons|shares|barrels|"
+    r"(?:1[89]|20)\d\d(?<![\w.,$£€/-]\d{4})(?![\w%]|[.,]\d|\s+(?:dlrs|dollars|tonnes|tons|shares|barrels|"
     r"bpd|mln|billion|million|pct|percent|people|cars|units|feet|metres|meters|km|miles|acres|hectares)\b)"
 )
 # A sentence ends at . ! ? (and closing quotes/brackets) before a space and a capital or digit,
 # unless the word before the point is an abbreviation or an initial.
-_SENTENCE_END = re.compile(r"(\S*?)([.!?])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9ÄÖÜ])")
+_SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*[ \t]+(?=[\"“‘(\[]?[A-Z0-9ÄÖÜ])")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st sr jr gen col lt capt sgt rev gov sen rep inc corp co ltd plc no nos vs etc "
-    "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e dipl bzw ca nr dr. z.b".split()
+    "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e dipl bzw ca nr z.b".split()
 )
 
 
@@ -85,7 +93,9 @@ def extract_metadata(
         parts = parse.split_dateline(dateline)
         if parts.place:
             place = gazetteer.lookup_dateline_place(parts.place, parts.region)
-            meta.dateline_place = place.name if place else (parts.place.title() if parts.place.isupper() else parts.place)
+            meta.dateline_place = (
+                place.name if place else (parts.place.title() if parts.place.isupper() else parts.place)
+            )
             dateline_country = place.country if place else None
         if parts.date:
             meta.dateline_date, explicit_year = parse_dateline_date(parts.date, published_at)
@@ -93,10 +103,9 @@ def extract_metadata(
                 meta.published_at = dt.datetime.combine(meta.dateline_date, dt.time(), tzinfo=dt.UTC)
 
     meta.agencies = list(agencies)
-    for m in _AGENCY_CREDIT.finditer(body):
-        for name in find_agencies(m.group("a") or m.group("b") or m.group("c")):
-            if name not in meta.agencies:
-                meta.agencies.append(name)
+    for name in find_agency_credits(body):
+        if name not in meta.agencies:
+            meta.agencies.append(name)
 
     mentions = gazetteer.find_mentions(text)
     names = entities.find_names(text, mentions.organizations)
@@ -104,7 +113,7 @@ def extract_metadata(
     meta.quotes = quotes.find_quotes(body, meta.people)
     meta.places = _unique(([meta.dateline_place] if meta.dateline_place else []) + [p.name for p in mentions.places])
     meta.countries = salient_countries(dateline_country, mentions.country_hits, len(title) + 2 + len(paragraphs[0]))
-    meta.sentence_count = sum(count_sentences(p) for p in paragraphs)
+    meta.sentence_count = count_sentences(body, len(paragraphs))
     meta.reading_time_min = round(word_count / WORDS_PER_MINUTE, 2)
     meta.years_mentioned = sorted({int(y) for y in _YEAR.findall(text)})
     return meta
@@ -139,17 +148,29 @@ def parse_dateline_date(text: str, published_at: dt.datetime | None) -> tuple[dt
         return None, False
 
 
-def count_sentences(paragraph: str) -> int:
-    """Sentences in one paragraph (a paragraph with text is at least one sentence)."""
-    if not paragraph.strip():
-        return 0
+def find_agency_credits(text: str) -> list[str]:
+    """Agencies credited in running text, canonical names in order, once each."""
+    found: list[str] = []
+    for m in _AGENCY_NAME.finditer(text):
+        if m.start() and text[m.start() - 1].isalnum():
+            continue  # inside a word
+        if _CREDIT_BEFORE.search(text, max(0, m.start() - 24), m.start()) or _CREDIT_AFTER.match(text, m.end()):
+            for name in find_agencies(m.group()):
+                if name not in found:
+                    found.append(name)
+    return found
+
+
+def count_sentences(body: str, paragraphs: int) -> int:
+    """Sentences in a body of `paragraphs` paragraphs (each ends at least one sentence)."""
     ends = 0
-    for m in _SENTENCE_END.finditer(paragraph):
-        word = m.group(1).lower().lstrip("(\"“")
-        if m.group(2) == "." and (word in _ABBREVIATIONS or len(word) == 1 or (len(word) == 3 and word[1] == ".")):
-            continue  # "Mr.", "U.S.", "J. Smith"
+    for m in _SENTENCE_END.finditer(body):
+        if body[m.start()] == ".":
+            word = body[body.rfind(" ", 0, m.start()) + 1 : m.start()].lower().lstrip('("“')
+            if word in _ABBREVIATIONS or len(word) == 1 or (len(word) == 3 and word[1] == "."):
+                continue  # "Mr.", "U.S.", "J. Smith"
         ends += 1
-    return ends + 1
+    return ends + paragraphs
 
 
 def _unique(items: list[str]) -> list[str]:

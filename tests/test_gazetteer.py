@@ -1,0 +1,89 @@
+"""Places, nationality adjectives and organizations from the gazetteers, with ISO country codes."""
+
+from __future__ import annotations
+
+import pickle
+
+from pipeline import gazetteer
+
+
+def names(text: str) -> list[str]:
+    return [p.name for p in gazetteer.find_mentions(text).places]
+
+
+def test_countries_cities_states_and_regions_are_found_with_their_country():
+    m = gazetteer.find_mentions("Talks in Moscow on Nagorno-Karabakh between Armenia and Azerbaijan; Ohio watched.")
+    assert [(p.name, p.country) for p in m.places] == [
+        ("Moscow", "RU"),
+        ("Nagorno-Karabakh", "AZ"),
+        ("Armenia", "AM"),
+        ("Azerbaijan", "AZ"),
+        ("Ohio", "US"),
+    ]
+
+
+def test_news_spellings_of_countries_map_to_iso_codes():
+    m = gazetteer.find_mentions("The U.S., Britain, West Germany, the Soviet Union and the UAE agreed.")
+    assert [p.country for p in m.places] == ["US", "GB", "DE", "SU", "AE"]
+
+
+def test_all_caps_headlines_match_but_short_caps_words_do_not():
+    assert names("JAPAN TRADE SURPLUS WIDENS IN MAY") == ["Japan"]
+    assert names("OR and ME are abbreviations; US is a country") == ["United States"]
+
+
+def test_longest_name_wins_and_compounds_do_not_match():
+    assert names("New York and South Korea") == ["New York", "South Korea"]
+    assert names("ex-Soviet states met McDonald") == []
+
+
+def test_nationality_adjectives_give_countries_not_places():
+    m = gazetteer.find_mentions("Armenian Prime Minister and Azerbaijani President met Japanese officials.")
+    assert m.places == []
+    assert [code for _, code in m.country_hits] == ["AM", "AZ", "JP"]
+
+
+def test_organizations_by_name_and_by_acronym_in_capitals_only():
+    m = gazetteer.find_mentions("The IMF, the World Bank and the Fed met. They were fed up.")
+    assert m.organizations == ["International Monetary Fund", "World Bank", "Federal Reserve"]
+
+
+def test_ambiguous_city_names_are_not_places_in_prose():
+    assert names("Reading the report, Jackson said Mobile phones sell in May.") == []
+
+
+def test_dateline_places_include_small_towns_states_and_exonyms():
+    assert gazetteer.lookup_dateline_place("CLEVELAND", None).country == "US"
+    assert gazetteer.lookup_dateline_place("GREENWICH", "Conn.") == gazetteer.Place("Greenwich", "US", "city")
+    assert gazetteer.lookup_dateline_place("Wien", None) == gazetteer.Place("Vienna", "AT", "city")
+    assert gazetteer.lookup_dateline_place("Nowhereville", None) is None
+
+
+def test_reuters_place_labels_map_to_iso_codes():
+    labels = ["usa", "west-germany", "uk", "ussr", "hong-kong", "east-germany", "ivory-coast", "south-korea"]
+    assert [gazetteer.country_of(x) for x in labels] == ["US", "DE", "GB", "SU", "HK", "DD", "CI", "KR"]
+
+
+def test_trie_regex_matches_the_longest_key_in_any_case():
+    import re
+
+    rx = re.compile(gazetteer.trie_regex(["new york", "new", "newark"]) + r"\b")
+    assert [m.group() for m in rx.finditer("New York, NEWARK and New")] == ["New York", "NEWARK", "New"]
+
+
+def test_tables_are_cached_on_disk_and_rebuilt_when_the_cache_is_unreadable(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = gazetteer._cache_path()
+    assert path.is_relative_to(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a pickle")
+    gazetteer.tables.cache_clear()
+    try:
+        built = gazetteer.tables()
+        assert built.prose["moscow"].country == "RU"
+        cached = pickle.loads(path.read_bytes())  # the broken file was replaced by a good one
+        assert cached[0]["moscow"] == built.prose["moscow"]
+        gazetteer.tables.cache_clear()
+        assert gazetteer.tables().dateline == built.dateline  # and is read back
+    finally:
+        gazetteer.tables.cache_clear()

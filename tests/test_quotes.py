@@ -1,0 +1,37 @@
+"""Direct quotations with their speakers, in curly, straight and German quotes."""
+
+from __future__ import annotations
+
+from pipeline.quotes import Quote, find_quotes
+
+
+def test_curly_quote_with_titled_speaker_after_it():
+    text = "“There is a chance of peace,” Azerbaijani President Ilham Aliyev replied."
+    assert find_quotes(text, ["Ilham Aliyev"]) == [Quote("There is a chance of peace", "Ilham Aliyev")]
+
+
+def test_straight_quote_with_verb_before_the_speaker_and_surname_completed():
+    text = '"The economy is strong," said Treasury Secretary Baker.'
+    assert find_quotes(text, ["James Baker"]) == [Quote("The economy is strong", "James Baker")]
+
+
+def test_speaker_before_the_quote_and_german_quotes():
+    text = "Merkel sagte: „Wir schaffen das, ganz sicher.“"
+    assert find_quotes(text, ["Angela Merkel"]) == [Quote("Wir schaffen das, ganz sicher.", "Angela Merkel")]
+
+
+def test_a_quote_right_after_an_attributed_one_continues_it():
+    text = "“We agreed on recognition,” Pashinyan said. “And we can sort out our relationship.”"
+    quotes = find_quotes(text, ["Nikol Pashinyan"])
+    assert [q.speaker for q in quotes] == ["Nikol Pashinyan", "Nikol Pashinyan"]
+
+
+def test_pronoun_takes_the_person_named_last_or_is_dropped():
+    text = 'Jane Roe left. "We will appeal the ruling," she said.'
+    assert find_quotes(text, ["Jane Roe"]) == [Quote("We will appeal the ruling", "Jane Roe")]
+    assert find_quotes('"We will appeal the ruling," she said.', []) == []
+
+
+def test_roles_are_kept_as_written_and_scare_quotes_are_not_quotations():
+    text = 'The so-called "hard landing" worried them. A company spokesman said "talks broke down last night."'
+    assert find_quotes(text, []) == [Quote("talks broke down last night.", "A company spokesman")]
