@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from pipeline import etl, metadata, parse
 from pipeline.clean import Removed, agencies_in
 from pipeline.models import Article, RawDoc
 from pipeline.settings import Settings
-from tests.conftest import SEED_ARTICLE
+from tests.conftest import SAMPLE_RAW, SEED_ARTICLE, run_cli
 
 
 def describe_lead(lead: str, published_at: dt.datetime | None = None) -> tuple[str | None, str, metadata.Metadata]:
@@ -137,3 +139,28 @@ def test_seed_article_counts(seed):
     assert seed.sentence_count == 22
     assert seed.years_mentioned == [2020]
     assert seed.reading_time_min == round(seed.word_count / metadata.WORDS_PER_MINUTE, 2)
+
+
+def test_language_is_detected_on_the_german_and_english_samples():
+    for folder, lang in (("wikinews_other", "de"), ("wikinews", "en")):
+        for path in sorted((SAMPLE_RAW / folder).glob("*.txt"))[:7]:
+            article = etl.process_doc(RawDoc(uri=str(path), rel_path=path.name, size=path.stat().st_size), Settings())
+            assert (article.language, article.language_score >= 0.99) == (lang, True), path.name
+
+
+def test_metadata_columns_are_typed_in_parquet_and_lists_are_never_null(sample_raw, tmp_path):
+    out = tmp_path / "out"
+    run_cli("run", "--raw", str(sample_raw), "--out", str(out), "--date", "2024-05-01")
+    table = pq.read_table(out / "articles" / "date=2024-05-01" / "part-0.parquet")
+    assert table.schema.field("quotes").type == pa.list_(
+        pa.struct([pa.field("text", pa.string(), nullable=False), pa.field("speaker", pa.string())])
+    )
+    assert table.schema.field("dateline_date").type == pa.date32()
+    assert table.schema.field("years_mentioned").type == pa.list_(pa.int16())
+    for column in ("quotes", "people", "organizations", "places", "countries", "years_mentioned"):
+        assert table.column(column).null_count == 0, column
+    rows = table.to_pylist()
+    seed = next(r for r in rows if r["raw_path"] == SEED_ARTICLE.name)
+    assert seed["quotes"][0] == {"text": seed["quotes"][0]["text"], "speaker": "Ilham Aliyev"}
+    assert seed["countries"][:2] == ["AM", "AZ"]
+    assert all(r["language"] in ("en", "de") for r in rows)
