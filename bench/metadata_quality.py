@@ -85,8 +85,17 @@ def _person_found(label: str, people: list[str]) -> bool:
     return False
 
 
+# Reuters PLACES codes that are not names a text would use.
+PLACE_LABELS = {
+    "yemen-arab-republic": "YE",
+    "yemen-demo-republic": "YE",
+    "trinidad-tobago": "TT",
+    "us-virgin-islands": "VI",
+}
+
+
 def _label_country(place: str) -> str | None:
-    code = gazetteer.country_of(place)
+    code = PLACE_LABELS.get(place) or gazetteer.country_of(place)
     return "SU" if code == "RU" else code
 
 
