@@ -152,9 +152,9 @@ _NOT_A_PLACE_IN_PROSE = frozenset(
     "Of The March May Mobile Reading Nice Split Bath Orange Eagle Jackson Lincoln Hamilton Austin Charlotte "
     "Victoria Florence Regina Marion Laval Alexandria Columbia Phoenix Aurora Independence Concord Surprise "
     "Temple Ocean Pasadena Union Commerce Enterprise Mercedes Santa President Sale Deal Bury Leader Chester "
-    "Wellington Richmond Salem Norman Irving Garland Carrollton Lafayette Arlington Georgetown "
+    "Richmond Salem Norman Irving Garland Carrollton Lafayette Arlington Georgetown "
     "Kent Essex Granada Plymouth Worcester Canton Cordoba Valencia Hyderabad Bay Dollar Gold Street "
-    "Pemberton Green Mission Federal General Chase Midland Imperial".split()
+    "Pemberton Green Mission Federal General Chase Midland Imperial Santos".split()
 )
 
 # International organizations: canonical name → spellings (acronyms must be written in capitals).
@@ -339,10 +339,12 @@ def _build_tables() -> tuple:
         dateline[key] = place
         if city["population"] >= _MIN_CITY_POPULATION_IN_PROSE and city["name"] not in _NOT_A_PLACE_IN_PROSE:
             prose[key] = place
-    for code, info in countries.items():
+    for info in countries.values():
+        # Capitals are news places even below the prose threshold, but tiny ones ("Stanley", "Douglas")
+        # are mostly parts of other names (Morgan Stanley, McDonnell Douglas).
         capital = info.get("capital")
-        if capital and capital not in _NOT_A_PLACE_IN_PROSE:
-            prose[key_of(capital)] = dateline.get(key_of(capital), Place(capital, code, "city"))
+        if capital and capital not in _NOT_A_PLACE_IN_PROSE and population.get(key_of(capital), 0) >= 100_000:
+            prose[key_of(capital)] = dateline[key_of(capital)]
     for state in gc.get_us_states().values():
         prose[key_of(state["name"])] = Place(state["name"], "US", "state")
     for cont in gc.get_continents().values():
