@@ -56,12 +56,16 @@ _NOT_NAME_WORDS = frozenset(
 _JOINERS = frozenset("of for the de van von der da di du bin al la le".split())
 _NAME_PARTICLES = frozenset("de van von der da di du bin al la le".split())
 
+# Abbreviated titles keep their point inside the run ("Mr. Brown" is one run, and titled).
+_ABBREVIATED_TITLES = ("Mrs", "Mr", "Ms", "Dr", "Sen", "Rep", "Gen", "Gov", "Col", "Capt", "Prof", "Lt")
+_TOKEN = rf"(?:(?:{'|'.join(_ABBREVIATED_TITLES)})\.|(?:[A-Z]\.)+|[A-Z][\w'’&-]*)"
+# The same token with its capital already consumed (the run's first token, see above).
+_TOKEN_TAIL = "|".join(rf"(?<={t[0]}){t[1:]}\." for t in _ABBREVIATED_TITLES) + r"|\.(?:[A-Z]\.)*|[\w'’&-]*"
 # A run: capitalised words or initials ("U.S.", "J."), joined by spaces and lower-case name particles.
 # The capital comes first so that `re` skips in C to the next candidate; the look-behind after it
 # keeps a run from starting inside a word ("McDonald", "ex-Soviet").
-_TOKEN = r"(?:(?:[A-Z]\.)+|[A-Z][\w'’&-]*)"
 _RUN = re.compile(
-    rf"[A-Z](?<![\w'’&-][A-Z])(?:\.(?:[A-Z]\.)*|[\w'’&-]*)"
+    rf"[A-Z](?<![\w'’&-][A-Z])(?:{_TOKEN_TAIL})"
     rf"(?:[ \t]+(?:(?:of|for|the|de|van|von|der|da|di|du|bin|al|la|le)[ \t]+)*{_TOKEN})*"
 )
 
@@ -80,11 +84,12 @@ def find_names(text: str, known_organizations: list[str]) -> Names:
     for m in _RUN.finditer(text):
         run = m.group()
         if " " not in run:
-            # One word: a name only right after a title or role ("Mr. Smith", "chief Putin").
-            if run in _NOT_NAME_WORDS or run in TITLE_WORDS:
+            # One word: a name only right after a role written in lower case ("Kremlin chief Putin").
+            start = m.start()
+            if start < 2 or text[start - 1] != " " or not text[start - 2].islower() or run in _NOT_NAME_WORDS:
                 continue
-            prev = _word_before(text, m.start())
-            name = _name_from([run], 1) if prev in TITLE_WORDS or prev in ROLE_WORDS else None
+            prev = _word_before(text, start)
+            name = _name_from([run], 1) if prev in ROLE_WORDS else None
         else:
             words = run.split()
             titled = -1 if TITLE_WORDS.isdisjoint(words) else max(i for i, w in enumerate(words) if w in TITLE_WORDS)
