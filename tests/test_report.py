@@ -124,8 +124,14 @@ def test_the_dataset_page_renders_in_chromium_with_the_numbers_of_the_runs_datas
     }
     assert rows_of(doc, "reasons") == {"binary": ["1"], "empty": ["1"]}
     assert rows_of(doc, "stage_seconds") == {k: [f"{v:.3f}"] for k, v in seconds.items()}
-    assert rows_of(doc, "agencies") == {"Reuters": ["2"]}
-    assert rows_of(doc, "places")["Lisbon"] == ["1"]
+    # Credits in photo credits, datelines and running text ("according to CNN", "Associated Press reported").
+    assert rows_of(doc, "agencies") == {"Reuters": ["3"], "CNN": ["3"], "AP": ["2"], "BBC": ["1"]}
+    # Places from the articles' extracted `places`: the most covered one with its article count.
+    places = Counter(
+        p for row in pq.read_table(processed / "articles", columns=["places"]).to_pylist() for p in row["places"]
+    )
+    ((top, n),) = places.most_common(1)
+    assert rows_of(doc, "places")[top] == [str(n)]
 
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "report-dataset.png"
