@@ -55,6 +55,12 @@ def resolve_partition_date(params: dict, data_interval_start, run_after) -> dt.d
         "workers": Param(1, type="integer", minimum=1, maximum=64),
         "max_bytes": Param(16 * 1024 * 1024, type="integer", minimum=1),
         "sources": Param(SOURCES, type="string", description="Sources file to fetch into raw first; empty: no fetch"),
+        "dedup_window_days": Param(
+            None,
+            type=["null", "integer"],
+            minimum=0,
+            description="Compare only with dates at most this many days away; empty: all dates",
+        ),
     },
     tags=["newsetl"],
     doc_md=__doc__,
@@ -92,7 +98,11 @@ def news_etl():
         ctx = get_current_context()
         params = ctx["params"]
         settings = Settings(
-            raw=params["raw"], out=params["out"], workers=params["workers"], max_bytes=params["max_bytes"]
+            raw=params["raw"],
+            out=params["out"],
+            workers=params["workers"],
+            max_bytes=params["max_bytes"],
+            dedup_window_days=params.get("dedup_window_days"),
         )
         summary = run_partition(settings, dt.date.fromisoformat(date), trigger="airflow")
         counts = {

@@ -28,6 +28,12 @@ UrlOpt = Annotated[list[str] | None, typer.Option("--url", help="Article URL (re
 AllowPrivateOpt = Annotated[
     bool, typer.Option("--allow-private", help="Also fetch loopback/private addresses (tests, intranets).")
 ]
+WindowOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--dedup-window-days", min=0, help="Compare only with dates at most this many days away (default: all)."
+    ),
+]
 
 
 def _parse_date(value: str | None) -> dt.date:
@@ -89,6 +95,7 @@ def run(
     out: OutOpt = DEFAULT_OUT,
     workers: WorkersOpt = 1,
     max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
+    dedup_window_days: WindowOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
     fetch: Annotated[
         bool, typer.Option("--fetch", help="Fetch the sources into <raw>/YYYY-MM-DD first, then process that folder.")
@@ -107,7 +114,7 @@ def run(
         _fetch_one(raw, day, sources_file=sources, feeds=feed, urls=url, overrides=overrides, quiet=quiet)
     elif sources or feed or url:
         raise typer.BadParameter("--sources, --feed and --url need --fetch")
-    settings = Settings(raw=raw, out=out, workers=workers, max_bytes=max_bytes)
+    settings = Settings(raw=raw, out=out, workers=workers, max_bytes=max_bytes, dedup_window_days=dedup_window_days)
     summary = _run_one(settings, day, quiet)
     if not quiet:
         console.print(_summary_table([summary]))
@@ -122,6 +129,7 @@ def backfill(
     out: OutOpt = DEFAULT_OUT,
     workers: WorkersOpt = 1,
     max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
+    dedup_window_days: WindowOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Process every date from --start to --end, one partition each (raw from `<raw>/{date}`)."""
@@ -130,7 +138,7 @@ def backfill(
         raise typer.BadParameter("--end is before --start")
     if "{date}" not in raw:
         raise typer.BadParameter("--raw must contain '{date}' so that each date reads its own folder")
-    settings = Settings(raw=raw, out=out, workers=workers, max_bytes=max_bytes)
+    settings = Settings(raw=raw, out=out, workers=workers, max_bytes=max_bytes, dedup_window_days=dedup_window_days)
     summaries = []
     for offset in range((last - first).days + 1):
         summaries.append(_run_one(settings, first + dt.timedelta(days=offset), quiet))
@@ -213,6 +221,22 @@ def fetch_command(
         overrides=overrides,
         quiet=quiet,
     )
+
+
+@app.command()
+def delete(
+    date: Annotated[str, typer.Option("--date", help="Partition date YYYY-MM-DD to remove.")],
+    out: OutOpt = DEFAULT_OUT,
+) -> None:
+    """Remove one date's articles, duplicates, rejects and dedup-index partitions (the runs history stays)."""
+    from pipeline import storage
+
+    removed = storage.delete_partition(out, _parse_date(date), ("articles", "duplicates", "rejects", "dedup_index"))
+    if not removed:
+        console.print(f"[yellow]no partition {date} under {out}[/]")
+        raise typer.Exit(1)
+    for folder in removed:
+        console.print(f"removed {folder}")
 
 
 @app.command()

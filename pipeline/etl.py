@@ -49,7 +49,10 @@ class RunSummary:
 
 
 def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Settings) -> Article:
-    """Parse, clean and describe one decoded document. Raises read.RejectInput when unusable."""
+    """Parse, clean and describe one decoded document. Raises read.RejectInput when unusable.
+
+    Language is left unset: `describe_batch` detects it for many articles at once (much faster).
+    """
     text, removed = clean.normalize_text(text)
     sidecar = dict(doc.sidecar)
     if clean.looks_like_html(text):
@@ -98,7 +101,6 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
             "no_body", f"{what} left after cleaning ({words} words; removed: {', '.join(removed) or 'nothing'})"
         )
 
-    language, score = describe.detect_language(f"{heading.title}\n{body}")
     meta = metadata.extract_metadata(
         heading.title,
         paragraphs,
@@ -121,8 +123,8 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
         agencies=meta.agencies,
         dateline=dateline,
         tickers=tickers,
-        language=language,
-        language_score=score,
+        language=None,
+        language_score=None,
         word_count=words,
         char_count=len(body),
         paragraph_count=len(paragraphs),
@@ -156,6 +158,25 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
 
 def process_doc(doc: RawDoc, settings: Settings) -> Outcome:
     """One raw input to exactly one outcome: an Article or a Reject. Never raises."""
+    return _process_chunk([doc], settings)[0]
+
+
+def describe_batch(articles: list[Article], settings: Settings) -> None:
+    """The per-article work that is faster in batches: language, and the dedup sketch."""
+    languages = describe.detect_languages([f"{a.title}\n{a.body}" for a in articles])
+    for article, (language, score) in zip(articles, languages, strict=True):
+        article.language, article.language_score = language, score
+    dedup.sketch_articles(articles, settings.minhash_params())
+
+
+def _process_chunk(docs: list[RawDoc], settings: Settings) -> list[Outcome]:
+    """Outcomes of some raw inputs, in order: the unit of work of one worker process."""
+    outcomes = [_build_outcome(doc, settings) for doc in docs]
+    describe_batch([o for o in outcomes if isinstance(o, Article)], settings)
+    return outcomes
+
+
+def _build_outcome(doc: RawDoc, settings: Settings) -> Outcome:
     sha: str | None = None
     stage = "read"
     try:
@@ -183,42 +204,24 @@ def _reject(doc: RawDoc, sha: str | None, reason: str, detail: str, stage: str) 
     )
 
 
-def _process_chunk(docs: list[RawDoc], settings: Settings) -> list[Outcome]:
-    return [process_doc(doc, settings) for doc in docs]
-
-
 def process_docs(docs: list[RawDoc], settings: Settings, progress: Progress | None = None) -> list[Outcome]:
     """Outcomes in input order; with workers > 1, chunks run in a local process pool."""
-    if settings.workers <= 1 or len(docs) < 64:
-        outcomes = []
-        for doc in docs:
-            outcomes.append(process_doc(doc, settings))
-            if progress:
-                progress(1)
-        return outcomes
+    describe.load_language_model()  # once, before forking: workers share the parent's copy
     size = max(16, min(512, len(docs) // (settings.workers * 8) or 1))
     chunks = [docs[i : i + size] for i in range(0, len(docs), size)]
-    outcomes = []
+    if settings.workers <= 1 or len(docs) < 64:
+        return _collect(chunks, map(_process_chunk, chunks, [settings] * len(chunks)), progress)
     with ProcessPoolExecutor(max_workers=settings.workers) as pool:
-        for chunk, result in zip(chunks, pool.map(_process_chunk, chunks, [settings] * len(chunks)), strict=True):
-            outcomes.extend(result)
-            if progress:
-                progress(len(chunk))
+        return _collect(chunks, pool.map(_process_chunk, chunks, [settings] * len(chunks)), progress)
+
+
+def _collect(chunks: list[list[RawDoc]], results, progress: Progress | None) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    for chunk, result in zip(chunks, results, strict=True):
+        outcomes.extend(result)
+        if progress:
+            progress(len(chunk))
     return outcomes
-
-
-def published_hashes(out: str, date: dt.date) -> dict[str, dedup.Kept]:
-    """content_hash → kept article of every published date except `date` (a rerun never matches itself)."""
-    index: dict[str, dedup.Kept] = {}
-    for other in storage.partition_dates(out, "articles"):
-        if other == date:
-            continue
-        table = storage.read_partition(out, "articles", other, columns=["content_hash", "article_id"])
-        for h, aid in zip(
-            table.column("content_hash").to_pylist(), table.column("article_id").to_pylist(), strict=True
-        ):
-            index.setdefault(h, dedup.Kept(aid, other))
-    return index
 
 
 def check_invariant(
@@ -267,13 +270,14 @@ def run_partition(
     rejects = [o for o in outcomes if isinstance(o, Reject)]
     timings["process"], tick = time.perf_counter() - tick, time.perf_counter()
 
-    kept, duplicates = dedup.drop_exact(articles, date, published_hashes(settings.out, date))
+    kept, duplicates = dedup.drop_duplicates(articles, date, dedup.load_index(settings, date), settings)
     check_invariant(listing.docs, kept, duplicates, rejects)
     timings["dedup"], tick = time.perf_counter() - tick, time.perf_counter()
 
     storage.write_partition(settings.out, "rejects", date, storage.to_table(rejects, "rejects"))
     storage.write_partition(settings.out, "duplicates", date, storage.to_table(duplicates, "duplicates"))
     storage.write_partition(settings.out, "articles", date, storage.to_table(kept, "articles"))
+    storage.write_partition(settings.out, dedup.INDEX, date, dedup.index_table(kept, settings.minhash_params()))
     timings["write"] = time.perf_counter() - tick
 
     summary = RunSummary(
@@ -319,5 +323,5 @@ def _record_run(settings: Settings, summary: RunSummary, trigger: str, started: 
         "versions": [("newsetl", __version__), ("python", platform.python_version()), ("pyarrow", pa.__version__)],
         "schema_version": SCHEMA_VERSION,
     }
-    table = pa.Table.from_pylist([row], schema=RUNS)
+    table = storage.columns_to_table({name: [value] for name, value in row.items()}, RUNS)
     storage.write_partition(settings.out, "runs", summary.date, table, name=f"run-{summary.run_id}.parquet")

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pipeline.quotes import Quote
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +72,17 @@ class Article:
     sentence_count: int = 0
     reading_time_min: float = 0.0
     years_mentioned: list[int] = field(default_factory=list)
+    # Made where the article was built (so the work runs in the worker processes); used by dedup,
+    # not written to the articles dataset.
+    sketch: Sketch | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Sketch:
+    """What dedup compares of an article: see pipeline/dedup.py."""
+
+    exact_key: str  # hash of the normalized story text (title, dateline, body)
+    signature: np.ndarray  # MinHash signature of its word shingles, uint32 per permutation
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +112,9 @@ class Duplicate:
     kept_article_id: str
     kept_date: dt.date
     kind: str  # "exact" or "near"
-    similarity: float
+    similarity: float  # confirmed: exact Jaccard of the shingle sets (1.0 for an exact copy)
     reason: str
+    estimated_similarity: float | None = None  # MinHash estimate; None for copies found by hash
 
 
 Outcome = Article | Reject

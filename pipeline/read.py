@@ -11,12 +11,14 @@ import datetime as dt
 import fnmatch
 import hashlib
 import json
+import os
 import posixpath
 import re
 from dataclasses import dataclass
 
 import fsspec
 from fsspec.core import url_to_fs
+from fsspec.implementations.local import LocalFileSystem
 
 from pipeline.models import RawDoc
 
@@ -54,7 +56,7 @@ def list_raw(uri: str, exclude: tuple[str, ...] = ()) -> Listing:
             found = fs.glob(path, detail=True)
             root = path.split("*", 1)[0].rsplit("/", 1)[0]
         elif fs.isdir(path):
-            found = fs.find(path, withdirs=False, detail=True)
+            found = _find_local(path) if isinstance(fs, LocalFileSystem) else fs.find(path, withdirs=False, detail=True)
             root = path
         elif fs.isfile(path):
             found = {path: fs.info(path)}
@@ -68,16 +70,21 @@ def list_raw(uri: str, exclude: tuple[str, ...] = ()) -> Listing:
     docs: list[RawDoc] = []
     excluded: list[str] = []
     sidecars: dict[str, str] = {}
+    prefix = root.rstrip("/") + "/"
+    is_excluded = re.compile("|".join(fnmatch.translate(p) for p in exclude)).match if exclude else None
     for full, info in found.items():
         if info.get("type") != "file":
             continue
-        rel = posixpath.relpath(full, root) if root else full
+        if not root:
+            rel = full
+        else:  # relpath() only where a plain prefix cut would not do: it costs ~25 us a file
+            rel = full[len(prefix) :] if full.startswith(prefix) else posixpath.relpath(full, root)
         if _is_hidden(rel):
             continue
         name = posixpath.basename(rel)
         if name.endswith(".meta.json"):
             sidecars[rel[: -len(".meta.json")]] = full
-        if any(fnmatch.fnmatch(name, pattern) for pattern in exclude):
+        if is_excluded and is_excluded(name):
             excluded.append(rel)
             continue
         uri_out = full if protocol in ("file", "local") else f"{protocol}://{full}"
@@ -87,6 +94,22 @@ def list_raw(uri: str, exclude: tuple[str, ...] = ()) -> Listing:
     if sidecars:
         docs = [_with_sidecar(fs, d, sidecars) for d in docs]
     return Listing(root=uri, docs=docs, excluded=excluded)
+
+
+def _find_local(root: str) -> dict[str, dict]:
+    """What `fs.find(root, detail=True)` lists for a local folder (regular files, symlinks not
+    followed), by os.scandir: fsspec's per-file info dicts cost ~1 s per 20,000 files (profiled)."""
+    found: dict[str, dict] = {}
+    folders = [root]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    stat = entry.stat(follow_symlinks=False)
+                    found[entry.path] = {"type": "file", "size": stat.st_size, "mtime": stat.st_mtime}
+    return found
 
 
 def _mtime(info: dict) -> dt.datetime | None:
@@ -117,7 +140,8 @@ def load_bytes(doc: RawDoc, max_bytes: int) -> bytes:
     if doc.size > max_bytes:
         raise RejectInput("too_large", f"{doc.size:,} bytes is over the {max_bytes:,}-byte limit")
     try:
-        with fsspec.open(doc.uri, "rb") as fh:
+        # Local files skip fsspec: its per-open URL parsing cost more than the read itself (profiled).
+        with open(doc.uri, "rb") if "://" not in doc.uri else fsspec.open(doc.uri, "rb") as fh:
             data = fh.read(max_bytes + 1)
     except PermissionError as exc:
         raise RejectInput("unreadable", f"permission denied: {exc.strerror or exc}") from exc

@@ -10,7 +10,7 @@ import json
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "1.3.0"
 PARTITION_COLUMN = "date"
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -113,6 +113,7 @@ DUPLICATES = _schema(
         pa.field("kind", pa.string(), nullable=False),
         pa.field("similarity", pa.float32(), nullable=False),
         pa.field("reason", pa.string(), nullable=False),
+        pa.field("estimated_similarity", pa.float32()),  # 1.3.0
     ],
 )
 
@@ -178,9 +179,23 @@ FETCH_MANIFEST = _schema(
     ],
 )
 
+# Not an analytical dataset: what later dates' dedup compares against, one part per date (see pipeline/dedup.py).
+DEDUP_INDEX = _schema(
+    "dedup_index",
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("exact_key", pa.string(), nullable=False),
+        pa.field("published_at", _TS),
+        pa.field("raw_modified_at", _TS),
+        pa.field("char_count", pa.int32(), nullable=False),
+        pa.field("band_keys", pa.list_(pa.uint64()), nullable=False),
+    ],
+)
+
 DATASETS: dict[str, pa.Schema] = {
     "articles": ARTICLES,
     "duplicates": DUPLICATES,
     "rejects": REJECTS,
     "runs": RUNS,
+    "dedup_index": DEDUP_INDEX,
 }

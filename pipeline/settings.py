@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.minhash import MinHashParams
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RAW = str(PROJECT_ROOT / "data" / "raw")
 DEFAULT_OUT = str(PROJECT_ROOT / "data" / "processed")
@@ -23,6 +25,18 @@ class Settings:
     min_words: int = 1  # fewer words than this after cleaning is a no_body reject
     workers: int = 1
     exclude: tuple[str, ...] = field(default=DEFAULT_EXCLUDE)
+    # Near duplicates: word n-gram shingles of the normalized body, MinHash + LSH banding, and every
+    # LSH candidate confirmed by the exact Jaccard of the shingle sets (>= near_threshold).
+    near_threshold: float = 0.8
+    shingle_words: int = 5
+    minhash_permutations: int = 128
+    # 32 bands x 4 rows: a pair at Jaccard 0.8 becomes a candidate with probability > 0.9999, at 0.5
+    # with 0.87; candidates are all confirmed, so extra ones cost a check, never a false duplicate.
+    lsh_bands: int = 32
+    dedup_window_days: int | None = None  # compare with published dates at most this many days away
+
+    def minhash_params(self) -> MinHashParams:
+        return MinHashParams(self.shingle_words, self.minhash_permutations, self.lsh_bands)
 
     def raw_for(self, date: dt.date) -> str:
         """The raw location of one partition: the template with its date filled in."""

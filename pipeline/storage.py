@@ -18,6 +18,7 @@ import posixpath
 import uuid
 from collections.abc import Iterable
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
@@ -35,10 +36,79 @@ def partition_dir(out: str, dataset: str, date: dt.date) -> str:
 
 def to_table(rows: Iterable[object], dataset: str) -> pa.Table:
     """Rows (dataclass instances) as a table of the dataset's explicit schema."""
-    schema = DATASETS[dataset]
     rows = list(rows)
-    columns = {name: [getattr(row, name) for row in rows] for name in schema.names}
-    return pa.table(columns, schema=schema)
+    schema = DATASETS[dataset]
+    return columns_to_table({name: [getattr(row, name) for row in rows] for name in schema.names}, schema)
+
+
+def columns_to_table(columns: dict[str, list | pa.Array], schema: pa.Schema) -> pa.Table:
+    """Columns of Python values (or ready Arrow arrays) as a table of `schema`.
+
+    Arrays are assembled from buffers: handed Python lists or numpy arrays, pyarrow first imports
+    pandas to check whether they are pandas objects, ~1 s of a run that needs no pandas (measured).
+    """
+    arrays = [_to_arrow(v, f.type) if isinstance(v, list) else v for f, v in ((f, columns[f.name]) for f in schema)]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def _to_arrow(values: list, type_: pa.DataType) -> pa.Array:
+    n = len(values)
+    nulls = sum(v is None for v in values)
+    validity = None
+    if nulls:
+        mask = np.fromiter((v is not None for v in values), dtype=bool, count=n)
+        validity = pa.py_buffer(np.packbits(mask, bitorder="little"))
+    if pa.types.is_string(type_):
+        encoded = [b"" if v is None else v.encode("utf-8") for v in values]
+        offsets = _offsets([len(e) for e in encoded])
+        return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded)), validity, nulls)
+    if pa.types.is_list(type_) or pa.types.is_map(type_):
+        offsets = _offsets([0 if v is None else len(v) for v in values])
+        offsets_array = pa.Array.from_buffers(pa.int32(), n + 1, [None, pa.py_buffer(offsets)])
+        flat = [item for v in values if v for item in v]
+        if pa.types.is_map(type_):
+            keys = _to_arrow([k for k, _ in flat], type_.key_type)
+            return pa.MapArray.from_arrays(offsets_array, keys, _to_arrow([x for _, x in flat], type_.item_type))
+        return pa.ListArray.from_arrays(offsets_array, _to_arrow(flat, type_.value_type))
+    if pa.types.is_timestamp(type_):
+        numbers = [0 if v is None else (_aware(v) - _EPOCH) // _MICROSECOND for v in values]
+        data = np.array(numbers, dtype=np.int64)
+    elif pa.types.is_date32(type_):
+        data = np.array([0 if v is None else (v - _EPOCH.date()).days for v in values], dtype=np.int32)
+    else:
+        data = np.array([0 if v is None else v for v in values], dtype=type_.to_pandas_dtype())
+    return pa.Array.from_buffers(type_, n, [validity, pa.py_buffer(data)], nulls)
+
+
+def column_values(column: pa.ChunkedArray) -> list:
+    """A column as Python values. Timestamps go through int64: pyarrow's own conversion of them
+    imports pandas (~1 s)."""
+    if pa.types.is_timestamp(column.type) and column.type.unit == "us":
+        return [None if v is None else _EPOCH + v * _MICROSECOND for v in column.cast(pa.int64()).to_pylist()]
+    return column.to_pylist()
+
+
+def list_column_matrix(column: pa.ChunkedArray, width: int, dtype: type = np.uint64) -> np.ndarray:
+    """A list column whose lists all have `width` numbers, as an (n, width) numpy matrix (no pandas)."""
+    values = column.combine_chunks().flatten()
+    data = np.frombuffer(values.buffers()[1], dtype=dtype)[values.offset : values.offset + len(values)]
+    return data.reshape(-1, width)
+
+
+def _offsets(lengths: list[int]) -> np.ndarray:
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    if offsets[-1] >= 2**31:
+        raise ValueError("a column of one partition holds over 2 GiB of text")
+    return offsets.astype(np.int32)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def write_partition(out: str, dataset: str, date: dt.date, table: pa.Table, name: str = PART) -> str:
@@ -99,8 +169,21 @@ def read_partition(out: str, dataset: str, date: dt.date, columns: list[str] | N
         schema = pa.schema([schema.field(c) for c in columns], metadata=schema.metadata)
     if not files:
         return schema.empty_table()
-    tables = [pq.read_table(f, columns=columns, filesystem=fs) for f in files]
+    # ParquetFile, not pq.read_table: the dataset reader behind read_table imports pandas (~1 s).
+    tables = [pq.ParquetFile(f, filesystem=fs).read(columns=columns) for f in files]
     return pa.concat_tables(tables, promote_options="default")
+
+
+def delete_partition(out: str, date: dt.date, datasets: Iterable[str]) -> list[str]:
+    """Remove one date's partition of each dataset (folders that exist); returns what was removed."""
+    fs, _ = url_to_fs(out)
+    removed = []
+    for dataset in datasets:
+        folder = partition_dir(out, dataset, date)
+        if fs.isdir(folder):
+            fs.rm(folder, recursive=True)
+            removed.append(folder)
+    return removed
 
 
 def _visible_parquet(path: str) -> bool:
