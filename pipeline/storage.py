@@ -74,6 +74,13 @@ def _to_arrow(values: list, type_: pa.DataType) -> pa.Array:
             keys = _to_arrow([k for k, _ in flat], type_.key_type)
             return pa.MapArray.from_arrays(offsets_array, keys, _to_arrow([x for _, x in flat], type_.item_type))
         return pa.ListArray.from_arrays(offsets_array, _to_arrow(flat, type_.value_type))
+    if pa.types.is_struct(type_):  # values are tuples (NamedTuples) or dicts
+        children = [
+            _to_arrow([None if v is None else (v[f.name] if isinstance(v, dict) else v[i]) for v in values], f.type)
+            for i, f in enumerate(type_)
+        ]
+        mask = pa.array(np.fromiter((v is None for v in values), dtype=bool, count=n)) if nulls else None
+        return pa.StructArray.from_arrays(children, fields=list(type_), mask=mask)
     if pa.types.is_timestamp(type_):
         numbers = [0 if v is None else (_aware(v) - _EPOCH) // _MICROSECOND for v in values]
         data = np.array(numbers, dtype=np.int64)

@@ -24,6 +24,7 @@ COUNTS = {
     "duplicates": {DAY1: 1, DAY2: 62},
     "rejects": {DAY1: 2},
     "runs": {DAY1: 1, DAY2: 1},
+    "dedup_index": {DAY1: 63},  # one row per kept article
 }
 DATE32 = pd.ArrowDtype(pa.date32())
 WIRE_TITLE = "Storm floods Lisbon harbour"

@@ -27,6 +27,13 @@ VALUES = {
     pa.list_(pa.uint64()): [[1, 2**63], [], [3], [4]],
     pa.map_(pa.string(), pa.int64()): [[("no_body", 3)], [], [("a", 1), ("b", 2)], []],
     pa.map_(pa.string(), pa.float64()): [[("list", 0.25)], [("x", 1.0)], [], []],
+    pa.list_(pa.int16()): [[1987, 2024], [], [1800], []],
+    pa.list_(pa.struct([pa.field("text", pa.string(), nullable=False), pa.field("speaker", pa.string())])): [
+        [("We will rebuild it", "The mayor")],
+        [],
+        [("Safety first", None), ("Not yet", "A spokesman")],
+        [],
+    ],
 }
 
 
