@@ -34,6 +34,12 @@ WindowOpt = Annotated[
         "--dedup-window-days", min=0, help="Compare only with dates at most this many days away (default: all)."
     ),
 ]
+FollowOpt = Annotated[
+    bool, typer.Option("--follow-symlinks", help="Read symbolic links that point outside the raw folder.")
+]
+LockWaitOpt = Annotated[
+    float, typer.Option("--lock-wait", min=0, help="Seconds to wait for another run of the same date (0: fail).")
+]
 
 
 def _parse_date(value: str | None) -> dt.date:
@@ -46,7 +52,7 @@ def _parse_date(value: str | None) -> dt.date:
 
 
 def _run_one(settings: Settings, date: dt.date, quiet: bool):
-    from pipeline import etl, read
+    from pipeline import commit, etl, lock, read
 
     with Progress(
         TextColumn(f"[bold]{date.isoformat()}[/]"),
@@ -69,6 +75,12 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
         except read.SourceNotFound as exc:
             console.print(f"[red]error:[/] {exc}")
             raise typer.Exit(2) from exc
+        except lock.PartitionBusy as exc:
+            console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(3) from exc
+        except commit.PublishError as exc:
+            console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(1) from exc
 
 
 def _summary_table(summaries) -> Table:
@@ -96,6 +108,8 @@ def run(
     workers: WorkersOpt = 1,
     max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
     dedup_window_days: WindowOpt = None,
+    follow_symlinks: FollowOpt = False,
+    lock_wait: LockWaitOpt = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
     fetch: Annotated[
         bool, typer.Option("--fetch", help="Fetch the sources into <raw>/YYYY-MM-DD first, then process that folder.")
@@ -114,7 +128,15 @@ def run(
         _fetch_one(raw, day, sources_file=sources, feeds=feed, urls=url, overrides=overrides, quiet=quiet)
     elif sources or feed or url:
         raise typer.BadParameter("--sources, --feed and --url need --fetch")
-    settings = Settings(raw=raw, out=out, workers=workers, max_bytes=max_bytes, dedup_window_days=dedup_window_days)
+    settings = Settings(
+        raw=raw,
+        out=out,
+        workers=workers,
+        max_bytes=max_bytes,
+        follow_symlinks=follow_symlinks,
+        lock_wait=lock_wait,
+        dedup_window_days=dedup_window_days,
+    )
     summary = _run_one(settings, day, quiet)
     if not quiet:
         console.print(_summary_table([summary]))
@@ -130,6 +152,8 @@ def backfill(
     workers: WorkersOpt = 1,
     max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
     dedup_window_days: WindowOpt = None,
+    follow_symlinks: FollowOpt = False,
+    lock_wait: LockWaitOpt = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Process every date from --start to --end, one partition each (raw from `<raw>/{date}`)."""
@@ -138,7 +162,15 @@ def backfill(
         raise typer.BadParameter("--end is before --start")
     if "{date}" not in raw:
         raise typer.BadParameter("--raw must contain '{date}' so that each date reads its own folder")
-    settings = Settings(raw=raw, out=out, workers=workers, max_bytes=max_bytes, dedup_window_days=dedup_window_days)
+    settings = Settings(
+        raw=raw,
+        out=out,
+        workers=workers,
+        max_bytes=max_bytes,
+        follow_symlinks=follow_symlinks,
+        lock_wait=lock_wait,
+        dedup_window_days=dedup_window_days,
+    )
     summaries = []
     for offset in range((last - first).days + 1):
         summaries.append(_run_one(settings, first + dt.timedelta(days=offset), quiet))

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 
-from pipeline import __version__, clean, dedup, describe, metadata, parse, read, storage
+from pipeline import __version__, clean, commit, dedup, describe, faults, lock, metadata, parse, read, storage
 from pipeline.models import Article, Duplicate, Outcome, RawDoc, Reject
 from pipeline.schema import SCHEMA_VERSION
 from pipeline.settings import Settings
@@ -97,6 +97,9 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
     words = describe.count_words(body)
     if words < settings.min_words:
         what = "only a title" if heading.title and not rest else "no article text"
+        if len(heading.title) > 1000:
+            detail = f"the text is one {len(heading.title):,}-character line: a title with no article under it"
+            raise read.RejectInput("no_body", detail)
         raise read.RejectInput(
             "no_body", f"{what} left after cleaning ({words} words; removed: {', '.join(removed) or 'nothing'})"
         )
@@ -248,7 +251,12 @@ def run_partition(
     progress: Progress | None = None,
     on_listed: Callable[[int], None] | None = None,
 ) -> RunSummary:
-    """Process every raw input of `date` and publish its partition of each dataset."""
+    """Process every raw input of `date` and publish its partition of each dataset.
+
+    Once the inputs are listed it holds the date's lock (a second run of the same date fails fast
+    with lock.PartitionBusy); dedup against the other dates and writing hold the output's publish
+    lock, and all datasets of the date are published in one commit (pipeline.commit).
+    """
     run_id = uuid.uuid4().hex[:16]
     started = dt.datetime.now(dt.UTC)
     timings: dict[str, float] = {}
@@ -256,7 +264,7 @@ def run_partition(
 
     raw_uri = settings.raw_for(date)
     try:
-        listing = read.list_raw(raw_uri, settings.exclude)
+        listing = read.list_raw(raw_uri, settings.exclude, settings.follow_symlinks)
     except read.SourceNotFound:
         if not settings.raw_is_dated:
             raise
@@ -265,40 +273,47 @@ def run_partition(
     if on_listed:
         on_listed(len(listing.docs))
 
-    outcomes = process_docs(listing.docs, settings, progress)
-    articles = [o for o in outcomes if isinstance(o, Article)]
-    rejects = [o for o in outcomes if isinstance(o, Reject)]
-    timings["process"], tick = time.perf_counter() - tick, time.perf_counter()
+    with lock.partition_lock(settings.out, date, settings.lock_wait):
+        outcomes = process_docs(listing.docs, settings, progress)
+        articles = [o for o in outcomes if isinstance(o, Article)]
+        rejects = [o for o in outcomes if isinstance(o, Reject)]
+        timings["process"], tick = time.perf_counter() - tick, time.perf_counter()
+        faults.reach("processed")
 
-    kept, duplicates = dedup.drop_duplicates(articles, date, dedup.load_index(settings, date), settings)
-    check_invariant(listing.docs, kept, duplicates, rejects)
-    timings["dedup"], tick = time.perf_counter() - tick, time.perf_counter()
+        with lock.publish_lock(settings.out):
+            commit.recover(settings.out)
+            storage.discard_staged(settings.out, date)
+            kept, duplicates = dedup.drop_duplicates(articles, date, dedup.load_index(settings, date), settings)
+            check_invariant(listing.docs, kept, duplicates, rejects)
+            timings["dedup"], tick = time.perf_counter() - tick, time.perf_counter()
 
-    storage.write_partition(settings.out, "rejects", date, storage.to_table(rejects, "rejects"))
-    storage.write_partition(settings.out, "duplicates", date, storage.to_table(duplicates, "duplicates"))
-    storage.write_partition(settings.out, "articles", date, storage.to_table(kept, "articles"))
-    storage.write_partition(settings.out, dedup.INDEX, date, dedup.index_table(kept, settings.minhash_params()))
-    timings["write"] = time.perf_counter() - tick
-
-    summary = RunSummary(
-        run_id=run_id,
-        date=date,
-        raw=raw_uri,
-        out=settings.out,
-        n_raw=len(listing.docs),
-        n_excluded=len(listing.excluded),
-        n_articles=len(kept),
-        n_duplicates=len(duplicates),
-        n_rejects=len(rejects),
-        reject_reasons=dict(sorted(Counter(r.reason for r in rejects).items())),
-        stage_seconds={k: round(v, 4) for k, v in timings.items()},
-    )
-    _record_run(settings, summary, trigger, started)
+            with commit.Transaction(settings.out, date) as txn:
+                txn.stage("rejects", storage.to_table(rejects, "rejects"))
+                txn.stage("duplicates", storage.to_table(duplicates, "duplicates"))
+                txn.stage("articles", storage.to_table(kept, "articles"))
+                txn.stage(dedup.INDEX, dedup.index_table(kept, settings.minhash_params()))
+                timings["write"] = time.perf_counter() - tick
+                summary = RunSummary(
+                    run_id=run_id,
+                    date=date,
+                    raw=raw_uri,
+                    out=settings.out,
+                    n_raw=len(listing.docs),
+                    n_excluded=len(listing.excluded),
+                    n_articles=len(kept),
+                    n_duplicates=len(duplicates),
+                    n_rejects=len(rejects),
+                    reject_reasons=dict(sorted(Counter(r.reason for r in rejects).items())),
+                    stage_seconds={k: round(v, 4) for k, v in timings.items()},
+                )
+                # The runs row is published in the same commit: a run that has its row published its data.
+                txn.stage("runs", _run_row(settings, summary, trigger, started), name=f"run-{run_id}.parquet")
+                txn.commit()
     return summary
 
 
-def _record_run(settings: Settings, summary: RunSummary, trigger: str, started: dt.datetime) -> None:
-    """Append the run's row to the `runs` dataset: written last, it marks the partition complete."""
+def _run_row(settings: Settings, summary: RunSummary, trigger: str, started: dt.datetime):
+    """The run's row of the append-only `runs` dataset."""
     import pyarrow as pa
 
     from pipeline.schema import RUNS
@@ -323,5 +338,4 @@ def _record_run(settings: Settings, summary: RunSummary, trigger: str, started: 
         "versions": [("newsetl", __version__), ("python", platform.python_version()), ("pyarrow", pa.__version__)],
         "schema_version": SCHEMA_VERSION,
     }
-    table = storage.columns_to_table({name: [value] for name, value in row.items()}, RUNS)
-    storage.write_partition(settings.out, "runs", summary.date, table, name=f"run-{summary.run_id}.parquet")
+    return storage.columns_to_table({name: [value] for name, value in row.items()}, RUNS)

@@ -21,6 +21,7 @@ class RawDoc:
     size: int
     modified_at: dt.datetime | None = None
     sidecar: dict[str, str] = field(default_factory=dict)  # metadata that travelled with the file
+    refused: tuple[str, str] | None = None  # (reason, detail) when listing already saw it cannot be read
 
 
 @dataclass(slots=True)

@@ -14,6 +14,7 @@ import json
 import os
 import posixpath
 import re
+import stat
 from dataclasses import dataclass
 
 import fsspec
@@ -47,8 +48,13 @@ def _is_hidden(rel_path: str) -> bool:
     return any(part.startswith((".", "_")) for part in rel_path.split("/"))
 
 
-def list_raw(uri: str, exclude: tuple[str, ...] = ()) -> Listing:
-    """Every regular file under `uri` (recursively) or matching it when it is a glob."""
+def list_raw(uri: str, exclude: tuple[str, ...] = (), follow_symlinks: bool = False) -> Listing:
+    """Every file under `uri` (recursively) or matching it when it is a glob.
+
+    Folders are not inputs (their files are). Anything else that is not a readable regular file
+    (a FIFO, a broken link, a link leading outside the raw root unless `follow_symlinks`, a name
+    that is not UTF-8) is still listed, already refused, so it becomes a reject row, not a silent drop.
+    """
     fs, path = url_to_fs(uri)
     is_glob = fsspec.core.has_magic(path)
     try:
@@ -72,8 +78,9 @@ def list_raw(uri: str, exclude: tuple[str, ...] = ()) -> Listing:
     sidecars: dict[str, str] = {}
     prefix = root.rstrip("/") + "/"
     is_excluded = re.compile("|".join(fnmatch.translate(p) for p in exclude)).match if exclude else None
+    local = isinstance(fs, LocalFileSystem)
     for full, info in found.items():
-        if info.get("type") != "file":
+        if info.get("type") == "directory":
             continue
         if not root:
             rel = full
@@ -85,10 +92,24 @@ def list_raw(uri: str, exclude: tuple[str, ...] = ()) -> Listing:
         if name.endswith(".meta.json"):
             sidecars[rel[: -len(".meta.json")]] = full
         if is_excluded and is_excluded(name):
-            excluded.append(rel)
+            excluded.append(_printable(rel))
             continue
+        size = int(info.get("size") or 0)
+        refused = _refusal(full, rel, info, root, follow_symlinks) if local else None
+        if not local and info.get("type") != "file":
+            continue  # not a regular file on a remote store (a "directory" marker object and the like)
+        if refused is None and info.get("islink"):
+            size = os.path.getsize(full)  # the link's target, which is what gets read
         uri_out = full if protocol in ("file", "local") else f"{protocol}://{full}"
-        docs.append(RawDoc(uri=uri_out, rel_path=rel, size=int(info.get("size") or 0), modified_at=_mtime(info)))
+        docs.append(
+            RawDoc(
+                uri=_printable(uri_out),
+                rel_path=_printable(rel),
+                size=size,
+                modified_at=_mtime(info),
+                refused=refused,
+            )
+        )
     docs.sort(key=lambda d: d.rel_path)
     excluded.sort()
     if sidecars:
@@ -97,8 +118,9 @@ def list_raw(uri: str, exclude: tuple[str, ...] = ()) -> Listing:
 
 
 def _find_local(root: str) -> dict[str, dict]:
-    """What `fs.find(root, detail=True)` lists for a local folder (regular files, symlinks not
-    followed), by os.scandir: fsspec's per-file info dicts cost ~1 s per 20,000 files (profiled)."""
+    """What `fs.find(root, detail=True)` lists for a local folder (folders entered, symlinks not
+    followed), by os.scandir: fsspec's per-file info dicts cost ~1 s per 20,000 files (profiled).
+    Entries that are neither folders nor regular files (links, FIFOs) are kept, for `_refusal`."""
     found: dict[str, dict] = {}
     folders = [root]
     while folders:
@@ -106,10 +128,52 @@ def _find_local(root: str) -> dict[str, dict]:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(entry.path)
-                elif entry.is_file(follow_symlinks=False):
-                    stat = entry.stat(follow_symlinks=False)
-                    found[entry.path] = {"type": "file", "size": stat.st_size, "mtime": stat.st_mtime}
+                    continue
+                st = entry.stat(follow_symlinks=False)
+                info = {"type": "file", "size": st.st_size, "mtime": st.st_mtime}
+                if not entry.is_file(follow_symlinks=False):
+                    info.update(type="other", mode=st.st_mode, islink=entry.is_symlink())
+                    if entry.is_symlink():
+                        info["destination"] = os.readlink(entry.path)
+                found[entry.path] = info
     return found
+
+
+def _printable(path: str) -> str:
+    """A path as valid Unicode: bytes that are not UTF-8 (kept by Python as surrogates) shown as \\xNN."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _refusal(full: str, rel: str, info: dict, root: str, follow_symlinks: bool) -> tuple[str, str] | None:
+    """Why a local directory entry cannot be read as an article, or None when it can."""
+    if _printable(rel) != rel:
+        return "bad_name", f"the file name is not valid UTF-8 ({_printable(posixpath.basename(rel))}): rename it"
+    if info.get("islink"):
+        target = os.path.realpath(full)
+        if not os.path.exists(target):
+            return "unreadable", f"a broken symbolic link (to {info.get('destination')})"
+        outside = os.path.commonpath([target, os.path.realpath(root or "/")]) != os.path.realpath(root or "/")
+        if outside and not follow_symlinks:
+            return (
+                "symlink_outside",
+                f"a symbolic link to {target}, outside the raw folder: not followed (--follow-symlinks reads it)",
+            )
+        if os.path.isdir(target):
+            return "not_a_file", f"a symbolic link to the folder {target}: links to folders are not followed"
+        mode = os.stat(target).st_mode
+    else:
+        mode = int(info.get("mode") or stat.S_IFREG)
+    if not stat.S_ISREG(mode):
+        return "not_a_file", f"a {_KINDS.get(stat.S_IFMT(mode), 'special file')}, not a regular file"
+    return None
+
+
+_KINDS = {
+    stat.S_IFIFO: "named pipe (FIFO)",
+    stat.S_IFSOCK: "socket",
+    stat.S_IFCHR: "character device",
+    stat.S_IFBLK: "block device",
+}
 
 
 def _mtime(info: dict) -> dt.datetime | None:
@@ -137,6 +201,8 @@ def _with_sidecar(fs, doc: RawDoc, sidecars: dict[str, str]) -> RawDoc:
 
 def load_bytes(doc: RawDoc, max_bytes: int) -> bytes:
     """The raw bytes of one input, refusing (before reading) anything over the size cap."""
+    if doc.refused:
+        raise RejectInput(*doc.refused)
     if doc.size > max_bytes:
         raise RejectInput("too_large", f"{doc.size:,} bytes is over the {max_bytes:,}-byte limit")
     try:
@@ -213,7 +279,18 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
         raise RejectInput("undecodable", f"detected {encoding} but the bytes do not decode: {exc}") from exc
+    if encoding != "cp1252" and _decodes_same(data, "cp1252", text):
+        # Short Latin-1 texts fit several single-byte code pages equally well (the detector said
+        # cp1250 for "Café"); when windows-1252, the web's Latin-1, gives the very same text, name it.
+        encoding = "cp1252"
     return _checked_text(text, encoding), encoding
+
+
+def _decodes_same(data: bytes, encoding: str, text: str) -> bool:
+    try:
+        return data.decode(encoding) == text
+    except UnicodeDecodeError:
+        return False
 
 
 # C0/C1 control characters other than tab, newlines, vertical tab and form feed.

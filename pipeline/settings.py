@@ -25,6 +25,8 @@ class Settings:
     min_words: int = 1  # fewer words than this after cleaning is a no_body reject
     workers: int = 1
     exclude: tuple[str, ...] = field(default=DEFAULT_EXCLUDE)
+    follow_symlinks: bool = False  # read symbolic links that point outside the raw root (off: reject them)
+    lock_wait: float = 0  # seconds to wait for another run of the same date to finish (0: fail at once)
     # Near duplicates: word n-gram shingles of the normalized body, MinHash + LSH banding, and every
     # LSH candidate confirmed by the exact Jaccard of the shingle sets (>= near_threshold).
     near_threshold: float = 0.8

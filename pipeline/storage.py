@@ -7,7 +7,8 @@ Layout: `<out>/<dataset>/date=YYYY-MM-DD/part-0.parquet` for articles, duplicate
 A file is written under a hidden temporary name in its final folder, flushed to disk, then
 renamed over the old one: readers see the old file or the new one, never half of either, and a
 crash before the rename leaves the previous state as it was. On object stores (s3, gcs) an
-upload only becomes visible when complete, which gives the same guarantee per file.
+upload only becomes visible when complete, which gives the same guarantee per file. A run
+publishes its files together through `pipeline.commit.Transaction`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from fsspec.implementations.local import LocalFileSystem
 from pipeline.schema import DATASETS
 
 PART = "part-0.parquet"
+TMP_SUFFIX = ".tmp"
 
 
 def partition_dir(out: str, dataset: str, date: dt.date) -> str:
@@ -119,26 +121,64 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 
 def write_partition(out: str, dataset: str, date: dt.date, table: pa.Table, name: str = PART) -> str:
-    """Atomically write (or replace) one file of one date partition; returns its path."""
+    """Atomically write (or replace) one file of one date partition on its own; returns its path.
+
+    A run publishes its datasets together through `pipeline.commit.Transaction` instead.
+    """
+    fs, _ = url_to_fs(out)
+    tmp, final = stage_file(out, dataset, date, table, name, uuid.uuid4().hex)
+    publish_file(fs, tmp, final)
+    return final
+
+
+def stage_file(out: str, dataset: str, date: dt.date, table: pa.Table, name: str, tag: str) -> tuple[str, str]:
+    """Write `table` under a hidden temporary name in its final folder, flushed to disk.
+
+    Returns (temporary path, final path). On any error the file is removed and the error
+    re-raised; a killed writer leaves at worst a hidden `.tmp` file that readers skip and the
+    next run of the date removes.
+    """
     fs, _ = url_to_fs(out)
     folder = partition_dir(out, dataset, date)
     fs.makedirs(folder, exist_ok=True)
     final = posixpath.join(folder, name)
-    tmp = posixpath.join(folder, f".{name}.{uuid.uuid4().hex}.tmp")
+    tmp = posixpath.join(folder, f".{name}.{tag}{TMP_SUFFIX}")
     try:
-        if isinstance(fs, LocalFileSystem):
-            pq.write_table(table, tmp, compression="zstd")
-            _fsync(tmp)
-            os.replace(tmp, final)
-            _fsync(folder)
-        else:
-            with fs.open(tmp, "wb") as fh:
-                pq.write_table(table, fh, compression="zstd")
-            fs.mv(tmp, final)
-    finally:
+        with fs.open(tmp, "wb") as fh:
+            pq.write_table(table, fh, compression="zstd")
+            if isinstance(fs, LocalFileSystem):
+                fh.flush()
+                os.fsync(fh.fileno())
+    except BaseException:
         if fs.exists(tmp):
             fs.rm(tmp)
-    return final
+        raise
+    return tmp, final
+
+
+def publish_file(fs, tmp: str, final: str) -> None:
+    """Rename a staged file over its final name (atomic on a local disk), durably."""
+    if isinstance(fs, LocalFileSystem):
+        os.replace(tmp, final)
+        _fsync(posixpath.dirname(final))
+    else:
+        fs.mv(tmp, final)
+
+
+def discard_staged(out: str, date: dt.date) -> list[str]:
+    """Remove temporary files a crashed run left in the partition folders of `date`."""
+    fs, _ = url_to_fs(out)
+    removed = []
+    for dataset in DATASETS:
+        folder = partition_dir(out, dataset, date)
+        if not fs.isdir(folder):
+            continue
+        for path in fs.ls(folder, detail=False):
+            name = posixpath.basename(path)
+            if name.startswith(".") and name.endswith(TMP_SUFFIX):
+                fs.rm(path)
+                removed.append(path)
+    return removed
 
 
 def _fsync(path: str) -> None:

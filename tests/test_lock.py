@@ -1,0 +1,99 @@
+"""Two runs at once: the same date is refused (or waits) with a clear message, different dates both succeed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from tests.conftest import PROJECT, run_cli
+from tests.test_commit import _story, snapshot
+
+DATE = "2024-05-01"
+
+
+def start_cli(*args: str, env: dict | None = None) -> subprocess.Popen:
+    exe = Path(sys.executable).with_name("newsetl")
+    return subprocess.Popen(
+        [str(exe), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **(env or {})}, cwd=PROJECT,
+    )  # fmt: skip
+
+
+def wait_for_lock(out: Path, date: str, proc: subprocess.Popen) -> None:
+    """Until `proc` holds the date's lock (it writes its pid into the lock file once it has it)."""
+    lock_file = out / "_locks" / f"date={date}.lock"
+    deadline = time.monotonic() + 120
+    while not (lock_file.exists() and f"pid {proc.pid} " in lock_file.read_text()):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the first run never took its lock"
+        time.sleep(0.1)
+
+
+def make_raw(folder: Path, *topics: str) -> Path:
+    folder.mkdir()
+    for topic in topics:
+        (folder / f"{topic}.txt").write_text(_story(topic, "Monday"))
+    return folder
+
+
+def test_a_second_run_of_the_same_date_fails_fast_and_the_first_publishes_alone(tmp_path):
+    raw, out, alone = make_raw(tmp_path / "raw", "harbour", "school"), tmp_path / "out", tmp_path / "alone"
+    run_cli("run", "--raw", str(raw), "--out", str(alone), "--date", DATE, "-q")
+
+    first = start_cli(
+        "run", "--raw", str(raw), "--out", str(out), "--date", DATE, "-q",
+        env={"NEWSETL_TEST_PAUSE_AT": "processed:4"},
+    )  # fmt: skip
+    wait_for_lock(out, DATE, first)
+    second = run_cli("run", "--raw", str(raw), "--out", str(out), "--date", DATE, "-q", check=False)
+    assert first.wait(timeout=300) == 0, first.communicate()
+
+    assert second.returncode == 3
+    message = " ".join(second.stderr.split())
+    assert f"another newsetl run is already processing {DATE} into {out} (pid {first.pid} on" in message
+    assert "retry when it has finished, or pass --lock-wait SECONDS to wait" in message
+    assert snapshot(out) == snapshot(alone)
+    assert len(pd.read_parquet(out / "runs")) == 1
+
+
+def test_a_second_run_of_the_same_date_told_to_wait_runs_after_the_first(tmp_path):
+    raw, out, alone = make_raw(tmp_path / "raw", "harbour", "school"), tmp_path / "out", tmp_path / "alone"
+    run_cli("run", "--raw", str(raw), "--out", str(alone), "--date", DATE, "-q")
+
+    first = start_cli(
+        "run", "--raw", str(raw), "--out", str(out), "--date", DATE, "-q",
+        env={"NEWSETL_TEST_PAUSE_AT": "processed:3"},
+    )  # fmt: skip
+    wait_for_lock(out, DATE, first)
+    run_cli("run", "--raw", str(raw), "--out", str(out), "--date", DATE, "-q", "--lock-wait", "120")
+    assert first.wait(timeout=300) == 0
+
+    assert snapshot(out) == snapshot(alone)
+    assert len(pd.read_parquet(out / "runs")) == 2  # it ran, after the first had published
+
+
+def test_two_dates_run_at_once_both_publish_and_a_shared_text_is_kept_once(tmp_path):
+    out = tmp_path / "out"
+    raw1 = make_raw(tmp_path / "day1", "harbour", "school")
+    raw2 = make_raw(tmp_path / "day2", "museum", "harbour")  # the harbour story arrived on both days
+
+    runs = [
+        start_cli("run", "--raw", str(raw), "--out", str(out), "--date", day, "-q",
+                  env={"NEWSETL_TEST_PAUSE_AT": "processed:1"})
+        for raw, day in ((raw1, "2024-05-01"), (raw2, "2024-05-02"))
+    ]  # fmt: skip
+    assert [proc.wait(timeout=300) for proc in runs] == [0, 0], [proc.communicate() for proc in runs]
+
+    articles = pd.read_parquet(out / "articles")
+    duplicates = pd.read_parquet(out / "duplicates")
+    assert sorted(articles["date"].astype(str).unique()) == ["2024-05-01", "2024-05-02"]
+    assert sorted(articles["raw_path"]) == ["harbour.txt", "museum.txt", "school.txt"]
+    assert duplicates["raw_path"].tolist() == ["harbour.txt"]
+    kept = articles[articles["raw_path"] == "harbour.txt"]
+    assert duplicates["kept_article_id"].tolist() == kept["article_id"].tolist()
+    assert duplicates["date"].astype(str).tolist() != kept["date"].astype(str).tolist()
