@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline.settings import DEFAULT_MAX_BYTES, DEFAULT_OUT, DEFAULT_RAW, Settings
+from pipeline.settings import DEFAULT_MAX_BYTES, DEFAULT_MAX_REJECT_RATE, DEFAULT_OUT, DEFAULT_RAW, Settings
 
 app = typer.Typer(
     help="News-article ETL: raw article text → clean, deduplicated, described Parquet.", no_args_is_help=True
@@ -34,11 +34,12 @@ WindowOpt = Annotated[
         "--dedup-window-days", min=0, help="Compare only with dates at most this many days away (default: all)."
     ),
 ]
-FollowOpt = Annotated[
-    bool, typer.Option("--follow-symlinks", help="Read symbolic links that point outside the raw folder.")
+ShardsOpt = Annotated[
+    int, typer.Option("--shards", min=0, help="Slices of the input (0: 1, or 4 per worker). Output is the same.")
 ]
-LockWaitOpt = Annotated[
-    float, typer.Option("--lock-wait", min=0, help="Seconds to wait for another run of the same date (0: fail).")
+RejectRateOpt = Annotated[
+    float,
+    typer.Option("--max-reject-rate", min=0.0, max=1.0, help="The quality check fails a date with more rejects."),
 ]
 
 
@@ -52,7 +53,8 @@ def _parse_date(value: str | None) -> dt.date:
 
 
 def _run_one(settings: Settings, date: dt.date, quiet: bool):
-    from pipeline import commit, etl, lock, read
+    """Run one date, then check its partition: a broken contract exits 1 (the partition stays published)."""
+    from pipeline import etl, quality, read
 
     with Progress(
         TextColumn(f"[bold]{date.isoformat()}[/]"),
@@ -65,7 +67,7 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
     ) as bar:
         task = bar.add_task("process", total=None)
         try:
-            return etl.run_partition(
+            summary = etl.run_partition(
                 settings,
                 date,
                 trigger="cli",
@@ -75,12 +77,11 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
         except read.SourceNotFound as exc:
             console.print(f"[red]error:[/] {exc}")
             raise typer.Exit(2) from exc
-        except lock.PartitionBusy as exc:
-            console.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(3) from exc
-        except commit.PublishError as exc:
-            console.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(1) from exc
+    report = quality.check_partition(settings.out, date, settings.max_reject_rate, n_raw=summary.n_raw)
+    if not report.ok:
+        console.print(f"[red]quality check failed[/] {report.describe()}")
+        raise typer.Exit(1)
+    return summary
 
 
 def _summary_table(summaries) -> Table:
@@ -106,7 +107,9 @@ def run(
     raw: RawOpt = DEFAULT_RAW,
     out: OutOpt = DEFAULT_OUT,
     workers: WorkersOpt = 1,
+    shards: ShardsOpt = 0,
     max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
+    max_reject_rate: RejectRateOpt = DEFAULT_MAX_REJECT_RATE,
     dedup_window_days: WindowOpt = None,
     follow_symlinks: FollowOpt = False,
     lock_wait: LockWaitOpt = 0,
@@ -119,7 +122,7 @@ def run(
     url: UrlOpt = None,
     allow_private: AllowPrivateOpt = False,
 ) -> None:
-    """Process one date partition: read → parse → clean → describe → dedup → write."""
+    """Process one date partition: read → parse → clean → describe → dedup → write → check."""
     day = _parse_date(date)
     if fetch:
         # A day on which nothing new lands has no folder: as a {date} template, that is an empty partition.
@@ -132,9 +135,9 @@ def run(
         raw=raw,
         out=out,
         workers=workers,
+        shards=shards,
         max_bytes=max_bytes,
-        follow_symlinks=follow_symlinks,
-        lock_wait=lock_wait,
+        max_reject_rate=max_reject_rate,
         dedup_window_days=dedup_window_days,
     )
     summary = _run_one(settings, day, quiet)
@@ -150,7 +153,9 @@ def backfill(
     raw: RawOpt = str(DEFAULT_RAW) + "/{date}",
     out: OutOpt = DEFAULT_OUT,
     workers: WorkersOpt = 1,
+    shards: ShardsOpt = 0,
     max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
+    max_reject_rate: RejectRateOpt = DEFAULT_MAX_REJECT_RATE,
     dedup_window_days: WindowOpt = None,
     follow_symlinks: FollowOpt = False,
     lock_wait: LockWaitOpt = 0,
@@ -166,9 +171,9 @@ def backfill(
         raw=raw,
         out=out,
         workers=workers,
+        shards=shards,
         max_bytes=max_bytes,
-        follow_symlinks=follow_symlinks,
-        lock_wait=lock_wait,
+        max_reject_rate=max_reject_rate,
         dedup_window_days=dedup_window_days,
     )
     summaries = []
@@ -269,6 +274,21 @@ def delete(
         raise typer.Exit(1)
     for folder in removed:
         console.print(f"removed {folder}")
+
+
+@app.command()
+def check(
+    date: Annotated[str, typer.Option("--date", help="Partition date YYYY-MM-DD.")],
+    out: OutOpt = DEFAULT_OUT,
+    max_reject_rate: RejectRateOpt = DEFAULT_MAX_REJECT_RATE,
+) -> None:
+    """Check a published partition against the datasets' contract; exit 1 when it is broken."""
+    from pipeline import quality
+
+    report = quality.check_partition(out, _parse_date(date), max_reject_rate)
+    Console().print(report.describe())
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command()

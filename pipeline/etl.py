@@ -1,7 +1,12 @@
 """The whole job for one date partition, top to bottom: read → parse → clean → describe → dedup → write.
 
-Both drivers (the `newsetl` CLI and the Airflow DAG) call `run_partition`, so a scheduled run, a
-CLI backfill and a test produce the same datasets byte for byte.
+A run has three steps: `plan_partition` lists the inputs and splits them into shards,
+`process_shard` parses, cleans and describes one shard into the staging area, and
+`publish_partition` deduplicates across shards and dates, checks the invariant and writes the
+partition. The Airflow DAG runs them as tasks (one mapped task per shard); the CLI calls
+`run_partition`, which runs the same steps with a local process pool. Shards are contiguous
+slices of the sorted input and publish reads them back in order, so the datasets are the same
+byte for byte whatever the shard or worker count and whichever driver ran them.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 
-from pipeline import __version__, clean, commit, dedup, describe, faults, lock, metadata, parse, read, storage
+from pipeline import __version__, clean, dedup, describe, metadata, parse, read, staging, storage
 from pipeline.models import Article, Duplicate, Outcome, RawDoc, Reject
 from pipeline.schema import SCHEMA_VERSION
 from pipeline.settings import Settings
@@ -207,26 +212,6 @@ def _reject(doc: RawDoc, sha: str | None, reason: str, detail: str, stage: str) 
     )
 
 
-def process_docs(docs: list[RawDoc], settings: Settings, progress: Progress | None = None) -> list[Outcome]:
-    """Outcomes in input order; with workers > 1, chunks run in a local process pool."""
-    describe.load_language_model()  # once, before forking: workers share the parent's copy
-    size = max(16, min(512, len(docs) // (settings.workers * 8) or 1))
-    chunks = [docs[i : i + size] for i in range(0, len(docs), size)]
-    if settings.workers <= 1 or len(docs) < 64:
-        return _collect(chunks, map(_process_chunk, chunks, [settings] * len(chunks)), progress)
-    with ProcessPoolExecutor(max_workers=settings.workers) as pool:
-        return _collect(chunks, pool.map(_process_chunk, chunks, [settings] * len(chunks)), progress)
-
-
-def _collect(chunks: list[list[RawDoc]], results, progress: Progress | None) -> list[Outcome]:
-    outcomes: list[Outcome] = []
-    for chunk, result in zip(chunks, results, strict=True):
-        outcomes.extend(result)
-        if progress:
-            progress(len(chunk))
-    return outcomes
-
-
 def check_invariant(
     docs: list[RawDoc], articles: list[Article], duplicates: list[Duplicate], rejects: list[Reject]
 ) -> None:
@@ -244,24 +229,66 @@ def check_invariant(
         )
 
 
-def run_partition(
-    settings: Settings,
-    date: dt.date,
-    trigger: str = "cli",
-    progress: Progress | None = None,
-    on_listed: Callable[[int], None] | None = None,
-) -> RunSummary:
-    """Process every raw input of `date` and publish its partition of each dataset.
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """One shard of a planned run, as a mapped Airflow task receives it: paths and counts only."""
 
-    Once the inputs are listed it holds the date's lock (a second run of the same date fails fast
-    with lock.PartitionBusy); dedup against the other dates and writing hold the output's publish
-    lock, and all datasets of the date are published in one commit (pipeline.commit).
+    staging: str  # the run's staging folder (holds the manifest)
+    index: int
+    count: int  # shards in the run
+    start: int  # the shard is docs[start:stop] of the manifest
+    stop: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class ShardResult:
+    """What a processed shard reports to publish: where its outcomes are staged, and counts."""
+
+    staging: str
+    index: int
+    n_docs: int
+    n_articles: int
+    n_rejects: int
+    seconds: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    run_id: str
+    date: dt.date
+    staging: str
+    n_raw: int
+    n_excluded: int
+    shards: list[Shard]
+
+
+def split_shards(n_docs: int, n_shards: int) -> list[tuple[int, int]]:
+    """Contiguous, near-equal slices of the sorted input: shard K is [K*n/N, (K+1)*n/N).
+
+    Contiguous slices keep input order when shards are concatenated, so the dedup stage sees the
+    inputs in the same order whatever the shard count. Always N slices, empty ones included: an
+    empty expand would skip the publish task in Airflow.
     """
+    return [(k * n_docs // n_shards, (k + 1) * n_docs // n_shards) for k in range(n_shards)]
+
+
+def plan_partition(settings: Settings, date: dt.date, shards: int, run_key: str | None = None) -> Plan:
+    """List the raw inputs of `date`, pin them in a manifest and split them into `shards` shards.
+
+    `run_key` names the staging folder: a driver that may retry a step (Airflow) passes a key
+    stable across attempts; by default it is the run id.
+    """
+    if shards < 1:
+        raise ValueError(f"shards must be at least 1, got {shards}")
     run_id = uuid.uuid4().hex[:16]
     started = dt.datetime.now(dt.UTC)
-    timings: dict[str, float] = {}
     tick = time.perf_counter()
-
     raw_uri = settings.raw_for(date)
     try:
         listing = read.list_raw(raw_uri, settings.exclude, settings.follow_symlinks)
@@ -269,51 +296,150 @@ def run_partition(
         if not settings.raw_is_dated:
             raise
         listing = read.Listing(root=raw_uri, docs=[], excluded=[])  # no folder for this day: nothing arrived
-    timings["list"], tick = time.perf_counter() - tick, time.perf_counter()
-    if on_listed:
-        on_listed(len(listing.docs))
+    folder = staging.staging_dir(settings.out, date, run_key or run_id)
+    staging.reset_dir(folder)
+    manifest = staging.Manifest(
+        run_id=run_id,
+        date=date,
+        raw=raw_uri,
+        started_at=started,
+        list_seconds=round(time.perf_counter() - tick, 4),
+        n_shards=shards,
+        docs=listing.docs,
+        excluded=listing.excluded,
+    )
+    staging.write_manifest(folder, manifest)
+    bounds = split_shards(len(listing.docs), shards)
+    return Plan(
+        run_id=run_id,
+        date=date,
+        staging=folder,
+        n_raw=len(listing.docs),
+        n_excluded=len(listing.excluded),
+        shards=[Shard(folder, k, shards, start, stop) for k, (start, stop) in enumerate(bounds)],
+    )
 
-    with lock.partition_lock(settings.out, date, settings.lock_wait):
-        outcomes = process_docs(listing.docs, settings, progress)
-        articles = [o for o in outcomes if isinstance(o, Article)]
-        rejects = [o for o in outcomes if isinstance(o, Reject)]
-        timings["process"], tick = time.perf_counter() - tick, time.perf_counter()
-        faults.reach("processed")
 
-        with lock.publish_lock(settings.out):
-            commit.recover(settings.out)
-            storage.discard_staged(settings.out, date)
-            kept, duplicates = dedup.drop_duplicates(articles, date, dedup.load_index(settings, date), settings)
-            check_invariant(listing.docs, kept, duplicates, rejects)
-            timings["dedup"], tick = time.perf_counter() - tick, time.perf_counter()
+SHARD_CHUNK = 512
 
-            with commit.Transaction(settings.out, date) as txn:
-                txn.stage("rejects", storage.to_table(rejects, "rejects"))
-                txn.stage("duplicates", storage.to_table(duplicates, "duplicates"))
-                txn.stage("articles", storage.to_table(kept, "articles"))
-                txn.stage(dedup.INDEX, dedup.index_table(kept, settings.minhash_params()))
-                timings["write"] = time.perf_counter() - tick
-                summary = RunSummary(
-                    run_id=run_id,
-                    date=date,
-                    raw=raw_uri,
-                    out=settings.out,
-                    n_raw=len(listing.docs),
-                    n_excluded=len(listing.excluded),
-                    n_articles=len(kept),
-                    n_duplicates=len(duplicates),
-                    n_rejects=len(rejects),
-                    reject_reasons=dict(sorted(Counter(r.reason for r in rejects).items())),
-                    stage_seconds={k: round(v, 4) for k, v in timings.items()},
-                )
-                # The runs row is published in the same commit: a run that has its row published its data.
-                txn.stage("runs", _run_row(settings, summary, trigger, started), name=f"run-{run_id}.parquet")
-                txn.commit()
+
+def process_shard(settings: Settings, shard: Shard, progress: Progress | None = None) -> ShardResult:
+    """Parse, clean and describe one shard's inputs and stage their outcomes (safe to retry)."""
+    tick = time.perf_counter()
+    docs = staging.read_manifest(shard.staging).docs[shard.start : shard.stop]
+    articles: list[Article] = []
+    rejects: list[Reject] = []
+    # Chunks: language detection and sketches run in batches (faster), in bounded memory.
+    for start in range(0, len(docs), SHARD_CHUNK):
+        chunk = docs[start : start + SHARD_CHUNK]
+        for outcome in _process_chunk(chunk, settings):
+            (articles if isinstance(outcome, Article) else rejects).append(outcome)
+        if progress:
+            progress(len(chunk))
+    staging.write_shard(shard.staging, shard.index, articles, rejects)
+    return ShardResult(
+        staging=shard.staging,
+        index=shard.index,
+        n_docs=len(docs),
+        n_articles=len(articles),
+        n_rejects=len(rejects),
+        seconds=round(time.perf_counter() - tick, 4),
+    )
+
+
+def process_shards(settings: Settings, shards: list[Shard], progress: Progress | None = None) -> list[ShardResult]:
+    """Every shard, in a local process pool of `settings.workers` processes when there is more than one."""
+    if settings.workers <= 1 or len(shards) <= 1:
+        return [process_shard(settings, shard, progress) for shard in shards]
+    results = []
+    with ProcessPoolExecutor(max_workers=settings.workers) as pool:
+        futures = [pool.submit(process_shard, settings, shard) for shard in shards]
+        for future in futures:
+            results.append(future.result())
+            if progress:
+                progress(results[-1].n_docs)
+    return results
+
+
+def publish_partition(settings: Settings, results: list[ShardResult], trigger: str = "cli") -> RunSummary:
+    """Deduplicate the staged shards together and against other dates, check, write, clean up.
+
+    The single step that makes a partition visible: it runs once per run, after every shard.
+    """
+    folder = results[0].staging
+    manifest = staging.read_manifest(folder)
+    reported = sorted(r.index for r in results)
+    if reported != list(range(manifest.n_shards)) or any(r.staging != folder for r in results):
+        raise InvariantError(f"expected shards 0..{manifest.n_shards - 1} of {folder}, got {reported}")
+    tick = time.perf_counter()
+    articles: list[Article] = []
+    rejects: list[Reject] = []
+    for index in range(manifest.n_shards):
+        shard_articles, shard_rejects = staging.read_shard(folder, index)
+        articles += shard_articles
+        rejects += shard_rejects
+
+    index = dedup.load_index(settings, manifest.date)
+    kept, duplicates = dedup.drop_duplicates(articles, manifest.date, index, settings)
+    check_invariant(manifest.docs, kept, duplicates, rejects)
+    dedup_seconds, tick = time.perf_counter() - tick, time.perf_counter()
+    write_datasets(settings, manifest.date, kept, duplicates, rejects)
+    write_seconds = time.perf_counter() - tick
+
+    summary = RunSummary(
+        run_id=manifest.run_id,
+        date=manifest.date,
+        raw=manifest.raw,
+        out=settings.out,
+        n_raw=len(manifest.docs),
+        n_excluded=len(manifest.excluded),
+        n_articles=len(kept),
+        n_duplicates=len(duplicates),
+        n_rejects=len(rejects),
+        reject_reasons=dict(sorted(Counter(r.reason for r in rejects).items())),
+        stage_seconds={
+            "list": manifest.list_seconds,
+            "process": round(sum(r.seconds for r in results), 4),
+            "dedup": round(dedup_seconds, 4),
+            "write": round(write_seconds, 4),
+        },
+    )
+    _record_run(settings, summary, trigger, manifest.started_at)
+    staging.remove_dir(folder)
     return summary
 
 
-def _run_row(settings: Settings, summary: RunSummary, trigger: str, started: dt.datetime):
-    """The run's row of the append-only `runs` dataset."""
+def write_datasets(
+    settings: Settings, date: dt.date, kept: list[Article], duplicates: list[Duplicate], rejects: list[Reject]
+) -> None:
+    """Replace the date's partition of articles, duplicates, rejects and the dedup index."""
+    out = settings.out
+    storage.write_partition(out, "rejects", date, storage.to_table(rejects, "rejects"))
+    storage.write_partition(out, "duplicates", date, storage.to_table(duplicates, "duplicates"))
+    storage.write_partition(out, "articles", date, storage.to_table(kept, "articles"))
+    storage.write_partition(out, dedup.INDEX, date, dedup.index_table(kept, settings.minhash_params()))
+
+
+def run_partition(
+    settings: Settings,
+    date: dt.date,
+    trigger: str = "cli",
+    progress: Progress | None = None,
+    on_listed: Callable[[int], None] | None = None,
+) -> RunSummary:
+    """Process every raw input of `date` and publish its partition: plan → process shards → publish.
+
+    The CLI's one call; the DAG runs the same three steps as separate tasks.
+    """
+    plan = plan_partition(settings, date, settings.shard_count())
+    if on_listed:
+        on_listed(plan.n_raw)
+    results = process_shards(settings, plan.shards, progress)
+    return publish_partition(settings, results, trigger)
+
+
+def _record_run(settings: Settings, summary: RunSummary, trigger: str, started: dt.datetime) -> None:
+    """Append the run's row to the `runs` dataset: written last, it marks the partition complete."""
     import pyarrow as pa
 
     from pipeline.schema import RUNS

@@ -12,6 +12,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RAW = str(PROJECT_ROOT / "data" / "raw")
 DEFAULT_OUT = str(PROJECT_ROOT / "data" / "processed")
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+DEFAULT_MAX_REJECT_RATE = 0.5
 
 # Files that live beside raw articles but are not articles: attribution tables, notes, sidecars.
 DEFAULT_EXCLUDE = ("SOURCES.tsv", "README*", "LICENSE*", "*.meta.json")
@@ -23,7 +24,9 @@ class Settings:
     out: str = DEFAULT_OUT  # root of the processed datasets (local path or fsspec URI)
     max_bytes: int = DEFAULT_MAX_BYTES  # larger inputs are rejected as too_large without being read
     min_words: int = 1  # fewer words than this after cleaning is a no_body reject
-    workers: int = 1
+    workers: int = 1  # local processes (CLI); the DAG's parallelism is its mapped shard tasks
+    shards: int = 0  # slices of the input processed independently; 0: one per worker, 4 per worker when > 1
+    max_reject_rate: float = DEFAULT_MAX_REJECT_RATE  # the quality check fails a partition above this
     exclude: tuple[str, ...] = field(default=DEFAULT_EXCLUDE)
     follow_symlinks: bool = False  # read symbolic links that point outside the raw root (off: reject them)
     lock_wait: float = 0  # seconds to wait for another run of the same date to finish (0: fail at once)
@@ -43,6 +46,12 @@ class Settings:
     def raw_for(self, date: dt.date) -> str:
         """The raw location of one partition: the template with its date filled in."""
         return self.raw.replace("{date}", date.isoformat())
+
+    def shard_count(self) -> int:
+        """Shards for a local run: several per worker, so a slow shard does not leave a core idle."""
+        if self.shards:
+            return self.shards
+        return 1 if self.workers <= 1 else self.workers * 4
 
     @property
     def raw_is_dated(self) -> bool:

@@ -1,0 +1,130 @@
+"""Data-quality contract of a published partition, checked by reading the Parquet back.
+
+What a consumer may rely on: each dataset has its declared schema; every raw input is in exactly
+one of articles, duplicates and rejects (raw = articles + duplicates + rejects); ids are unique;
+no known trailer or credit (the rules of `pipeline/rules.py`) is left in an article body; and the
+share of rejects stays under a threshold (a jump means a broken source or a broken parser, not
+bad luck). The DAG's quality task and `newsetl check` both call `check_partition`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pyarrow.parquet as pq
+from fsspec.core import url_to_fs
+
+from pipeline import storage
+from pipeline.rules import RULES
+from pipeline.schema import DATASETS
+
+CHECKED = ("articles", "duplicates", "rejects")
+_TAIL_RULES = [r for r in RULES if r.where == "tail"]
+_ANYWHERE_RULES = [r for r in RULES if r.where == "anywhere"]
+
+
+class QualityError(RuntimeError):
+    """A published partition breaks the datasets' contract."""
+
+
+@dataclass(slots=True)
+class QualityReport:
+    date: dt.date
+    n_raw: int
+    n_articles: int
+    n_duplicates: int
+    n_rejects: int
+    reject_rate: float
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def describe(self) -> str:
+        counts = (
+            f"{self.date.isoformat()}: raw={self.n_raw} articles={self.n_articles} "
+            f"duplicates={self.n_duplicates} rejects={self.n_rejects} reject_rate={self.reject_rate:.3f}"
+        )
+        return counts + ("; OK" if self.ok else "; FAILED: " + "; ".join(self.failures))
+
+
+def check_partition(out: str, date: dt.date, max_reject_rate: float, n_raw: int | None = None) -> QualityReport:
+    """Check one date's partition; `n_raw` defaults to the count in the date's latest `runs` row."""
+    failures: list[str] = []
+    tables = {}
+    for dataset in CHECKED:
+        failures += _schema_failures(out, dataset, date)
+        tables[dataset] = storage.read_partition(out, dataset, date)
+    articles, duplicates, rejects = (tables[d] for d in CHECKED)
+    if n_raw is None:
+        n_raw = latest_run_count(out, date)
+    landed = articles.num_rows + duplicates.num_rows + rejects.num_rows
+    if n_raw is None:
+        failures.append("no runs row for this date: the raw count is unknown")
+        n_raw = landed
+    elif landed != n_raw:
+        failures.append(
+            f"invariant broken: raw={n_raw} but articles+duplicates+rejects={landed} "
+            f"({articles.num_rows}+{duplicates.num_rows}+{rejects.num_rows})"
+        )
+    paths = [p for d in CHECKED for p in tables[d].column("raw_path").to_pylist()]
+    failures += _repeated("raw_path across the three datasets", paths)
+    failures += _repeated("articles.article_id", articles.column("article_id").to_pylist())
+    failures += _repeated("articles.content_hash", articles.column("content_hash").to_pylist())
+    failures += _repeated("duplicates.doc_id", duplicates.column("doc_id").to_pylist())
+    failures += _repeated("rejects.doc_id", rejects.column("doc_id").to_pylist())
+    failures += _boilerplate_failures(articles.column("article_id").to_pylist(), articles.column("body").to_pylist())
+    rate = rejects.num_rows / n_raw if n_raw else 0.0
+    if rate > max_reject_rate:
+        failures.append(f"reject rate {rate:.3f} is over the threshold {max_reject_rate}")
+    return QualityReport(
+        date=date,
+        n_raw=n_raw,
+        n_articles=articles.num_rows,
+        n_duplicates=duplicates.num_rows,
+        n_rejects=rejects.num_rows,
+        reject_rate=round(rate, 4),
+        failures=failures,
+    )
+
+
+def latest_run_count(out: str, date: dt.date) -> int | None:
+    """n_raw of the most recent run of `date`, or None when the date was never run."""
+    runs = storage.read_partition(out, "runs", date, columns=["finished_at", "n_raw"]).to_pylist()
+    return max(runs, key=lambda r: r["finished_at"])["n_raw"] if runs else None
+
+
+def _schema_failures(out: str, dataset: str, date: dt.date) -> list[str]:
+    fs, _ = url_to_fs(out)
+    path = f"{storage.partition_dir(out, dataset, date)}/{storage.PART}"
+    if not fs.exists(path):
+        return [f"{dataset}: partition file {path} is missing"]
+    found = pq.read_schema(path, filesystem=fs)
+    expected = DATASETS[dataset]
+    if found.equals(expected, check_metadata=False):
+        return []
+    diff = sorted(set(map(str, expected)) ^ set(map(str, found)))
+    return [f"{dataset}: schema differs from the declared one: {diff[:6]}"]
+
+
+def _repeated(what: str, values: list) -> list[str]:
+    twice = sorted(str(v) for v, n in Counter(values).items() if n > 1)
+    return [f"{what} not unique: {len(twice)} values repeated, e.g. {twice[:3]}"] if twice else []
+
+
+def _boilerplate_failures(ids: list[str], bodies: list[str]) -> list[str]:
+    """Bodies that still hold a paragraph a cleaning rule should have removed."""
+    found = []
+    for article_id, body in zip(ids, bodies, strict=True):
+        paragraphs = body.split("\n\n")
+        rule = next((r for r in _TAIL_RULES if r.match(paragraphs[-1])), None) or next(
+            (r for p in paragraphs for r in _ANYWHERE_RULES if r.match(p)), None
+        )
+        if rule is not None:
+            found.append(f"{article_id} ({rule.name})")
+    if not found:
+        return []
+    return [f"{len(found)} article bodies still hold boilerplate, e.g. {found[:3]}"]

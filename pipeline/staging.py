@@ -1,0 +1,137 @@
+"""Staging area of a sharded run: the plan's manifest and each shard's outcomes, before publish.
+
+One folder per run, `<out>/_staging/<date>/<run_key>/`, holding `plan.json` (the listed inputs,
+pinned so that every shard and the publish step see the same ones) and, per shard K,
+`shard-K.articles.parquet` and `shard-K.rejects.parquet`. It sits beside the dataset folders, and
+its underscore name hides it from Parquet readers, so nothing staged is ever visible as data.
+Publish deletes the folder once the partition is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import posixpath
+import re
+import uuid
+from dataclasses import asdict, dataclass
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from fsspec.core import url_to_fs
+
+from pipeline.models import Article, RawDoc, Reject
+
+STAGING = "_staging"
+MANIFEST = "plan.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What the plan step decided: which inputs, how many shards, and the run's identity."""
+
+    run_id: str
+    date: dt.date
+    raw: str
+    started_at: dt.datetime
+    list_seconds: float
+    n_shards: int
+    docs: list[RawDoc]
+    excluded: list[str]
+
+
+def safe_key(text: str) -> str:
+    """A string usable as one path segment on every filesystem (Airflow run ids hold ':' and '+')."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", text)
+
+
+def staging_dir(out: str, date: dt.date, run_key: str) -> str:
+    """The run's staging folder, as a URI in the same form as `out`."""
+    return posixpath.join(out.rstrip("/"), STAGING, date.isoformat(), safe_key(run_key))
+
+
+def reset_dir(folder: str) -> None:
+    """An empty staging folder (leftovers of an earlier attempt of the same run are removed)."""
+    remove_dir(folder)
+    fs, path = url_to_fs(folder)
+    fs.makedirs(path, exist_ok=True)
+
+
+def remove_dir(folder: str) -> None:
+    """Delete a run's staging folder, and its date folder once no other run of that date uses it."""
+    fs, path = url_to_fs(folder)
+    if fs.exists(path):
+        fs.rm(path, recursive=True)
+    parent = posixpath.dirname(path)
+    if fs.isdir(parent) and not fs.ls(parent, detail=False):
+        fs.rmdir(parent)
+
+
+def write_manifest(folder: str, manifest: Manifest) -> None:
+    data = asdict(manifest)
+    data["date"] = manifest.date.isoformat()
+    data["started_at"] = manifest.started_at.isoformat()
+    data["docs"] = [
+        {**asdict(d), "modified_at": d.modified_at.isoformat() if d.modified_at else None} for d in manifest.docs
+    ]
+    _write_bytes(folder, MANIFEST, json.dumps(data, ensure_ascii=False).encode())
+
+
+def read_manifest(folder: str) -> Manifest:
+    fs, path = url_to_fs(folder)
+    with fs.open(posixpath.join(path, MANIFEST), "rb") as fh:
+        data = json.loads(fh.read())
+    docs = [
+        RawDoc(
+            uri=d["uri"],
+            rel_path=d["rel_path"],
+            size=d["size"],
+            modified_at=dt.datetime.fromisoformat(d["modified_at"]) if d["modified_at"] else None,
+            sidecar=d["sidecar"],
+        )
+        for d in data["docs"]
+    ]
+    return Manifest(
+        run_id=data["run_id"],
+        date=dt.date.fromisoformat(data["date"]),
+        raw=data["raw"],
+        started_at=dt.datetime.fromisoformat(data["started_at"]),
+        list_seconds=data["list_seconds"],
+        n_shards=data["n_shards"],
+        docs=docs,
+        excluded=data["excluded"],
+    )
+
+
+def write_shard(folder: str, index: int, articles: list[Article], rejects: list[Reject]) -> None:
+    """One shard's outcomes, in input order, as Parquet of the datasets' own schemas."""
+    from pipeline.storage import to_table
+
+    for dataset, rows in (("articles", articles), ("rejects", rejects)):
+        sink = pa.BufferOutputStream()
+        # Staging is transient: plain zstd, and no fsync (a lost shard is recomputed by its retry).
+        pq.write_table(to_table(rows, dataset), sink, compression="zstd")
+        _write_bytes(folder, f"shard-{index}.{dataset}.parquet", sink.getvalue().to_pybytes())
+
+
+def read_shard(folder: str, index: int) -> tuple[list[Article], list[Reject]]:
+    """A shard's outcomes as the records the dedup and write stages take."""
+    fs, path = url_to_fs(folder)
+    found = []
+    for dataset, record in (("articles", Article), ("rejects", Reject)):
+        name = posixpath.join(path, f"shard-{index}.{dataset}.parquet")
+        if not fs.exists(name):
+            raise FileNotFoundError(f"shard {index} has no staged {dataset} at {name}: did its task run?")
+        table = pq.read_table(name, filesystem=fs)
+        found.append([record(**row) for row in table.to_pylist()])
+    return found[0], found[1]
+
+
+def _write_bytes(folder: str, name: str, data: bytes) -> None:
+    """Write under a temporary name, then rename: a retried task never leaves half a file behind."""
+    fs, path = url_to_fs(folder)
+    final = posixpath.join(path, name)
+    tmp = posixpath.join(path, f".{name}.{uuid.uuid4().hex}.tmp")
+    with fs.open(tmp, "wb") as fh:
+        fh.write(data)
+    fs.mv(tmp, final)
