@@ -32,7 +32,7 @@ OUT = os.environ.get("NEWSETL_OUT", str(PROJECT / "data" / "processed"))
 SOURCES = os.environ.get("NEWSETL_SOURCES", "")  # sources file for the fetch task; empty: nothing to fetch
 ARTICLES = Asset(name="newsetl_articles", uri=f"file://{OUT}/articles" if "://" not in OUT else f"{OUT}/articles")
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("newsetl")
 
 
 def resolve_partition_date(params: dict, data_interval_start, run_after) -> dt.date:

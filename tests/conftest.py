@@ -81,3 +81,39 @@ def processed(tmp_path_factory) -> Path:
     run_cli("run", "--date", "2024-05-01", "--raw", str(raw), "--out", str(out), "--quiet")
     run_cli("run", "--date", "2024-05-02", "--raw", str(SAMPLE_RAW), "--out", str(out), "--quiet")
     return out
+
+
+DATASETS = ("articles", "duplicates", "rejects")
+
+
+def build_dated_raw(root: Path) -> Path:
+    """Three days of raw folders `root/YYYY-MM-DD/` cut from the bundled sample, returned as `root`.
+
+    Day 2 repeats a day-1 article under another name (a duplicate across dates), day 3 holds the
+    same article twice (a duplicate within the day) and an empty file (a reject).
+    """
+    wiki = sorted((SAMPLE_RAW / "wikinews").glob("*.txt"))
+    german = sorted((SAMPLE_RAW / "wikinews_other").glob("*.txt"))
+    days = {
+        "2024-05-01": [SEED_ARTICLE, *wiki[:5]],
+        "2024-05-02": [*wiki[5:10], german[0]],
+        "2024-05-03": [*german[1:4], wiki[10]],
+    }
+    for day, files in days.items():
+        folder = root / day
+        folder.mkdir(parents=True)
+        for src in files:
+            shutil.copyfile(src, folder / src.name)
+    shutil.copyfile(wiki[0], root / "2024-05-02" / "zz_resent_copy.txt")
+    shutil.copyfile(wiki[10], root / "2024-05-03" / "zz_same_day_copy.txt")
+    (root / "2024-05-03" / "zz_empty.txt").write_bytes(b"")
+    return root
+
+
+def assert_same_partitions(left: Path, right: Path, dates: list[str]) -> None:
+    """Each dataset's partition file of each date is byte-for-byte the same under both roots."""
+    for day in dates:
+        for name in DATASETS:
+            a = left / name / f"date={day}" / "part-0.parquet"
+            b = right / name / f"date={day}" / "part-0.parquet"
+            assert a.read_bytes() == b.read_bytes(), f"{name} of {day} differs between {left} and {right}"

@@ -1,0 +1,99 @@
+"""Sharded runs: plan → process_shard → publish gives the same datasets whatever the split."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import assert_same_partitions, build_dated_raw, run_cli
+
+from pipeline import etl
+from pipeline.settings import Settings
+
+DAY = dt.date(2024, 5, 1)
+
+
+@pytest.fixture
+def messy_raw(sample_raw: Path) -> Path:
+    """The sample plus a copy of an article (a duplicate) and two unusable inputs (rejects)."""
+    first = sorted((sample_raw / "wikinews").glob("*.txt"))[0]
+    shutil.copyfile(first, sample_raw / "zz_copy_of_first.txt")
+    (sample_raw / "empty.txt").write_bytes(b"")
+    (sample_raw / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    return sample_raw
+
+
+def test_split_shards_are_contiguous_near_equal_and_always_as_many_as_asked():
+    assert etl.split_shards(5, 3) == [(0, 1), (1, 3), (3, 5)]
+    assert etl.split_shards(4, 1) == [(0, 4)]
+    assert etl.split_shards(0, 2) == [(0, 0), (0, 0)]  # an empty day still maps to tasks, so publish runs
+
+
+def test_datasets_are_byte_identical_whatever_the_shard_or_worker_count(messy_raw: Path, tmp_path: Path):
+    layouts = {"one": ("1", "0"), "seven_shards": ("1", "7"), "two_workers": ("2", "3")}
+    for name, (workers, shards) in layouts.items():
+        run_cli(
+            "run", "--date", DAY.isoformat(), "--raw", str(messy_raw), "--out", str(tmp_path / name),
+            "--workers", workers, "--shards", shards, "-q",
+        )  # fmt: skip
+    for name in layouts:
+        assert_same_partitions(tmp_path / "one", tmp_path / name, [DAY.isoformat()])
+    duplicates = pd.read_parquet(tmp_path / "seven_shards" / "duplicates")
+    rejects = pd.read_parquet(tmp_path / "seven_shards" / "rejects")
+    assert list(duplicates["raw_path"]) == ["zz_copy_of_first.txt"]
+    assert sorted(rejects["reason"]) == ["binary", "empty"]
+
+
+def test_shards_finishing_in_any_order_publish_the_same_partition(messy_raw: Path, tmp_path: Path):
+    settings = Settings(raw=str(messy_raw), out=str(tmp_path / "steps"))
+    plan = etl.plan_partition(settings, DAY, shards=4, run_key="manual__2024-05-01T00:00:00+00:00")
+    results = [etl.process_shard(settings, shard) for shard in reversed(plan.shards)]
+    summary = etl.publish_partition(settings, results, trigger="test")
+
+    run_cli("run", "--date", DAY.isoformat(), "--raw", str(messy_raw), "--out", str(tmp_path / "cli"), "-q")
+    assert_same_partitions(tmp_path / "cli", tmp_path / "steps", [DAY.isoformat()])
+    assert (
+        summary.n_raw == summary.n_articles + summary.n_duplicates + summary.n_rejects == sum(r.n_docs for r in results)
+    )
+
+
+def test_publish_refuses_a_run_with_a_missing_shard_and_publishes_nothing(messy_raw: Path, tmp_path: Path):
+    settings = Settings(raw=str(messy_raw), out=str(tmp_path / "out"))
+    plan = etl.plan_partition(settings, DAY, shards=3)
+    results = [etl.process_shard(settings, shard) for shard in plan.shards[:2]]
+
+    with pytest.raises(etl.InvariantError, match="expected shards 0..2"):
+        etl.publish_partition(settings, results)
+    assert not (tmp_path / "out" / "articles").exists()
+
+
+def test_a_retried_shard_replaces_its_staged_outcomes_and_publish_removes_the_staging_area(
+    messy_raw: Path, tmp_path: Path
+):
+    settings = Settings(raw=str(messy_raw), out=str(tmp_path / "out"))
+    plan = etl.plan_partition(settings, DAY, shards=2, run_key="scheduled__2024-05-02T00:00:00+00:00")
+    assert Path(plan.staging).parent == tmp_path / "out" / "_staging" / DAY.isoformat()
+    first = etl.process_shard(settings, plan.shards[0])
+    retried = etl.process_shard(settings, plan.shards[0])
+    summary = etl.publish_partition(settings, [retried, etl.process_shard(settings, plan.shards[1])])
+
+    assert first.n_articles == retried.n_articles
+    assert summary.n_raw == len(list(messy_raw.rglob("*.txt")))
+    assert not (tmp_path / "out" / "_staging" / DAY.isoformat()).exists()
+    assert len(pd.read_parquet(tmp_path / "out" / "articles")) == summary.n_articles
+
+
+def test_backfill_keeps_the_first_published_copy_and_points_later_dates_at_it(tmp_path: Path):
+    raw = build_dated_raw(tmp_path / "raw")
+    out = tmp_path / "out"
+    run_cli(
+        "backfill", "--start", "2024-05-01", "--end", "2024-05-03", "--raw", f"{raw}/{{date}}", "--out", str(out), "-q"
+    )
+
+    duplicates = pd.read_parquet(out / "duplicates").sort_values("raw_path")
+    assert list(duplicates["raw_path"]) == ["zz_resent_copy.txt", "zz_same_day_copy.txt"]
+    assert [d.isoformat() for d in duplicates["kept_date"]] == ["2024-05-01", "2024-05-03"]
+    assert list(pd.read_parquet(out / "rejects")["reason"]) == ["empty"]
