@@ -106,8 +106,10 @@ def _schema_failures(out: str, dataset: str, date: dt.date) -> list[str]:
     expected = DATASETS[dataset]
     if found.equals(expected, check_metadata=False):
         return []
-    diff = sorted(set(map(str, expected)) ^ set(map(str, found)))
-    return [f"{dataset}: schema differs from the declared one: {diff[:6]}"]
+    want, got = {f.name: f for f in expected}, {f.name: f for f in found}
+    missing, extra = sorted(want.keys() - got.keys()), sorted(got.keys() - want.keys())
+    changed = sorted(n for n in want.keys() & got.keys() if not want[n].equals(got[n]))
+    return [f"{dataset}: schema differs from the declared one: missing={missing} extra={extra} changed={changed}"]
 
 
 def _repeated(what: str, values: list) -> list[str]:

@@ -1,0 +1,88 @@
+"""Quality contract: a published partition that breaks it is reported, by the function and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from conftest import run_cli
+
+from pipeline import storage
+from pipeline.quality import check_partition
+
+DAY = dt.date(2024, 5, 1)
+
+
+@pytest.fixture
+def published(sample_raw: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "out"
+    run_cli("run", "--date", DAY.isoformat(), "--raw", str(sample_raw), "--out", str(out), "-q")
+    return out
+
+
+def _articles(out: Path) -> pa.Table:
+    return storage.read_partition(str(out), "articles", DAY)
+
+
+def _replace_articles(out: Path, table: pa.Table) -> None:
+    storage.write_partition(str(out), "articles", DAY, table)
+
+
+def test_a_freshly_published_partition_meets_the_contract(published: Path):
+    report = check_partition(str(published), DAY, max_reject_rate=0.5)
+    assert report.ok, report.failures
+    assert report.n_raw == report.n_articles + report.n_duplicates + report.n_rejects > 0
+    assert run_cli("check", "--date", DAY.isoformat(), "--out", str(published)).returncode == 0
+
+
+def test_a_trailer_left_at_the_end_of_a_body_fails_and_names_its_rule(published: Path):
+    table = _articles(published)
+    bodies = table.column("body").to_pylist()
+    bodies[0] += "\n\nsource site-34"
+    _replace_articles(published, table.set_column(table.schema.get_field_index("body"), "body", pa.array(bodies)))
+
+    report = check_partition(str(published), DAY, max_reject_rate=0.5)
+    assert not report.ok
+    assert any("trailer_source_site" in f for f in report.failures)
+
+
+def test_a_repeated_article_breaks_both_the_invariant_and_unique_ids(published: Path):
+    table = _articles(published)
+    _replace_articles(published, pa.concat_tables([table, table.slice(0, 1)]))
+
+    failures = " | ".join(check_partition(str(published), DAY, max_reject_rate=0.5).failures)
+    assert "invariant broken" in failures
+    assert "articles.article_id not unique" in failures
+
+
+def test_a_partition_without_a_declared_column_fails_the_schema_check(published: Path):
+    table = _articles(published)
+    _replace_articles(published, table.drop_columns(["tickers"]))
+
+    failures = check_partition(str(published), DAY, max_reject_rate=0.5).failures
+    assert any(f.startswith("articles: schema differs") and "tickers" in f for f in failures)
+
+
+def test_the_raw_count_comes_from_the_latest_run_row_unless_given(published: Path):
+    n_articles = _articles(published).num_rows
+    assert check_partition(str(published), DAY, 0.5).n_raw == n_articles
+    report = check_partition(str(published), DAY, 0.5, n_raw=n_articles + 1)
+    assert any("invariant broken" in f for f in report.failures)
+
+
+def test_too_many_rejects_fail_the_cli_run_but_the_partition_stays_published(tmp_path: Path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "story.txt").write_text("Council approves budget\n\nThe city council approved the budget on Monday.\n")
+    for name in ("a.txt", "b.txt"):
+        (raw / name).write_bytes(b"")
+    out = tmp_path / "out"
+
+    failed = run_cli("run", "--date", DAY.isoformat(), "--raw", str(raw), "--out", str(out), "-q", check=False)
+    assert failed.returncode == 1
+    assert "reject rate 0.667 is over the threshold 0.5" in failed.stderr
+    assert storage.read_partition(str(out), "rejects", DAY).num_rows == 2
+    lenient = run_cli("check", "--date", DAY.isoformat(), "--out", str(out), "--max-reject-rate", "0.7", check=False)
+    assert lenient.returncode == 0, lenient.stdout + lenient.stderr
