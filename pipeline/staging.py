@@ -58,13 +58,16 @@ def reset_dir(folder: str) -> None:
 
 
 def remove_dir(folder: str) -> None:
-    """Delete a run's staging folder, and its date folder once no other run of that date uses it."""
+    """Delete a run's staging folder, then its date folder and `_staging` once no other run uses them."""
     fs, path = url_to_fs(folder)
     if fs.exists(path):
         fs.rm(path, recursive=True)
-    parent = posixpath.dirname(path)
-    if fs.isdir(parent) and not fs.ls(parent, detail=False):
-        fs.rmdir(parent)
+    for parent in (posixpath.dirname(path), posixpath.dirname(posixpath.dirname(path))):
+        try:
+            if fs.isdir(parent) and not fs.ls(parent, detail=False):
+                fs.rmdir(parent)
+        except OSError:  # another run of the same date just staged something there: keep it
+            return
 
 
 def write_manifest(folder: str, manifest: Manifest) -> None:

@@ -82,7 +82,7 @@ def test_a_retried_shard_replaces_its_staged_outcomes_and_publish_removes_the_st
 
     assert first.n_articles == retried.n_articles
     assert summary.n_raw == len(list(messy_raw.rglob("*.txt")))
-    assert not (tmp_path / "out" / "_staging" / DAY.isoformat()).exists()
+    assert not (tmp_path / "out" / "_staging").exists()
     assert len(pd.read_parquet(tmp_path / "out" / "articles")) == summary.n_articles
 
 
