@@ -18,10 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT / "tests"))  # the launcher the scheduler test uses
-
-from airflow_local import local_airflow  # noqa: E402
+from tests.airflow_local import PROJECT, local_airflow  # the launcher the scheduler test uses
 
 DATE = "2024-05-01"
 

@@ -2,68 +2,88 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pendulum
 import pytest
-from conftest import PROJECT, assert_same_partitions, run_cli
+
+from tests.conftest import PROJECT, assert_same_partitions, run_cli
 
 DAGS = PROJECT / "dags"
 
 
 @pytest.fixture(scope="module")
-def news_etl():
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(DAGS))
-    assert bag.import_errors == {}
-    return bag.dags["news_etl"]
-
-
-def test_shards_are_mapped_between_plan_and_a_single_publish_followed_by_the_quality_gate(news_etl):
-    tasks = news_etl.task_dict
-    assert tasks["process_shard"].upstream_task_ids == {"plan"}
-    assert tasks["publish"].upstream_task_ids == {"process_shard"}
-    assert tasks["check_quality"].upstream_task_ids == {"publish"}
-    from airflow.sdk.definitions.mappedoperator import MappedOperator
-
-    assert isinstance(tasks["process_shard"], MappedOperator)
-    assert news_etl.params["shards"] == 2
-
-
-def test_tasks_retry_with_backoff_runs_are_serialised_and_a_broken_contract_is_not_retried(news_etl):
-    publish = news_etl.task_dict["publish"]
-    assert publish.retries == 2 and publish.retry_exponential_backoff
-    assert news_etl.task_dict["check_quality"].retries == 0
-    assert news_etl.max_active_runs == 1
-
-
-def test_partition_date_is_the_param_then_the_data_interval_then_run_after():
-    sys.path.insert(0, str(DAGS))
-    try:
-        from news_etl import resolve_partition_date
-    finally:
-        sys.path.remove(str(DAGS))
-    interval_start = pendulum.datetime(2024, 5, 1, tz="UTC")
-    run_after = pendulum.datetime(2024, 5, 9, 13, tz="UTC")
-    assert resolve_partition_date({"date": "2024-04-30"}, interval_start, run_after) == dt.date(2024, 4, 30)
-    assert resolve_partition_date({"date": None}, interval_start, run_after) == dt.date(2024, 5, 1)
-    assert resolve_partition_date({}, None, run_after) == dt.date(2024, 5, 9)  # a manual run has no interval
-
-
-@pytest.mark.slow
-def test_airflow_dags_test_with_three_shards_publishes_the_cli_partition(sample_raw: Path, tmp_path: Path):
-    env = {
+def airflow_env(tmp_path_factory) -> dict[str, str]:
+    """A private AIRFLOW_HOME: Airflow runs in subprocesses, so the test session never touches ~/airflow."""
+    return {
         **os.environ,
-        "AIRFLOW_HOME": str(tmp_path / "airflow"),
+        "AIRFLOW_HOME": str(tmp_path_factory.mktemp("airflow_home")),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
     }
+
+
+@pytest.fixture(scope="module")
+def shape(airflow_env) -> dict:
+    """What the parsed DAG says about its tasks, and the partition dates its resolver picks."""
+    code = f"""
+import json, sys
+import pendulum
+from airflow.dag_processing.dagbag import DagBag
+from airflow.sdk.definitions.mappedoperator import MappedOperator
+bag = DagBag(dag_folder={str(DAGS)!r})
+dag = bag.dags["news_etl"]
+sys.path.insert(0, {str(DAGS)!r})
+from news_etl import resolve_partition_date
+start, after = pendulum.datetime(2024, 5, 1, tz="UTC"), pendulum.datetime(2024, 5, 9, 13, tz="UTC")
+print(json.dumps({{
+    "errors": {{k: str(v) for k, v in bag.import_errors.items()}},
+    "upstream": {{t.task_id: sorted(t.upstream_task_ids) for t in dag.tasks}},
+    "mapped": sorted(t.task_id for t in dag.tasks if isinstance(t, MappedOperator)),
+    "shards": dag.params["shards"],
+    "retries": {{t.task_id: [t.retries, t.retry_exponential_backoff] for t in dag.tasks}},
+    "max_active_runs": dag.max_active_runs,
+    "dates": [
+        str(resolve_partition_date({{"date": "2024-04-30"}}, start, after)),
+        str(resolve_partition_date({{"date": None}}, start, after)),
+        str(resolve_partition_date({{}}, None, after)),
+    ],
+}}))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], env=airflow_env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert info["errors"] == {}
+    return info
+
+
+def test_shards_are_mapped_between_plan_and_a_single_publish_followed_by_the_quality_gate(shape):
+    assert shape["mapped"] == ["process_shard"]
+    assert shape["upstream"]["process_shard"] == ["plan"]
+    assert shape["upstream"]["publish"] == ["process_shard"]
+    assert shape["upstream"]["check_quality"] == ["publish"]
+    assert shape["shards"] == 2
+
+
+def test_tasks_retry_with_backoff_runs_are_serialised_and_a_broken_contract_is_not_retried(shape):
+    for task_id in ("plan", "process_shard", "publish"):
+        retries, backoff = shape["retries"][task_id]
+        assert retries == 2 and backoff, task_id  # Airflow 3.3 stores the backoff as a multiplier (2.0)
+    assert shape["retries"]["check_quality"][0] == 0
+    assert shape["max_active_runs"] == 1
+
+
+def test_partition_date_is_the_param_then_the_data_interval_then_run_after(shape):
+    # The last one is a manual run: no data interval in Airflow 3, so the day it runs on.
+    assert shape["dates"] == ["2024-04-30", "2024-05-01", "2024-05-09"]
+
+
+@pytest.mark.slow
+def test_airflow_dags_test_with_three_shards_publishes_the_cli_partition(airflow_env, sample_raw: Path, tmp_path: Path):
+    env = airflow_env
     airflow = str(Path(sys.executable).with_name("airflow"))
     conf = {"date": "2024-05-01", "raw": str(sample_raw), "out": str(tmp_path / "dag"), "shards": 3}
     for args in (["db", "migrate"], ["dags", "test", "news_etl", "-c", json.dumps(conf)]):

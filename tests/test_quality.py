@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from conftest import run_cli
 
 from pipeline import storage
 from pipeline.quality import check_partition
+from tests.conftest import run_cli
 
 DAY = dt.date(2024, 5, 1)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from airflow_local import local_airflow
-from conftest import assert_same_partitions, build_dated_raw, run_cli
+
+from tests.airflow_local import local_airflow
+from tests.conftest import assert_same_partitions, build_dated_raw, run_cli
 
 pytestmark = pytest.mark.slow
 

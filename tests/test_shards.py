@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import assert_same_partitions, build_dated_raw, run_cli
 
 from pipeline import etl
 from pipeline.settings import Settings
+from tests.conftest import assert_same_partitions, build_dated_raw, run_cli
 
 DAY = dt.date(2024, 5, 1)
 
