@@ -81,15 +81,41 @@ def test_partition_date_is_the_param_then_the_data_interval_then_run_after(shape
     assert shape["dates"] == ["2024-04-30", "2024-05-01", "2024-05-09"]
 
 
-@pytest.mark.slow
-def test_airflow_dags_test_with_three_shards_publishes_the_cli_partition(airflow_env, sample_raw: Path, tmp_path: Path):
-    env = airflow_env
+def _airflow(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     airflow = str(Path(sys.executable).with_name("airflow"))
+    return subprocess.run([airflow, *args], env=env, capture_output=True, text=True, timeout=600, cwd=PROJECT)
+
+
+@pytest.fixture(scope="module")
+def migrated(airflow_env) -> dict[str, str]:
+    proc = _airflow(airflow_env, "db", "migrate")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return airflow_env
+
+
+@pytest.mark.slow
+def test_airflow_dags_test_with_three_shards_publishes_the_cli_partition(migrated, sample_raw: Path, tmp_path: Path):
     conf = {"date": "2024-05-01", "raw": str(sample_raw), "out": str(tmp_path / "dag"), "shards": 3}
-    for args in (["db", "migrate"], ["dags", "test", "news_etl", "-c", json.dumps(conf)]):
-        proc = subprocess.run([airflow, *args], env=env, capture_output=True, text=True, timeout=600, cwd=PROJECT)
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    proc = _airflow(migrated, "dags", "test", "news_etl", "-c", json.dumps(conf))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "newsetl quality 2024-05-01: raw=" in proc.stdout + proc.stderr
 
     run_cli("run", "--date", "2024-05-01", "--raw", str(sample_raw), "--out", str(tmp_path / "cli"), "-q")
     assert_same_partitions(tmp_path / "cli", tmp_path / "dag", ["2024-05-01"])
+
+
+@pytest.mark.slow
+def test_a_reject_rate_over_the_threshold_fails_the_run_after_publishing_and_reporting(migrated, tmp_path: Path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "story.txt").write_text("Council approves budget\n\nThe city council approved the budget on Monday.\n")
+    (raw / "empty.txt").write_bytes(b"")
+    out = tmp_path / "out"
+    conf = {"date": "2024-05-01", "raw": str(raw), "out": str(out), "max_reject_rate": 0.2}
+
+    proc = _airflow(migrated, "dags", "test", "news_etl", "-c", json.dumps(conf))
+    assert proc.returncode != 0
+    assert "QualityError: 2024-05-01: raw=2 articles=1 duplicates=0 rejects=1" in proc.stdout + proc.stderr
+    assert "reject rate 0.500 is over the threshold 0.2" in proc.stdout + proc.stderr
+    assert (out / "rejects" / "date=2024-05-01" / "part-0.parquet").exists()
+    assert (out / "reports" / "dataset.html").exists()
