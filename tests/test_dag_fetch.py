@@ -33,7 +33,7 @@ def test_dag_fetches_then_processes_and_the_cli_agrees_byte_for_byte(airflow_env
         code = f"""
 from airflow.dag_processing.dagbag import DagBag
 dag = DagBag(dag_folder={str(PROJECT / "dags")!r}).dags["news_etl"]
-upstream = sorted(dag.get_task("process").upstream_task_ids)
+upstream = sorted(dag.get_task("plan").upstream_task_ids)
 run = dag.test(run_conf={conf!r})
 print("UPSTREAM", upstream)
 print("STATE", run.state)
