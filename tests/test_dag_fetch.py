@@ -1,4 +1,4 @@
-"""The DAG's fetch task: it lands the sources before `process`, and the CLI reprocesses the same bytes alike.
+"""The DAG's fetch task: it lands the sources before `plan` lists them, and the CLI reprocesses the same bytes alike.
 
 Kept apart from test_dag.py so the DAG's other tests stay untouched; it reuses their Airflow setup.
 """
