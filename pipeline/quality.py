@@ -73,7 +73,6 @@ def check_partition(out: str, date: dt.date, max_reject_rate: float, n_raw: int 
     paths = [p for d in CHECKED for p in tables[d].column("raw_path").to_pylist()]
     failures += _repeated("raw_path across the three datasets", paths)
     failures += _repeated("articles.article_id", articles.column("article_id").to_pylist())
-    failures += _repeated("articles.content_hash", articles.column("content_hash").to_pylist())
     failures += _repeated("duplicates.doc_id", duplicates.column("doc_id").to_pylist())
     failures += _repeated("rejects.doc_id", rejects.column("doc_id").to_pylist())
     failures += _boilerplate_failures(articles.column("article_id").to_pylist(), articles.column("body").to_pylist())

@@ -16,11 +16,13 @@ import re
 import uuid
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
 
-from pipeline.models import Article, RawDoc, Reject
+from pipeline.models import Article, RawDoc, Reject, Sketch
+from pipeline.schema import DATASETS
 
 STAGING = "_staging"
 MANIFEST = "plan.json"
@@ -107,27 +109,57 @@ def read_manifest(folder: str) -> Manifest:
 
 
 def write_shard(folder: str, index: int, articles: list[Article], rejects: list[Reject]) -> None:
-    """One shard's outcomes, in input order, as Parquet of the datasets' own schemas."""
+    """One shard's outcomes, in input order, as Parquet of the datasets' own schemas.
+
+    Articles also keep their dedup sketch (made in the shard, so publish need not make it again).
+    """
     from pipeline.storage import to_table
 
-    for dataset, rows in (("articles", articles), ("rejects", rejects)):
+    tables = {
+        "articles": _with_sketches(to_table(articles, "articles"), articles),
+        "rejects": to_table(rejects, "rejects"),
+    }
+    for dataset, table in tables.items():
         sink = pa.BufferOutputStream()
         # Staging is transient: plain zstd, and no fsync (a lost shard is recomputed by its retry).
-        pq.write_table(to_table(rows, dataset), sink, compression="zstd")
+        pq.write_table(table, sink, compression="zstd")
         _write_bytes(folder, f"shard-{index}.{dataset}.parquet", sink.getvalue().to_pybytes())
 
 
 def read_shard(folder: str, index: int) -> tuple[list[Article], list[Reject]]:
     """A shard's outcomes as the records the dedup and write stages take."""
+    from pipeline.storage import column_values, list_column_matrix
+
     fs, path = url_to_fs(folder)
     found = []
     for dataset, record in (("articles", Article), ("rejects", Reject)):
         name = posixpath.join(path, f"shard-{index}.{dataset}.parquet")
         if not fs.exists(name):
             raise FileNotFoundError(f"shard {index} has no staged {dataset} at {name}: did its task run?")
-        table = pq.read_table(name, filesystem=fs)
-        found.append([record(**row) for row in table.to_pylist()])
+        table = pq.ParquetFile(name, filesystem=fs).read()
+        names = DATASETS[dataset].names
+        columns = [column_values(table.column(n)) for n in names]
+        rows = [record(**dict(zip(names, values, strict=True))) for values in zip(*columns, strict=True)]
+        if dataset == "articles" and rows and SKETCH_KEY in table.column_names:
+            signatures = table.column(SKETCH_SIGNATURE)
+            width = len(signatures[0])
+            matrix = list_column_matrix(signatures, width, dtype=np.uint32)
+            for row, key, signature in zip(rows, column_values(table.column(SKETCH_KEY)), matrix, strict=True):
+                row.sketch = Sketch(key, signature)
+        found.append(rows)
     return found[0], found[1]
+
+
+SKETCH_KEY, SKETCH_SIGNATURE = "_sketch_exact_key", "_sketch_signature"
+
+
+def _with_sketches(table: pa.Table, articles: list[Article]) -> pa.Table:
+    if not articles or any(a.sketch is None for a in articles):
+        return table
+    signatures = np.stack([a.sketch.signature for a in articles]).astype(np.uint32)
+    offsets = pa.array(np.arange(0, signatures.size + 1, signatures.shape[1], dtype=np.int32))
+    table = table.append_column(SKETCH_KEY, pa.array([a.sketch.exact_key for a in articles], pa.string()))
+    return table.append_column(SKETCH_SIGNATURE, pa.ListArray.from_arrays(offsets, pa.array(signatures.ravel())))
 
 
 def _write_bytes(folder: str, name: str, data: bytes) -> None:
