@@ -151,15 +151,24 @@ def read_shard(folder: str, index: int) -> tuple[list[Article], list[Reject]]:
 
 
 SKETCH_KEY, SKETCH_SIGNATURE = "_sketch_exact_key", "_sketch_signature"
+_SKETCHES = pa.schema([pa.field(SKETCH_KEY, pa.string()), pa.field(SKETCH_SIGNATURE, pa.list_(pa.uint32()))])
 
 
 def _with_sketches(table: pa.Table, articles: list[Article]) -> pa.Table:
+    from pipeline.storage import columns_to_table  # builds from buffers: pa.array() would import pandas
+
     if not articles or any(a.sketch is None for a in articles):
         return table
-    signatures = np.stack([a.sketch.signature for a in articles]).astype(np.uint32)
-    offsets = pa.array(np.arange(0, signatures.size + 1, signatures.shape[1], dtype=np.int32))
-    table = table.append_column(SKETCH_KEY, pa.array([a.sketch.exact_key for a in articles], pa.string()))
-    return table.append_column(SKETCH_SIGNATURE, pa.ListArray.from_arrays(offsets, pa.array(signatures.ravel())))
+    sketches = columns_to_table(
+        {
+            SKETCH_KEY: [a.sketch.exact_key for a in articles],
+            SKETCH_SIGNATURE: [a.sketch.signature.tolist() for a in articles],
+        },
+        _SKETCHES,
+    )
+    for field, column in zip(_SKETCHES, sketches.columns, strict=True):
+        table = table.append_column(field, column)
+    return table
 
 
 def _write_bytes(folder: str, name: str, data: bytes) -> None:
