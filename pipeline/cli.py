@@ -34,6 +34,12 @@ WindowOpt = Annotated[
         "--dedup-window-days", min=0, help="Compare only with dates at most this many days away (default: all)."
     ),
 ]
+FollowOpt = Annotated[
+    bool, typer.Option("--follow-symlinks", help="Read symbolic links that point outside the raw folder.")
+]
+LockWaitOpt = Annotated[
+    float, typer.Option("--lock-wait", min=0, help="Seconds to wait for another run of the same date (0: fail).")
+]
 ShardsOpt = Annotated[
     int, typer.Option("--shards", min=0, help="Slices of the input (0: 1, or 4 per worker). Output is the same.")
 ]
@@ -54,7 +60,7 @@ def _parse_date(value: str | None) -> dt.date:
 
 def _run_one(settings: Settings, date: dt.date, quiet: bool):
     """Run one date, then check its partition: a broken contract exits 1 (the partition stays published)."""
-    from pipeline import etl, quality, read
+    from pipeline import commit, etl, lock, quality, read
 
     with Progress(
         TextColumn(f"[bold]{date.isoformat()}[/]"),
@@ -77,6 +83,12 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
         except read.SourceNotFound as exc:
             console.print(f"[red]error:[/] {exc}")
             raise typer.Exit(2) from exc
+        except lock.PartitionBusy as exc:
+            console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(3) from exc
+        except commit.PublishError as exc:
+            console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(1) from exc
     report = quality.check_partition(settings.out, date, settings.max_reject_rate, n_raw=summary.n_raw)
     if not report.ok:
         console.print(f"[red]quality check failed[/] {report.describe()}")
@@ -139,6 +151,8 @@ def run(
         max_bytes=max_bytes,
         max_reject_rate=max_reject_rate,
         dedup_window_days=dedup_window_days,
+        follow_symlinks=follow_symlinks,
+        lock_wait=lock_wait,
     )
     summary = _run_one(settings, day, quiet)
     if not quiet:
@@ -175,6 +189,8 @@ def backfill(
         max_bytes=max_bytes,
         max_reject_rate=max_reject_rate,
         dedup_window_days=dedup_window_days,
+        follow_symlinks=follow_symlinks,
+        lock_wait=lock_wait,
     )
     summaries = []
     for offset in range((last - first).days + 1):

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 
-from pipeline import __version__, clean, dedup, describe, metadata, parse, read, staging, storage
+from pipeline import __version__, clean, commit, dedup, describe, faults, lock, metadata, parse, read, staging, storage
 from pipeline.models import Article, Duplicate, Outcome, RawDoc, Reject
 from pipeline.schema import SCHEMA_VERSION
 from pipeline.settings import Settings
@@ -372,53 +372,65 @@ def publish_partition(settings: Settings, results: list[ShardResult], trigger: s
     reported = sorted(r.index for r in results)
     if reported != list(range(manifest.n_shards)) or any(r.staging != folder for r in results):
         raise InvariantError(f"expected shards 0..{manifest.n_shards - 1} of {folder}, got {reported}")
-    tick = time.perf_counter()
-    articles: list[Article] = []
-    rejects: list[Reject] = []
-    for index in range(manifest.n_shards):
-        shard_articles, shard_rejects = staging.read_shard(folder, index)
-        articles += shard_articles
-        rejects += shard_rejects
+    with lock.partition_lock(settings.out, manifest.date, settings.lock_wait):
+        faults.reach("processed")
+        return _publish(settings, manifest, results, trigger)
 
-    index = dedup.load_index(settings, manifest.date)
-    kept, duplicates = dedup.drop_duplicates(articles, manifest.date, index, settings)
-    check_invariant(manifest.docs, kept, duplicates, rejects)
-    dedup_seconds, tick = time.perf_counter() - tick, time.perf_counter()
-    write_datasets(settings, manifest.date, kept, duplicates, rejects)
-    write_seconds = time.perf_counter() - tick
 
-    summary = RunSummary(
-        run_id=manifest.run_id,
-        date=manifest.date,
-        raw=manifest.raw,
-        out=settings.out,
-        n_raw=len(manifest.docs),
-        n_excluded=len(manifest.excluded),
-        n_articles=len(kept),
-        n_duplicates=len(duplicates),
-        n_rejects=len(rejects),
-        reject_reasons=dict(sorted(Counter(r.reason for r in rejects).items())),
-        stage_seconds={
-            "list": manifest.list_seconds,
-            "process": round(sum(r.seconds for r in results), 4),
-            "dedup": round(dedup_seconds, 4),
-            "write": round(write_seconds, 4),
-        },
-    )
-    _record_run(settings, summary, trigger, manifest.started_at)
+def _publish(settings: Settings, manifest: staging.Manifest, results: list[ShardResult], trigger: str) -> RunSummary:
+    """Publish under the output's publish lock (the caller holds the date's lock): dedup against the
+    other dates and the one-commit publishing (pipeline.commit) see a stable output."""
+    folder, date = results[0].staging, manifest.date
+    with lock.publish_lock(settings.out):
+        tick = time.perf_counter()
+        commit.recover(settings.out)
+        storage.discard_staged(settings.out, date)
+        articles: list[Article] = []
+        rejects: list[Reject] = []
+        for index in range(manifest.n_shards):
+            shard_articles, shard_rejects = staging.read_shard(folder, index)
+            articles += shard_articles
+            rejects += shard_rejects
+        kept, duplicates = dedup.drop_duplicates(articles, date, dedup.load_index(settings, date), settings)
+        check_invariant(manifest.docs, kept, duplicates, rejects)
+        dedup_seconds, tick = time.perf_counter() - tick, time.perf_counter()
+
+        with commit.Transaction(settings.out, date) as txn:
+            stage_datasets(txn, settings, kept, duplicates, rejects)
+            summary = RunSummary(
+                run_id=manifest.run_id,
+                date=date,
+                raw=manifest.raw,
+                out=settings.out,
+                n_raw=len(manifest.docs),
+                n_excluded=len(manifest.excluded),
+                n_articles=len(kept),
+                n_duplicates=len(duplicates),
+                n_rejects=len(rejects),
+                reject_reasons=dict(sorted(Counter(r.reason for r in rejects).items())),
+                stage_seconds={
+                    "list": manifest.list_seconds,
+                    "process": round(sum(r.seconds for r in results), 4),
+                    "dedup": round(dedup_seconds, 4),
+                    "write": round(time.perf_counter() - tick, 4),
+                },
+            )
+            # The runs row is published in the same commit: a run that has its row published its data.
+            row = _run_row(settings, summary, trigger, manifest.started_at)
+            txn.stage("runs", row, name=f"run-{summary.run_id}.parquet")
+            txn.commit()
     staging.remove_dir(folder)
     return summary
 
 
-def write_datasets(
-    settings: Settings, date: dt.date, kept: list[Article], duplicates: list[Duplicate], rejects: list[Reject]
+def stage_datasets(
+    txn: commit.Transaction, settings: Settings, kept: list[Article], duplicates: list[Duplicate], rejects: list[Reject]
 ) -> None:
-    """Replace the date's partition of articles, duplicates, rejects and the dedup index."""
-    out = settings.out
-    storage.write_partition(out, "rejects", date, storage.to_table(rejects, "rejects"))
-    storage.write_partition(out, "duplicates", date, storage.to_table(duplicates, "duplicates"))
-    storage.write_partition(out, "articles", date, storage.to_table(kept, "articles"))
-    storage.write_partition(out, dedup.INDEX, date, dedup.index_table(kept, settings.minhash_params()))
+    """Stage the date's articles, duplicates, rejects and dedup index into the publishing commit."""
+    txn.stage("rejects", storage.to_table(rejects, "rejects"))
+    txn.stage("duplicates", storage.to_table(duplicates, "duplicates"))
+    txn.stage("articles", storage.to_table(kept, "articles"))
+    txn.stage(dedup.INDEX, dedup.index_table(kept, settings.minhash_params()))
 
 
 def run_partition(
@@ -435,12 +447,24 @@ def run_partition(
     plan = plan_partition(settings, date, settings.shard_count())
     if on_listed:
         on_listed(plan.n_raw)
-    results = process_shards(settings, plan.shards, progress)
-    return publish_partition(settings, results, trigger)
+    try:
+        # The date's lock from here to the end: a second run of the date fails fast (lock.PartitionBusy).
+        with lock.partition_lock(settings.out, date, settings.lock_wait):
+            try:
+                results = process_shards(settings, plan.shards, progress)
+            except OSError as exc:  # a full disk while staging: as when publishing, nothing was published
+                raise commit.PublishError(
+                    f"could not stage the outcomes of {date.isoformat()} under {settings.out}: "
+                    f"{exc.strerror or exc}; nothing was published, the datasets are as before this run"
+                ) from exc
+            faults.reach("processed")
+            return _publish(settings, staging.read_manifest(plan.staging), results, trigger)
+    finally:
+        staging.remove_dir(plan.staging)  # a one-call run has no retry that could reuse it
 
 
-def _record_run(settings: Settings, summary: RunSummary, trigger: str, started: dt.datetime) -> None:
-    """Append the run's row to the `runs` dataset: written last, it marks the partition complete."""
+def _run_row(settings: Settings, summary: RunSummary, trigger: str, started: dt.datetime):
+    """The run's row of the append-only `runs` dataset."""
     import pyarrow as pa
 
     from pipeline.schema import RUNS

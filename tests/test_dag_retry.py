@@ -27,7 +27,7 @@ print("TRIES", {{ti.task_id: ti.try_number for ti in run.get_task_instances()}})
 
     assert marker.exists(), "the first attempt never reached the failure point"
     assert "STATE success" in proc.stdout
-    assert "'process': 2" in proc.stdout  # failed once, retried once
+    assert "'publish': 2" in proc.stdout  # failed once, retried once (publish stages and commits)
     assert snapshot(retried) == snapshot(clean)
     assert leftovers(retried) == []
     assert len(list((retried / "runs").rglob("run-*.parquet"))) == 1  # the failed attempt published nothing
