@@ -7,6 +7,7 @@ inputs in the same order and produces the same datasets.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import datetime as dt
 import fnmatch
 import hashlib
@@ -196,7 +197,7 @@ def _with_sidecar(fs, doc: RawDoc, sidecars: dict[str, str]) -> RawDoc:
     except (OSError, ValueError):
         return doc
     clean = {str(k): str(v) for k, v in meta.items() if v not in (None, "")} if isinstance(meta, dict) else {}
-    return RawDoc(doc.uri, doc.rel_path, doc.size, doc.modified_at, clean)
+    return dataclasses.replace(doc, sidecar=clean)
 
 
 def load_bytes(doc: RawDoc, max_bytes: int) -> bytes:

@@ -79,7 +79,8 @@ def write_manifest(folder: str, manifest: Manifest) -> None:
     data["docs"] = [
         {**asdict(d), "modified_at": d.modified_at.isoformat() if d.modified_at else None} for d in manifest.docs
     ]
-    _write_bytes(folder, MANIFEST, json.dumps(data, ensure_ascii=False).encode())
+    # ASCII escapes: a file name that is not valid UTF-8 (kept as surrogates) round-trips through JSON.
+    _write_bytes(folder, MANIFEST, json.dumps(data).encode())
 
 
 def read_manifest(folder: str) -> Manifest:
@@ -93,6 +94,7 @@ def read_manifest(folder: str) -> Manifest:
             size=d["size"],
             modified_at=dt.datetime.fromisoformat(d["modified_at"]) if d["modified_at"] else None,
             sidecar=d["sidecar"],
+            refused=tuple(d["refused"]) if d.get("refused") else None,
         )
         for d in data["docs"]
     ]

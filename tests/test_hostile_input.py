@@ -143,9 +143,29 @@ def landed(out: Path) -> dict[str, list[tuple[str, str | None]]]:
     return where
 
 
+# Corpora built to be rejected: the quality gate's reject-rate threshold does not apply to them.
+NASTY = ("--max-reject-rate", "1.0")
+
+
+def run_nasty(*args: str):
+    return run_cli("run", *args, "--date", DATE, "-q", *NASTY)
+
+
 def test_every_nasty_file_lands_in_one_dataset_with_a_reason_a_user_understands(tmp_path: Path):
     cases = build_nasty_corpus(tmp_path / "raw", tmp_path / "outside")
-    proc = run_cli("run", "--raw", str(tmp_path / "raw"), "--out", str(tmp_path / "out"), "--date", DATE, "-q")
+    # A corpus built to be rejected: the quality gate's reject-rate threshold does not apply here.
+    proc = run_cli(
+        "run",
+        "--raw",
+        str(tmp_path / "raw"),
+        "--out",
+        str(tmp_path / "out"),
+        "--date",
+        DATE,
+        "-q",
+        "--max-reject-rate",
+        "1.0",
+    )
 
     where = landed(tmp_path / "out")
     assert {c.name: [(c.dataset, c.reason)] for c in cases} == where, proc.stderr
@@ -183,8 +203,8 @@ def test_a_symlink_outside_the_raw_folder_is_read_only_when_allowed(tmp_path: Pa
     (raw / "linked.txt").symlink_to(outside / "story.txt")
     (raw / "inside-link.txt").symlink_to(raw / "linked.txt")  # leads outside through another link
 
-    run_cli("run", "--raw", str(raw), "--out", str(tmp_path / "refused"), "--date", DATE, "-q")
-    run_cli("run", "--raw", str(raw), "--out", str(tmp_path / "allowed"), "--date", DATE, "-q", "--follow-symlinks")
+    run_nasty("--raw", str(raw), "--out", str(tmp_path / "refused"))
+    run_nasty("--raw", str(raw), "--out", str(tmp_path / "allowed"), "--follow-symlinks")
 
     assert landed(tmp_path / "refused") == {
         "inside-link.txt": [("rejects", "symlink_outside")],
@@ -215,7 +235,7 @@ def test_the_size_cap_is_configurable(tmp_path: Path):
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "story.txt").write_text(ARTICLE)
-    run_cli("run", "--raw", str(raw), "--out", str(tmp_path / "out"), "--date", DATE, "-q", "--max-bytes", "100")
+    run_nasty("--raw", str(raw), "--out", str(tmp_path / "out"), "--max-bytes", "100")
     assert landed(tmp_path / "out") == {"story.txt": [("rejects", "too_large")]}
 
 
@@ -235,7 +255,7 @@ def test_a_file_without_read_permission_is_rejected_as_unreadable(tmp_path: Path
     (raw / "open.txt").write_text(ARTICLE.replace("Monday", "Tuesday"))
 
     exe = Path(sys.executable).with_name("newsetl")
-    cmd = [*prefix, str(exe), "run", "--raw", str(raw), "--out", str(tmp_path / "out"), "--date", DATE, "-q"]
+    cmd = [*prefix, str(exe), "run", "--raw", str(raw), "--out", str(tmp_path / "out"), "--date", DATE, "-q", *NASTY]
     subprocess.run(cmd, check=True, capture_output=True, timeout=300)
 
     assert landed(tmp_path / "out") == {"locked.txt": [("rejects", "unreadable")], "open.txt": [("articles", None)]}

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from pipeline import etl
+from pipeline import etl, staging
 from pipeline.settings import Settings
 from tests.conftest import assert_same_partitions, build_dated_raw, run_cli
 
@@ -97,3 +98,19 @@ def test_backfill_keeps_the_first_published_copy_and_points_later_dates_at_it(tm
     assert list(duplicates["raw_path"]) == ["zz_resent_copy.txt", "zz_same_day_copy.txt"]
     assert [d.isoformat() for d in duplicates["kept_date"]] == ["2024-05-01", "2024-05-03"]
     assert list(pd.read_parquet(out / "rejects")["reason"]) == ["empty"]
+
+
+def test_the_staged_plan_keeps_what_listing_refused(tmp_path):
+    """A FIFO refused at listing must stay refused in the shard that reads the plan back: opening it would hang."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "story.txt").write_text("Title\n\nA story with enough words to be an article.\n")
+    os.mkfifo(raw / "pipe.txt")
+    (raw / "caf\udce9.txt".encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")).write_text("x")
+    settings = Settings(raw=str(raw), out=str(tmp_path / "out"))
+    plan = etl.plan_partition(settings, dt.date(2024, 5, 1), shards=1)
+    docs = staging.read_manifest(plan.staging).docs
+    refused = {d.rel_path: d.refused for d in docs}
+    assert refused["pipe.txt"] is not None and refused["pipe.txt"][0] == "not_a_file"
+    assert refused["story.txt"] is None
+    assert any(r and r[0] == "bad_name" for r in refused.values())
