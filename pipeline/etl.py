@@ -351,7 +351,9 @@ def process_shards(settings: Settings, shards: list[Shard], progress: Progress |
     """Every shard, in a local process pool of `settings.workers` processes when there is more than one."""
     if settings.workers <= 1 or len(shards) <= 1:
         return [process_shard(settings, shard, progress) for shard in shards]
-    describe.load_language_model()  # before the fork: the workers inherit it instead of each loading it
+    # Before the fork: the workers inherit these instead of each loading its own.
+    describe.load_language_model()
+    metadata.load_tables()
     results = []
     with ProcessPoolExecutor(max_workers=settings.workers) as pool:
         futures = [pool.submit(process_shard, settings, shard) for shard in shards]

@@ -75,6 +75,11 @@ class Metadata:
     years_mentioned: list[int] = field(default_factory=list)
 
 
+def load_tables() -> None:
+    """Load the gazetteer now (e.g. before forking workers) rather than on the first article."""
+    gazetteer.tables()
+
+
 def extract_metadata(
     title: str,
     paragraphs: list[str],
