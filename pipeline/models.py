@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import operator
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 from pipeline.quotes import Quote
 
 if TYPE_CHECKING:
     import numpy as np
+
+
+def pickled_by_fields(cls):
+    """Pickle instances as a constructor call with every field, in order.
+
+    Worker processes send their outcomes back pickled; the default pickling of (frozen) slots
+    dataclasses walks `fields()` in Python for every object, which was ~40 % of that cost (measured).
+    """
+    values = operator.attrgetter(*(f.name for f in fields(cls)))
+    cls.__reduce__ = lambda self: (cls, values(self))
+    return cls
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +36,7 @@ class RawDoc:
     refused: tuple[str, str] | None = None  # (reason, detail) when listing already saw it cannot be read
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class Article:
     """A kept (or duplicate-candidate) article after parse, clean and describe."""
@@ -78,6 +91,7 @@ class Article:
     sketch: Sketch | None = field(default=None, repr=False, compare=False)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Sketch:
     """What dedup compares of an article: see pipeline/dedup.py."""
@@ -86,6 +100,7 @@ class Sketch:
     signature: np.ndarray  # MinHash signature of its word shingles, uint32 per permutation
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Reject:
     """An input that could not become an article, with a reason code and words a user understands."""
