@@ -59,6 +59,9 @@ def looks_hard_wrapped(text: str) -> bool:
 
 
 def _join_wrapped(lines: list[str]) -> str:
+    joined = "\n".join(lines)
+    if "-\n" not in joined:
+        return joined.replace("\n", " ")  # no line ends with a hyphen: every join is a space
     # Pieces joined once at the end: growing one string line by line was quadratic (a 5 MB
     # paragraph took 20 s); `tail` keeps the last two characters the hyphen rule looks at.
     parts, tail = [lines[0]], lines[0][-2:]
