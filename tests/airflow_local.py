@@ -39,10 +39,20 @@ class LocalAirflow:
     home: Path
     env: dict[str, str]
 
-    def cli(self, *args: str) -> str:
-        proc = subprocess.run(
-            [AIRFLOW, *args], env=self.env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT, cwd=PROJECT
-        )
+    def cli(self, *args: str, attempts: int = 5) -> str:
+        """Run an `airflow` command; retried when SQLite refuses its write ("database is locked").
+
+        A command that reads then writes while the scheduler holds SQLite's write lock fails at once
+        whatever the busy timeout (SQLite refuses the upgrade to avoid a deadlock); its transaction
+        was rolled back, so running it again is safe.
+        """
+        for attempt in range(1, attempts + 1):
+            proc = subprocess.run(
+                [AIRFLOW, *args], env=self.env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT, cwd=PROJECT
+            )
+            if proc.returncode == 0 or "database is locked" not in proc.stderr or attempt == attempts:
+                break
+            time.sleep(2 * attempt)
         assert proc.returncode == 0, f"airflow {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-4000:]}"
         return proc.stdout
 
@@ -95,6 +105,8 @@ def local_airflow(home: Path, extra_env: dict[str, str]) -> Iterator[LocalAirflo
         "AIRFLOW__API__WORKERS": "1",
         "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
         "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": "airflow_sqlite.CONNECT_ARGS",
+        "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT / "tests"), os.environ.get("PYTHONPATH", "")) if p),
         **extra_env,
     }
     env.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
