@@ -128,7 +128,6 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
         captions=boiler.captions,
         photo_credits=boiler.photo_credits,
         source_site=boiler.source_site or sidecar.get("site_name"),
-        agencies=meta.agencies,
         dateline=dateline,
         tickers=tickers,
         language=None,
@@ -143,7 +142,6 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
         raw_size=doc.size,
         raw_encoding=encoding,
         raw_modified_at=doc.modified_at,
-        published_at=meta.published_at,
         source_url=sidecar.get("source_url") or sidecar.get("url"),
         removed=removed,
         author=sidecar.get("author"),
@@ -151,16 +149,7 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
         canonical_url=sidecar.get("canonical_url"),
         feed_url=sidecar.get("feed_url"),
         fetched_at=describe.parse_timestamp(sidecar.get("fetched_at")),
-        dateline_place=meta.dateline_place,
-        dateline_date=meta.dateline_date,
-        quotes=meta.quotes,
-        people=meta.people,
-        organizations=meta.organizations,
-        places=meta.places,
-        countries=meta.countries,
-        sentence_count=meta.sentence_count,
-        reading_time_min=meta.reading_time_min,
-        years_mentioned=meta.years_mentioned,
+        **meta.as_fields(),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from pipeline import entities, gazetteer, parse, quotes
 from pipeline.quotes import Quote
@@ -73,6 +73,13 @@ class Metadata:
     sentence_count: int = 0
     reading_time_min: float = 0.0
     years_mentioned: list[int] = field(default_factory=list)
+
+    def as_fields(self) -> dict:
+        """The fields by name, shallow (quotes stay Quote objects), for the Article of the same names."""
+        return {name: getattr(self, name) for name in _FIELD_NAMES}
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(Metadata))
 
 
 def load_tables() -> None:
