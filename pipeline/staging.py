@@ -14,7 +14,7 @@ import json
 import posixpath
 import re
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -26,6 +26,10 @@ from pipeline.schema import DATASETS
 
 STAGING = "_staging"
 MANIFEST = "plan.json"
+# Manifests this process wrote, by staging folder: the shard workers forked by a local run inherit
+# it and skip parsing plan.json once per shard (0.16 s each on 21,578 docs). Airflow tasks are
+# separate processes and read the file. Dropped when the folder is reset or removed.
+_WRITTEN: dict[str, Manifest] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,7 @@ def reset_dir(folder: str) -> None:
 
 def remove_dir(folder: str) -> None:
     """Delete a run's staging folder, then its date folder and `_staging` once no other run uses them."""
+    _WRITTEN.pop(folder, None)
     fs, path = url_to_fs(folder)
     if fs.exists(path):
         fs.rm(path, recursive=True)
@@ -73,17 +78,35 @@ def remove_dir(folder: str) -> None:
 
 
 def write_manifest(folder: str, manifest: Manifest) -> None:
-    data = asdict(manifest)
-    data["date"] = manifest.date.isoformat()
-    data["started_at"] = manifest.started_at.isoformat()
-    data["docs"] = [
-        {**asdict(d), "modified_at": d.modified_at.isoformat() if d.modified_at else None} for d in manifest.docs
-    ]
+    # Field by field, not dataclasses.asdict: its recursive deep copy took 1.5 s on 21,578 docs.
+    data = {
+        "run_id": manifest.run_id,
+        "date": manifest.date.isoformat(),
+        "raw": manifest.raw,
+        "started_at": manifest.started_at.isoformat(),
+        "list_seconds": manifest.list_seconds,
+        "n_shards": manifest.n_shards,
+        "docs": [
+            {
+                "uri": d.uri,
+                "rel_path": d.rel_path,
+                "size": d.size,
+                "modified_at": d.modified_at.isoformat() if d.modified_at else None,
+                "sidecar": d.sidecar,
+                "refused": d.refused,
+            }
+            for d in manifest.docs
+        ],
+        "excluded": manifest.excluded,
+    }
     # ASCII escapes: a file name that is not valid UTF-8 (kept as surrogates) round-trips through JSON.
     _write_bytes(folder, MANIFEST, json.dumps(data).encode())
+    _WRITTEN[folder] = manifest
 
 
 def read_manifest(folder: str) -> Manifest:
+    if folder in _WRITTEN:
+        return _WRITTEN[folder]
     fs, path = url_to_fs(folder)
     with fs.open(posixpath.join(path, MANIFEST), "rb") as fh:
         data = json.loads(fh.read())
