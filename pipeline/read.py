@@ -10,12 +10,14 @@ import codecs
 import dataclasses
 import datetime as dt
 import fnmatch
+import functools
 import hashlib
 import json
 import os
 import posixpath
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import fsspec
@@ -207,13 +209,17 @@ def load_bytes(doc: RawDoc, max_bytes: int) -> bytes:
     if doc.size > max_bytes:
         raise RejectInput("too_large", f"{doc.size:,} bytes is over the {max_bytes:,}-byte limit")
     try:
-        # Local files skip fsspec: its per-open URL parsing cost more than the read itself (profiled).
-        with open(doc.uri, "rb") if "://" not in doc.uri else fsspec.open(doc.uri, "rb") as fh:
-            # Read the listed size (+1 to see growth) first: read(max_bytes + 1) allocates the whole
-            # cap for every file, which cost 3x the read itself (measured).
-            data = fh.read(doc.size + 1)
-            if len(data) > doc.size:  # grew since it was listed: read on, up to the cap
-                data += fh.read(max_bytes + 1 - len(data))
+        if "://" in doc.uri:
+            with fsspec.open(doc.uri, "rb") as fh:
+                data = _read_capped(fh.read, doc.size, max_bytes)
+        else:
+            # Local files skip fsspec (its per-open URL parsing cost more than the read itself) and
+            # Python's file objects (building one cost 2.5x the read: measured, os.read is 12 -> 5 µs a file).
+            fd = os.open(doc.uri, os.O_RDONLY)
+            try:
+                data = _read_capped(functools.partial(os.read, fd), doc.size, max_bytes)
+            finally:
+                os.close(fd)
     except PermissionError as exc:
         raise RejectInput("unreadable", f"permission denied: {exc.strerror or exc}") from exc
     except IsADirectoryError as exc:
@@ -222,6 +228,29 @@ def load_bytes(doc: RawDoc, max_bytes: int) -> bytes:
         raise RejectInput("unreadable", f"could not read the file: {exc}") from exc
     if len(data) > max_bytes:
         raise RejectInput("too_large", f"over the {max_bytes:,}-byte limit (grew while reading)")
+    return data
+
+
+def _read_capped(read: Callable[[int], bytes], size: int, max_bytes: int) -> bytes:
+    """Up to `max_bytes` + 1 bytes of a file listed at `size` bytes.
+
+    The listed size (+1 to see growth) is read first: reading max_bytes + 1 at once allocates the
+    whole cap for every file, which cost 3x the read itself (measured).
+    """
+    data = _read_full(read, size + 1)
+    if len(data) > size:  # grew since it was listed: read on, up to the cap
+        data += _read_full(read, max_bytes + 1 - len(data))
+    return data
+
+
+def _read_full(read: Callable[[int], bytes], n: int) -> bytes:
+    """`n` bytes, or fewer at the end of the file (a read may return less than asked)."""
+    data = read(n)
+    while len(data) < n:
+        more = read(n - len(data))
+        if not more:
+            break
+        data += more
     return data
 
 
@@ -252,23 +281,29 @@ _BOMS = (
 )
 
 
+_MAGIC_PREFIXES = tuple(magic for magic, _ in _MAGIC)
+_BOM_PREFIXES = tuple(bom for bom, _ in _BOMS)
+
+
 def decode_bytes(data: bytes) -> tuple[str, str]:
     """Text and the encoding it was read with: BOM, then strict UTF-8, then charset detection.
 
     Raises RejectInput for empty, binary or undecodable input.
     """
-    if not data.strip():
+    if not data or data.isspace():
         raise RejectInput("empty", "the file is empty" if not data else "the file holds only whitespace")
-    for magic, what in _MAGIC:
-        if data.startswith(magic):
-            raise RejectInput("binary", f"the file is {what}, not text")
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return _checked_text(data.decode(encoding), encoding), encoding
-            except UnicodeDecodeError as exc:
-                raise RejectInput("undecodable", f"has a {encoding} byte-order mark but is not {encoding}") from exc
-    if b"\x00" in data[:65536]:
+    if data.startswith(_MAGIC_PREFIXES):  # one C call spares most files the loop
+        for magic, what in _MAGIC:
+            if data.startswith(magic):
+                raise RejectInput("binary", f"the file is {what}, not text")
+    if data.startswith(_BOM_PREFIXES):
+        for bom, encoding in _BOMS:
+            if data.startswith(bom):
+                try:
+                    return _checked_text(data.decode(encoding), encoding), encoding
+                except UnicodeDecodeError as exc:
+                    raise RejectInput("undecodable", f"has a {encoding} byte-order mark but is not {encoding}") from exc
+    if data.find(b"\x00", 0, 65536) != -1:
         raise RejectInput("binary", "the file contains NUL bytes (binary data, not text)")
     try:
         return _checked_text(data.decode("utf-8"), "utf-8"), "utf-8"
@@ -300,12 +335,16 @@ def _decodes_same(data: bytes, encoding: str, text: str) -> bool:
 
 # C0/C1 control characters other than tab, newlines, vertical tab and form feed.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL.match(chr(b)))
 
 
 def _checked_text(text: str, encoding: str) -> str:
     """Refuse decoded text that is mostly control characters (binary data that happened to decode)."""
     sample = text[:65536]
-    controls = len(_CONTROL.findall(sample))
+    if sample.isascii():  # most files: deleting every other byte counts the controls 3x faster than the regex
+        controls = len(sample.encode("ascii").translate(None, _NOT_CONTROL))
+    else:
+        controls = len(_CONTROL.findall(sample))
     if sample and controls / len(sample) > 0.01:
         raise RejectInput(
             "binary", f"{controls} control characters in the first {len(sample)} ({encoding}): binary data"
