@@ -54,6 +54,31 @@ def test_file_over_the_size_cap_is_rejected_without_reading(tmp_path):
     assert err.value.reason == "too_large"
 
 
+def test_a_file_that_grew_after_listing_is_read_whole_up_to_the_cap(tmp_path):
+    path = tmp_path / "growing.txt"
+    path.write_bytes(b"Headline\n\n" + b"word " * 200)
+    listed_small = RawDoc(uri=str(path), rel_path="growing.txt", size=10)
+    assert load_bytes(listed_small, max_bytes=10_000) == path.read_bytes()
+    with pytest.raises(RejectInput, match="grew while reading") as err:
+        load_bytes(listed_small, max_bytes=500)
+    assert err.value.reason == "too_large"
+
+
+def test_a_file_that_shrank_after_listing_is_read_as_it_is_now(tmp_path):
+    path = tmp_path / "shrunk.txt"
+    path.write_bytes(b"Headline\n\nShort body.")
+    assert load_bytes(RawDoc(uri=str(path), rel_path="shrunk.txt", size=5_000), max_bytes=10_000) == path.read_bytes()
+
+
+def test_control_characters_in_ascii_and_in_unicode_text_are_counted_alike():
+    noisy = "Headline " + "\x01" * 20 + " body" * 50  # 20 controls in ~280 characters: binary
+    for text in (noisy, noisy + " café"):
+        with pytest.raises(RejectInput, match="20 control characters") as err:
+            decode_bytes(text.encode())
+        assert err.value.reason == "binary"
+    assert decode_bytes(b"Headline\x0c\n\tbody text\x0b here")[0] == "Headline\x0c\n\tbody text\x0b here"
+
+
 def test_utf8_is_decoded_as_utf8():
     text, encoding = decode_bytes("Gruß aus Zürich — “quoted”".encode())
     assert (text, encoding) == ("Gruß aus Zürich — “quoted”", "utf-8")
