@@ -92,11 +92,12 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
         dateline, paragraphs[0] = parse.extract_dateline(paragraphs[0])
     tickers: list[str] = []
     for i, para in enumerate(paragraphs):
-        paragraphs[i], found = clean.strip_ticker_tags(para)
-        tickers += [t for t in found if t not in tickers]
+        if "<" in para:  # most paragraphs have no tags: spare them the call
+            paragraphs[i], found = clean.strip_ticker_tags(para)
+            tickers += [t for t in found if t not in tickers]
     _, title_tickers = clean.strip_ticker_tags(heading.title)
     tickers = [*title_tickers, *(t for t in tickers if t not in title_tickers)]
-    paragraphs = [p.strip() for p in paragraphs if p.strip()]
+    paragraphs = [stripped for p in paragraphs if (stripped := p.strip())]
 
     body = "\n\n".join(paragraphs)
     words = describe.count_words(body)
@@ -160,7 +161,8 @@ def process_doc(doc: RawDoc, settings: Settings) -> Outcome:
 
 def describe_batch(articles: list[Article], settings: Settings) -> None:
     """The per-article work that is faster in batches: language, and the dedup sketch."""
-    languages = describe.detect_languages([f"{a.title}\n{a.body}" for a in articles])
+    # detect_languages reads the first 600 characters: the body is cut first rather than copied whole.
+    languages = describe.detect_languages([f"{a.title}\n{a.body[:600]}" for a in articles])
     for article, (language, score) in zip(articles, languages, strict=True):
         article.language, article.language_score = language, score
     dedup.sketch_articles(articles, settings.minhash_params())

@@ -85,7 +85,8 @@ def _similar(a: str, b: str, threshold: float = 0.75) -> bool:
 
 
 def _is_short_line(text: str, max_words: int = 20) -> bool:
-    return len(text.split()) <= max_words and not text.endswith((".", "!", "?"))
+    # split(None, n) stops after n words: a long paragraph is not split whole to find it is long.
+    return not text.endswith((".", "!", "?")) and len(text.split(None, max_words)) <= max_words
 
 
 def split_title(text: str) -> tuple[str, str]:
