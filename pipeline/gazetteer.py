@@ -387,32 +387,45 @@ class Mentions:
 
 def find_mentions(text: str) -> Mentions:
     """Places, nationality adjectives and organizations named in `text` (one regex pass + dict lookups)."""
-    t = tables()
-    places: list[Place] = []
+    names = tables().names
+    places: dict[Place, None] = {}  # an ordered set
     orgs: list[str] = []
     hits: list[tuple[int, str]] = []
-    for m in t.names.finditer(text):
+    for m in names.finditer(text):
         start = m.start()
         if start and (text[start - 1] in _WORD_JOINERS or text[start - 1].isalnum()):
             continue  # inside a word or a compound ("McDonald", "ex-Soviet")
-        surface = m.group()
-        key = key_of(surface)
-        if key in t.acronyms and not surface.replace(".", "").isupper():
-            continue  # "Fed" is the Federal Reserve, "fed" is not; "US" is a country, "Us" is not
-        if surface.isupper() and len(surface) <= 3 and key not in t.acronyms:
-            continue  # "ME", "OR": abbreviations, not places
-        if key in t.organizations:
-            if t.organizations[key] not in orgs:
-                orgs.append(t.organizations[key])
-        elif key in t.prose:
-            place = t.prose[key]
-            if place not in places:
-                places.append(place)
-            if place.country:
-                hits.append((start, place.country))
-        else:
-            hits.append((start, t.demonyms[key]))
-    return Mentions(places, orgs, hits)
+        org, place, country = _classify_surface(m.group())
+        if org:
+            if org not in orgs:
+                orgs.append(org)
+        elif place:
+            places[place] = None
+            if country:
+                hits.append((start, country))
+        elif country:
+            hits.append((start, country))
+    return Mentions(list(places), orgs, hits)
+
+
+# A gazetteer hit is classified by its surface alone, and the same few thousand surfaces recur in
+# every story ("U.S.", "Japan", "OPEC"): caching them halved find_mentions' Python time on Reuters.
+@functools.lru_cache(maxsize=1 << 14)
+def _classify_surface(surface: str) -> tuple[str | None, Place | None, str | None]:
+    """(organization, place, country code) a name hit as written stands for; all None when it is
+    not one (an acronym written in lower case, a short all-caps abbreviation)."""
+    t = tables()
+    key = key_of(surface)
+    if key in t.acronyms and not surface.replace(".", "").isupper():
+        return None, None, None  # "Fed" is the Federal Reserve, "fed" is not; "US" is a country, "Us" is not
+    if surface.isupper() and len(surface) <= 3 and key not in t.acronyms:
+        return None, None, None  # "ME", "OR": abbreviations, not places
+    if key in t.organizations:
+        return t.organizations[key], None, None
+    if key in t.prose:
+        place = t.prose[key]
+        return None, place, place.country
+    return None, None, t.demonyms[key]
 
 
 def lookup_dateline_place(place: str, region: str | None) -> Place | None:
