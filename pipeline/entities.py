@@ -93,7 +93,7 @@ def find_names(text: str, known_organizations: list[str]) -> Names:
             words = run.split()
             titled = -1 if TITLE_WORDS.isdisjoint(words) else max(i for i, w in enumerate(words) if w in TITLE_WORDS)
             # "Federal Reserve Board Chairman Paul Volcker": an organization before the title, a person after.
-            org = _organization(words[:titled] if titled >= 0 else words)
+            org = None if ORG_SUFFIXES.isdisjoint(words) else _organization(words[:titled] if titled >= 0 else words)
             if org:
                 org = t.organizations.get(gazetteer.key_of(org), org)
                 if org not in orgs:
