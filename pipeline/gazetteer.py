@@ -290,7 +290,7 @@ def tables() -> Tables:
     try:
         with path.open("rb") as fh:
             parts = pickle.load(fh)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, TypeError):
+    except (OSError, pickle.PickleError, EOFError, AttributeError, TypeError, ImportError):
         parts = _build_tables()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
