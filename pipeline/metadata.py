@@ -140,7 +140,7 @@ def salient_countries(dateline_country: str | None, hits: list[tuple[int, str]],
     those named at least twice. A country named once deep in the body (one of a list of
     producers, a passing comparison) is a place mentioned, not a subject: it stays in `places`.
     """
-    counts: dict[str, int] = {}  # a dict rather than a Counter: a few hits per story, built 3x faster
+    counts: dict[str, int] = {}  # a plain dict: cheaper than a Counter for a story's few hits
     for _, code in hits:
         counts[code] = counts.get(code, 0) + 1
     salient = [code for at, code in hits if at < lead_end or counts[code] >= 2]
@@ -167,7 +167,7 @@ def parse_dateline_date(text: str, published_at: dt.datetime | None) -> tuple[dt
     neither, the date is unknown (null) rather than guessed.
     """
     month, day, stated_year = _date_fields(text)
-    year = stated_year or (published_at.year if published_at else None)
+    year = stated_year if stated_year is not None else (published_at.year if published_at else None)
     if month is None or year is None:
         return None, False
     try:
