@@ -58,9 +58,12 @@ _NAME_PARTICLES = frozenset("de van von der da di du bin al la le".split())
 
 # Abbreviated titles keep their point inside the run ("Mr. Brown" is one run, and titled).
 _ABBREVIATED_TITLES = ("Mrs", "Mr", "Ms", "Dr", "Sen", "Rep", "Gen", "Gov", "Col", "Capt", "Prof", "Lt")
-_TOKEN = rf"(?:(?:{'|'.join(_ABBREVIATED_TITLES)})\.|(?:[A-Z]\.)+|[A-Z][\w'’&-]*)"
-# The same token with its capital already consumed (the run's first token, see above).
-_TOKEN_TAIL = "|".join(rf"(?<={t[0]}){t[1:]}\." for t in _ABBREVIATED_TITLES) + r"|\.(?:[A-Z]\.)*|[\w'’&-]*"
+# A token after its capital: the rest of an abbreviated title, of initials ("U.S.") or of a word.
+# Each abbreviation opens with a literal and then checks its capital behind ("rs(?<=Mrs)\."), so that
+# `re` rejects the branch on one character: the run scan was ~1.5x faster on Reuters than with the
+# look-behinds first.
+_TOKEN_TAIL = "|".join(rf"{t[1:]}(?<={t})\." for t in _ABBREVIATED_TITLES) + r"|\.(?:[A-Z]\.)*|[\w'’&-]*"
+_TOKEN = rf"[A-Z](?:{_TOKEN_TAIL})"
 # A run: capitalised words or initials ("U.S.", "J."), joined by spaces and lower-case name particles.
 # The capital comes first so that `re` skips in C to the next candidate; the look-behind after it
 # keeps a run from starting inside a word ("McDonald", "ex-Soviet").
@@ -94,7 +97,7 @@ def find_names(text: str, known_organizations: list[str]) -> Names:
             words = run.split()
             titled = -1 if TITLE_WORDS.isdisjoint(words) else max(i for i, w in enumerate(words) if w in TITLE_WORDS)
             # "Federal Reserve Board Chairman Paul Volcker": an organization before the title, a person after.
-            org = _organization(words[:titled] if titled >= 0 else words)
+            org = None if ORG_SUFFIXES.isdisjoint(words) else _organization(words[:titled] if titled >= 0 else words)
             if org:
                 org = t.organizations.get(gazetteer.key_of(org), org)
                 if org not in orgs:
@@ -149,7 +152,7 @@ def _name_from(words: list[str], min_words: int) -> str | None:
     """A personal name from a run's words: no joiners but particles, each word name-shaped."""
     if any(w in _JOINERS and w not in _NAME_PARTICLES for w in words):
         return None
-    words = [re.sub(r"['’]s$", "", w) for w in words]
+    words = [w[:-2] if w.endswith(("'s", "’s")) else w for w in words]  # possessive
     while words and words[0] in _NOT_NAME_WORDS:
         words.pop(0)
     if not (min_words <= len(words) <= 4):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pickle
 
+import pytest
+
 from pipeline import gazetteer
 
 
@@ -71,12 +73,17 @@ def test_trie_regex_matches_the_longest_key_in_any_case():
     assert [m.group() for m in rx.finditer("New York, NEWARK and New")] == ["New York", "NEWARK", "New"]
 
 
-def test_tables_are_cached_on_disk_and_rebuilt_when_the_cache_is_unreadable(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "broken",
+    [b"not a pickle", b"cno_such_module_here\nPlace\n."],  # garbage; a pickle naming a module that is gone
+    ids=["garbage", "missing-module"],
+)
+def test_tables_are_cached_on_disk_and_rebuilt_when_the_cache_is_unreadable(tmp_path, monkeypatch, broken):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     path = gazetteer._cache_path()
     assert path.is_relative_to(tmp_path)
     path.parent.mkdir(parents=True)
-    path.write_bytes(b"not a pickle")
+    path.write_bytes(broken)
     gazetteer.tables.cache_clear()
     try:
         built = gazetteer.tables()

@@ -79,6 +79,8 @@ def test_dateline_agencies_are_credited():
         ("Der Kanzler trat zurück (APA, 18.3.2016).", ["APA"]),
         ("The minister told Reuters on Monday that AFP reported it first.", ["Reuters", "AFP"]),
         ("Reuters data and an ap style guide are not credits.", []),
+        ("Die Regierung sagte das laut dpa am Montag, berichtete DPA.", ["dpa"]),
+        ("Its lawyers told Agence France-Presse and UPI reported it.", ["AFP", "UPI"]),
     ],
 )
 def test_agencies_credited_in_running_text_are_found_by_canonical_name(text, agencies):

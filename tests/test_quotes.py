@@ -35,3 +35,13 @@ def test_pronoun_takes_the_person_named_last_or_is_dropped():
 def test_roles_are_kept_as_written_and_scare_quotes_are_not_quotations():
     text = 'The so-called "hard landing" worried them. A company spokesman said "talks broke down last night."'
     assert find_quotes(text, []) == [Quote("talks broke down last night.", "A company spokesman")]
+
+
+def test_an_attribution_before_the_quote_ends_with_its_verb_or_whom_it_was_told_to():
+    told = 'Finance Minister Jane Roe told Reuters television: "Rates will stay where they are."'
+    assert find_quotes(told, ["Jane Roe"]) == [Quote("Rates will stay where they are.", "Jane Roe")]
+    added = 'Jane Roe has added,\n"Rates will stay where they are."'
+    assert find_quotes(added, ["Jane Roe"]) == [Quote("Rates will stay where they are.", "Jane Roe")]
+    # The verb must end the words before the quotation: here nobody is credited with it.
+    unsaid = 'Jane Roe said little about it in "Rates will stay where they are."'
+    assert find_quotes(unsaid, ["Jane Roe"]) == []
