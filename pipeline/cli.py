@@ -285,11 +285,21 @@ def fetch_command(
 def delete(
     date: Annotated[str, typer.Option("--date", help="Partition date YYYY-MM-DD to remove.")],
     out: OutOpt = DEFAULT_OUT,
+    lock_wait: LockWaitOpt = 0,
 ) -> None:
     """Remove one date's articles, duplicates, rejects and dedup-index partitions (the runs history stays)."""
-    from pipeline import storage
+    from pipeline import commit, lock, storage
 
-    removed = storage.delete_partition(out, _parse_date(date), ("articles", "duplicates", "rejects", "dedup_index"))
+    day = _parse_date(date)
+    datasets = ("articles", "duplicates", "rejects", "dedup_index")
+    # The locks of a run: never remove a date while a run of it, or another date's dedup, is under way.
+    try:
+        with lock.partition_lock(out, day, lock_wait), lock.publish_lock(out):
+            commit.recover(out)
+            removed = storage.delete_partition(out, day, datasets)
+    except lock.PartitionBusy as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(3) from exc
     if not removed:
         console.print(f"[yellow]no partition {date} under {out}[/]")
         raise typer.Exit(1)
@@ -401,15 +411,18 @@ def report(
 
 
 @app.command()
-def migrate(out: OutOpt = DEFAULT_OUT) -> None:
+def migrate(out: OutOpt = DEFAULT_OUT, lock_wait: LockWaitOpt = 0) -> None:
     """Rewrite files written by an older schema version into the current schema (new columns as nulls)."""
-    from pipeline import migration
+    from pipeline import lock, migration
 
     try:
-        rewritten = migration.migrate(out)
+        rewritten = migration.migrate(out, lock_wait)
     except migration.MigrationError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
+    except lock.PartitionBusy as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(3) from exc
     for name, paths in rewritten.items():
         console.print(f"{name}: {len(paths)} files rewritten")
 

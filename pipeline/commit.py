@@ -28,6 +28,8 @@ import json
 import os
 import posixpath
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pyarrow as pa
 from fsspec.core import url_to_fs
@@ -54,9 +56,20 @@ class Transaction:
         self._committed = False
 
     def stage(self, dataset: str, table: pa.Table, name: str = storage.PART) -> None:
-        """Write one dataset's file of this date, hidden until commit."""
-        tmp, final = storage.stage_file(self.out, dataset, self.date, table, name, self.tag)
-        self.moves.append((self._relative(tmp), self._relative(final)))
+        """Write one dataset's file of this date from a whole table, hidden until commit."""
+        with self.open(dataset, name, table.schema) as staged:
+            staged.write(table)
+
+    @contextmanager
+    def open(
+        self, dataset: str, name: str = storage.PART, schema: pa.Schema | None = None
+    ) -> Iterator[storage.StagedFile]:
+        """One dataset's file of this date to write table by table (a run streams its partition in
+        batches), staged for the commit when the block ends without error, removed otherwise."""
+        staged = storage.StagedFile(self.out, dataset, self.date, name, self.tag, schema)
+        with staged:
+            yield staged
+        self.moves.append((self._relative(staged.tmp), self._relative(staged.final)))
         faults.reach(f"staged:{dataset}")
 
     def commit(self) -> None:

@@ -17,13 +17,17 @@ import platform
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
+import pyarrow as pa
+
 from pipeline import __version__, clean, commit, dedup, describe, faults, lock, metadata, parse, read, staging, storage
-from pipeline.models import Article, Duplicate, Outcome, RawDoc, Reject
-from pipeline.schema import SCHEMA_VERSION
+from pipeline.minhash import MinHashParams
+from pipeline.models import Article, Outcome, RawDoc, Reject
+from pipeline.schema import ARTICLES, SCHEMA_VERSION
 from pipeline.settings import Settings
 
 Progress = Callable[[int], None]
@@ -203,19 +207,18 @@ def _reject(doc: RawDoc, sha: str | None, reason: str, detail: str, stage: str) 
     )
 
 
-def check_invariant(
-    docs: list[RawDoc], articles: list[Article], duplicates: list[Duplicate], rejects: list[Reject]
-) -> None:
-    """Every raw input is in exactly one of the three datasets."""
-    landed = [a.raw_path for a in articles] + [d.raw_path for d in duplicates] + [r.raw_path for r in rejects]
-    expected = sorted(d.rel_path for d in docs)
-    if sorted(landed) != expected:
-        missing = sorted(set(expected) - set(landed))[:5]
-        extra = sorted(set(landed) - set(expected))[:5]
-        counts = Counter(landed)
+def check_invariant(expected: list[str], landed: dict[str, list[str]]) -> None:
+    """Every raw input (`expected`: the planned raw paths) is in exactly one of the three datasets
+    (`landed`: the raw paths written to each)."""
+    found = [path for paths in landed.values() for path in paths]
+    expected = sorted(expected)
+    if sorted(found) != expected:
+        missing = sorted(set(expected) - set(found))[:5]
+        extra = sorted(set(found) - set(expected))[:5]
+        counts = Counter(found)
         twice = sorted(p for p, n in counts.items() if n > 1)[:5]
         raise InvariantError(
-            f"raw={len(docs)} but articles+duplicates+rejects={len(landed)}; "
+            f"raw={len(expected)} but articles+duplicates+rejects={len(found)}; "
             f"missing={missing} unexpected={extra} twice={twice}"
         )
 
@@ -296,10 +299,10 @@ def plan_partition(settings: Settings, date: dt.date, shards: int, run_key: str 
         started_at=started,
         list_seconds=round(time.perf_counter() - tick, 4),
         n_shards=shards,
-        docs=listing.docs,
+        n_docs=len(listing.docs),
         excluded=listing.excluded,
     )
-    staging.write_manifest(folder, manifest)
+    staging.write_manifest(folder, manifest, listing.docs)
     bounds = split_shards(len(listing.docs), shards)
     return Plan(
         run_id=run_id,
@@ -315,25 +318,30 @@ SHARD_CHUNK = 512
 
 
 def process_shard(settings: Settings, shard: Shard, progress: Progress | None = None) -> ShardResult:
-    """Parse, clean and describe one shard's inputs and stage their outcomes (safe to retry)."""
+    """Parse, clean and describe one shard's inputs and stage their outcomes (safe to retry).
+
+    A chunk at a time: language detection and sketches run in batches (faster), and each chunk's
+    outcomes are staged before the next is made, so a worker holds one chunk whatever the shard size.
+    """
     tick = time.perf_counter()
-    docs = staging.read_manifest(shard.staging).docs[shard.start : shard.stop]
-    articles: list[Article] = []
-    rejects: list[Reject] = []
-    # Chunks: language detection and sketches run in batches (faster), in bounded memory.
-    for start in range(0, len(docs), SHARD_CHUNK):
-        chunk = docs[start : start + SHARD_CHUNK]
-        for outcome in _process_chunk(chunk, settings):
-            (articles if isinstance(outcome, Article) else rejects).append(outcome)
-        if progress:
-            progress(len(chunk))
-    staging.write_shard(shard.staging, shard.index, articles, rejects)
+    docs = staging.read_docs(shard.staging, shard.start, shard.stop)
+    n_articles = n_rejects = 0
+    with staging.ShardWriter(shard.staging, shard.index, settings.minhash_params()) as writer:
+        for start in range(0, len(docs), SHARD_CHUNK):
+            chunk = docs[start : start + SHARD_CHUNK]
+            outcomes = _process_chunk(chunk, settings)
+            articles = [o for o in outcomes if isinstance(o, Article)]
+            rejects = [o for o in outcomes if not isinstance(o, Article)]
+            writer.write(articles, rejects)
+            n_articles, n_rejects = n_articles + len(articles), n_rejects + len(rejects)
+            if progress:
+                progress(len(chunk))
     return ShardResult(
         staging=shard.staging,
         index=shard.index,
         n_docs=len(docs),
-        n_articles=len(articles),
-        n_rejects=len(rejects),
+        n_articles=n_articles,
+        n_rejects=n_rejects,
         seconds=round(time.perf_counter() - tick, 4),
     )
 
@@ -378,29 +386,26 @@ def _publish(settings: Settings, manifest: staging.Manifest, results: list[Shard
         tick = time.perf_counter()
         commit.recover(settings.out)
         storage.discard_staged(settings.out, date)
-        articles: list[Article] = []
-        rejects: list[Reject] = []
-        for index in range(manifest.n_shards):
-            shard_articles, shard_rejects = staging.read_shard(folder, index)
-            articles += shard_articles
-            rejects += shard_rejects
-        kept, duplicates = dedup.drop_duplicates(articles, date, dedup.load_index(settings, date), settings)
-        check_invariant(manifest.docs, kept, duplicates, rejects)
+        shards = staging.StagedShards(folder, manifest.n_shards)
+        run = _staged_sketches(shards, settings.minhash_params())
+        index = dedup.load_index(settings, date)
+        verdicts = dedup.find_duplicates(run, index, _staged_stories(shards), settings)
         dedup_seconds, tick = time.perf_counter() - tick, time.perf_counter()
 
         with commit.Transaction(settings.out, date) as txn:
-            stage_datasets(txn, settings, kept, duplicates, rejects)
+            landed = stage_datasets(txn, settings, shards, run, index, verdicts)
+            check_invariant(staging.read_doc_paths(folder), landed.paths)
             summary = RunSummary(
                 run_id=manifest.run_id,
                 date=date,
                 raw=manifest.raw,
                 out=settings.out,
-                n_raw=len(manifest.docs),
+                n_raw=manifest.n_docs,
                 n_excluded=len(manifest.excluded),
-                n_articles=len(kept),
-                n_duplicates=len(duplicates),
-                n_rejects=len(rejects),
-                reject_reasons=dict(sorted(Counter(r.reason for r in rejects).items())),
+                n_articles=len(landed.paths["articles"]),
+                n_duplicates=len(landed.paths["duplicates"]),
+                n_rejects=len(landed.paths["rejects"]),
+                reject_reasons=dict(sorted(landed.reject_reasons.items())),
                 stage_seconds={
                     "list": manifest.list_seconds,
                     "process": round(sum(r.seconds for r in results), 4),
@@ -416,14 +421,94 @@ def _publish(settings: Settings, manifest: staging.Manifest, results: list[Shard
     return summary
 
 
+def _staged_sketches(shards: staging.StagedShards, params: MinHashParams) -> dedup.Sketches:
+    """What dedup holds of every article of the run (its narrow columns of the staged shards), read a
+    row group at a time into arrays made once: no whole-column copies beside them."""
+    n = shards.n_articles
+    bands = np.empty((n, params.bands), dtype=np.uint64)
+    keys = np.empty(n, dtype=dedup.KEY)
+    order, start = [], 0
+    for batch in shards.batches("articles", [*dedup.ORDER_COLUMNS, staging.SKETCH_KEY, staging.SKETCH_BANDS]):
+        stop = start + batch.num_rows
+        bands[start:stop] = staging.sketch_matrix(batch.column(staging.SKETCH_BANDS), np.uint64)
+        keys[start:stop] = staging.sketch_matrix(batch.column(staging.SKETCH_KEY), dedup.KEY)[:, 0]
+        order.append(batch.select(dedup.ORDER_COLUMNS))
+        start = stop
+    table = pa.concat_tables(order) if order else ARTICLES.empty_table().select(dedup.ORDER_COLUMNS)
+    return dedup.Sketches.from_table(table, keys, bands)
+
+
+def _staged_stories(shards: staging.StagedShards) -> dedup.RunStories:
+    """Dedup's reader of the run's candidates: story texts and signatures, from the staged shards."""
+    columns = [*dedup.STORY_COLUMNS, staging.SKETCH_SIGNATURE]
+
+    def stories(nodes: np.ndarray) -> Iterator[tuple[np.ndarray, list[str], np.ndarray]]:
+        for found, table in shards.select(nodes, columns):
+            signatures = staging.sketch_matrix(table.column(staging.SKETCH_SIGNATURE), np.uint32)
+            yield found, dedup.story_texts(table), signatures
+
+    return stories
+
+
+# Rows per row group of the published files: fixed, so that the files do not depend on the shards.
+ROW_GROUP = 4096
+
+
+@dataclass(slots=True)
+class Landed:
+    """Where the run's inputs landed: the raw paths written to each dataset, and why each reject was."""
+
+    paths: dict[str, list[str]]
+    reject_reasons: Counter
+
+
 def stage_datasets(
-    txn: commit.Transaction, settings: Settings, kept: list[Article], duplicates: list[Duplicate], rejects: list[Reject]
-) -> None:
-    """Stage the date's articles, duplicates, rejects and dedup index into the publishing commit."""
-    txn.stage("rejects", storage.to_table(rejects, "rejects"))
-    txn.stage("duplicates", storage.to_table(duplicates, "duplicates"))
-    txn.stage("articles", storage.to_table(kept, "articles"))
-    txn.stage(dedup.INDEX, dedup.index_table(kept, settings.minhash_params()))
+    txn: commit.Transaction,
+    settings: Settings,
+    shards: staging.StagedShards,
+    run: dedup.Sketches,
+    index: dedup.DedupIndex,
+    verdicts: dedup.Verdicts,
+) -> Landed:
+    """Stage the date's rejects, duplicates, articles and dedup index into the publishing commit,
+    streaming the staged shards a row group at a time: kept articles get their duplicate_count,
+    dropped copies become duplicates rows pointing at their keeper."""
+    landed = Landed(paths={"articles": [], "duplicates": [], "rejects": []}, reject_reasons=Counter())
+    with txn.open("rejects") as sink:
+        groups = storage.RowGroups(sink, ROW_GROUP)
+        for batch in shards.batches("rejects"):
+            groups.write(batch)
+            landed.paths["rejects"] += batch.column("raw_path").to_pylist()
+            landed.reject_reasons.update(batch.column("reason").to_pylist())
+        groups.flush()
+
+    params = settings.minhash_params()
+    columns = [*ARTICLES.names, staging.SKETCH_KEY, staging.SKETCH_BANDS]
+    with (
+        txn.open("duplicates") as duplicates_sink,
+        txn.open("articles") as articles_sink,
+        txn.open(dedup.INDEX, schema=dedup.index_schema(params)) as index_sink,
+    ):
+        sinks = [storage.RowGroups(sink, ROW_GROUP) for sink in (duplicates_sink, articles_sink, index_sink)]
+        start = 0
+        for batch in shards.batches("articles", columns):
+            duplicates, dropped = dedup.duplicate_rows(batch, start, verdicts, run, index, txn.date, settings)
+            keep = np.ones(batch.num_rows, dtype=bool)
+            keep[dropped] = False
+            kept = batch.filter(storage.from_numpy(keep))
+            counts = pa.chunked_array([storage.from_numpy(verdicts.copies[start : start + batch.num_rows][keep])])
+            articles = [counts if name == "duplicate_count" else kept.column(name) for name in ARTICLES.names]
+            sinks[0].write(duplicates)
+            sinks[1].write(pa.Table.from_arrays(articles, schema=ARTICLES))
+            bands = staging.sketch_matrix(kept[staging.SKETCH_BANDS], np.uint64)
+            keys = [key.hex() for key in kept.column(staging.SKETCH_KEY).to_pylist()]
+            sinks[2].write(dedup.index_rows(kept, keys, bands, params))
+            landed.paths["duplicates"] += duplicates.column("raw_path").to_pylist()
+            landed.paths["articles"] += kept.column("raw_path").to_pylist()
+            start += batch.num_rows
+        for sink in sinks:
+            sink.flush()
+    return landed
 
 
 def run_partition(

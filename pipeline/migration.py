@@ -4,9 +4,9 @@ Adding nullable columns (the only change a minor version may make) needs no migr
 `pipeline.readers`, `newsetl query`, DuckDB with `union_by_name=true` or Polars given the schema:
 they read an older partition with nulls in the new columns. A plain `pd.read_parquet(dir)` or
 `pyarrow.dataset.dataset(dir)` however takes its columns from the first, oldest file, so the new
-columns vanish until the old files are rewritten — which `migrate_dataset` does, one file at a
-time through the same atomic write as the pipeline. Removed or retyped columns (a major version)
-are refused rather than guessed.
+columns vanish until the old files are rewritten — which `migrate` does, one file at a time
+through the same atomic write as the pipeline, under the locks a run takes. Removed or retyped
+columns (a major version) are refused rather than guessed.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
 
-from pipeline import storage
+from pipeline import lock, storage
 from pipeline.schema import DATASETS
 
 
@@ -42,26 +42,34 @@ def _is_current(found: pa.Schema, schema: pa.Schema) -> bool:
     return found.equals(schema) and found.metadata == schema.metadata
 
 
-def migrate_dataset(out: str, name: str) -> list[str]:
-    """Rewrite every file of dataset `name` whose schema is not the current one; returns their paths."""
+def migrate_partition(out: str, name: str, date) -> list[str]:
+    """Rewrite every file of one date of dataset `name` whose schema is not the current one; returns their paths."""
     fs, _ = url_to_fs(out)
     schema = DATASETS[name]
     rewritten = []
-    for date in storage.partition_dates(out, name):
-        for path in sorted(fs.ls(storage.partition_dir(out, name, date), detail=False)):
-            base = posixpath.basename(path)
-            if not base.endswith(".parquet") or base.startswith((".", "_")):
-                continue
-            if _is_current(pq.read_schema(path, filesystem=fs), schema):
-                continue
-            try:
-                table = align_table(pq.read_table(path, filesystem=fs), schema)
-            except MigrationError as exc:
-                raise MigrationError(f"{path}: {exc}") from exc
-            rewritten.append(storage.write_partition(out, name, date, table, name=base))
+    folder = storage.partition_dir(out, name, date)
+    for path in sorted(fs.ls(folder, detail=False)) if fs.isdir(folder) else []:
+        base = posixpath.basename(path)
+        if not base.endswith(".parquet") or base.startswith((".", "_")):
+            continue
+        if _is_current(pq.read_schema(path, filesystem=fs), schema):
+            continue
+        try:
+            table = align_table(pq.read_table(path, filesystem=fs), schema)
+        except MigrationError as exc:
+            raise MigrationError(f"{path}: {exc}") from exc
+        rewritten.append(storage.write_partition(out, name, date, table, name=base))
     return rewritten
 
 
-def migrate(out: str) -> dict[str, list[str]]:
-    """Migrate every dataset under `out`; returns the rewritten files per dataset."""
-    return {name: migrate_dataset(out, name) for name in DATASETS}
+def migrate(out: str, lock_wait: float = 0) -> dict[str, list[str]]:
+    """Migrate every dataset under `out`, a date at a time under that date's lock and the publish lock
+    (the locks of a run: a run never sees a date half migrated, nor a migration a date half published).
+    Returns the rewritten files per dataset."""
+    rewritten: dict[str, list[str]] = {name: [] for name in DATASETS}
+    dates = sorted({date for name in DATASETS for date in storage.partition_dates(out, name)})
+    for date in dates:
+        with lock.partition_lock(out, date, lock_wait), lock.publish_lock(out):
+            for name in DATASETS:
+                rewritten[name] += migrate_partition(out, name, date)
+    return rewritten

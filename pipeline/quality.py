@@ -52,39 +52,54 @@ class QualityReport:
 
 
 def check_partition(out: str, date: dt.date, max_reject_rate: float, n_raw: int | None = None) -> QualityReport:
-    """Check one date's partition; `n_raw` defaults to the count in the date's latest `runs` row."""
+    """Check one date's partition; `n_raw` defaults to the count in the date's latest `runs` row.
+
+    The files are read a row group at a time, only the columns checked: memory is the paths and
+    ids of the partition, not its articles.
+    """
     failures: list[str] = []
-    tables = {}
+    counts: dict[str, int] = {}
+    paths: list[str] = []
+    ids: dict[str, list[str]] = {}
+    boilerplate: list[str] = []
     for dataset in CHECKED:
         failures += _schema_failures(out, dataset, date)
-        tables[dataset] = storage.read_partition(out, dataset, date)
-    articles, duplicates, rejects = (tables[d] for d in CHECKED)
+        id_column = "article_id" if dataset == "articles" else "doc_id"
+        columns = ["raw_path", id_column, *(["body"] if dataset == "articles" else [])]
+        counts[dataset], ids[dataset] = 0, []
+        for batch in storage.partition_batches(out, dataset, date, columns):
+            counts[dataset] += batch.num_rows
+            paths += batch.column("raw_path").to_pylist()
+            ids[dataset] += batch.column(id_column).to_pylist()
+            if dataset == "articles":
+                boilerplate += _boilerplate_found(ids[dataset][-batch.num_rows :], batch.column("body").to_pylist())
+    n_articles, n_duplicates, n_rejects = (counts[d] for d in CHECKED)
     if n_raw is None:
         n_raw = latest_run_count(out, date)
-    landed = articles.num_rows + duplicates.num_rows + rejects.num_rows
+    landed = n_articles + n_duplicates + n_rejects
     if n_raw is None:
         failures.append("no runs row for this date: the raw count is unknown")
         n_raw = landed
     elif landed != n_raw:
         failures.append(
             f"invariant broken: raw={n_raw} but articles+duplicates+rejects={landed} "
-            f"({articles.num_rows}+{duplicates.num_rows}+{rejects.num_rows})"
+            f"({n_articles}+{n_duplicates}+{n_rejects})"
         )
-    paths = [p for d in CHECKED for p in tables[d].column("raw_path").to_pylist()]
     failures += _repeated("raw_path across the three datasets", paths)
-    failures += _repeated("articles.article_id", articles.column("article_id").to_pylist())
-    failures += _repeated("duplicates.doc_id", duplicates.column("doc_id").to_pylist())
-    failures += _repeated("rejects.doc_id", rejects.column("doc_id").to_pylist())
-    failures += _boilerplate_failures(articles.column("article_id").to_pylist(), articles.column("body").to_pylist())
-    rate = rejects.num_rows / n_raw if n_raw else 0.0
+    failures += _repeated("articles.article_id", ids["articles"])
+    failures += _repeated("duplicates.doc_id", ids["duplicates"])
+    failures += _repeated("rejects.doc_id", ids["rejects"])
+    if boilerplate:
+        failures.append(f"{len(boilerplate)} article bodies still hold boilerplate, e.g. {boilerplate[:3]}")
+    rate = n_rejects / n_raw if n_raw else 0.0
     if rate > max_reject_rate:
         failures.append(f"reject rate {rate:.3f} is over the threshold {max_reject_rate}")
     return QualityReport(
         date=date,
         n_raw=n_raw,
-        n_articles=articles.num_rows,
-        n_duplicates=duplicates.num_rows,
-        n_rejects=rejects.num_rows,
+        n_articles=n_articles,
+        n_duplicates=n_duplicates,
+        n_rejects=n_rejects,
         reject_rate=round(rate, 4),
         failures=failures,
     )
@@ -116,8 +131,8 @@ def _repeated(what: str, values: list) -> list[str]:
     return [f"{what} not unique: {len(twice)} values repeated, e.g. {twice[:3]}"] if twice else []
 
 
-def _boilerplate_failures(ids: list[str], bodies: list[str]) -> list[str]:
-    """Bodies that still hold a paragraph a cleaning rule should have removed."""
+def _boilerplate_found(ids: list[str], bodies: list[str]) -> list[str]:
+    """Bodies that still hold a paragraph a cleaning rule should have removed: "id (rule)" of each."""
     found = []
     for article_id, body in zip(ids, bodies, strict=True):
         paragraphs = body.split("\n\n")
@@ -126,6 +141,4 @@ def _boilerplate_failures(ids: list[str], bodies: list[str]) -> list[str]:
         )
         if rule is not None:
             found.append(f"{article_id} ({rule.name})")
-    if not found:
-        return []
-    return [f"{len(found)} article bodies still hold boilerplate, e.g. {found[:3]}"]
+    return found

@@ -1,7 +1,7 @@
 """Staging area of a sharded run: the plan's manifest and each shard's outcomes, before publish.
 
-One folder per run, `<out>/_staging/<date>/<run_key>/`, holding `plan.json` (the listed inputs,
-pinned so that every shard and the publish step see the same ones) and, per shard K,
+One folder per run, `<out>/_staging/<date>/<run_key>/`, holding `plan.json` and `plan.docs.jsonl`
+(the listed inputs, pinned so that every shard and the publish step see the same ones) and, per shard K,
 `shard-K.articles.parquet` and `shard-K.rejects.parquet`. It sits beside the dataset folders, and
 its underscore name hides it from Parquet readers, so nothing staged is ever visible as data.
 Publish deletes the folder once the partition is written.
@@ -10,26 +10,28 @@ Publish deletes the folder once the partition is written.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import posixpath
 import re
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
 
-from pipeline.models import Article, RawDoc, Reject, Sketch
-from pipeline.schema import DATASETS
+from pipeline import minhash
+from pipeline.minhash import MinHashParams
+from pipeline.models import Article, RawDoc, Reject
+from pipeline.schema import ARTICLES, REJECTS
+from pipeline.storage import columns_to_table, from_numpy
 
 STAGING = "_staging"
 MANIFEST = "plan.json"
-# Manifests this process wrote, by staging folder: the shard workers forked by a local run inherit
-# it and skip parsing plan.json once per shard (0.16 s each on 21,578 docs). Airflow tasks are
-# separate processes and read the file. Dropped when the folder is reset or removed.
-_WRITTEN: dict[str, Manifest] = {}
+DOCS = "plan.docs.jsonl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +44,7 @@ class Manifest:
     started_at: dt.datetime
     list_seconds: float
     n_shards: int
-    docs: list[RawDoc]
+    n_docs: int  # the inputs themselves are in DOCS, one JSON line each
     excluded: list[str]
 
 
@@ -65,7 +67,6 @@ def reset_dir(folder: str) -> None:
 
 def remove_dir(folder: str) -> None:
     """Delete a run's staging folder, then its date folder and `_staging` once no other run uses them."""
-    _WRITTEN.pop(folder, None)
     fs, path = url_to_fs(folder)
     if fs.exists(path):
         fs.rm(path, recursive=True)
@@ -77,16 +78,11 @@ def remove_dir(folder: str) -> None:
             return
 
 
-def write_manifest(folder: str, manifest: Manifest) -> None:
-    # Field by field, not dataclasses.asdict: its recursive deep copy took 1.5 s on 21,578 docs.
-    data = {
-        "run_id": manifest.run_id,
-        "date": manifest.date.isoformat(),
-        "raw": manifest.raw,
-        "started_at": manifest.started_at.isoformat(),
-        "list_seconds": manifest.list_seconds,
-        "n_shards": manifest.n_shards,
-        "docs": [
+def write_manifest(folder: str, manifest: Manifest, docs: list[RawDoc]) -> None:
+    """The plan's header and its inputs, one JSON line each: a shard parses only its own lines, and
+    neither side ever holds the whole listing as one document."""
+    lines = (
+        json.dumps(
             {
                 "uri": d.uri,
                 "rel_path": d.rel_path,
@@ -95,32 +91,22 @@ def write_manifest(folder: str, manifest: Manifest) -> None:
                 "sidecar": d.sidecar,
                 "refused": d.refused,
             }
-            for d in manifest.docs
-        ],
-        "excluded": manifest.excluded,
-    }
+        ).encode()
+        + b"\n"
+        for d in docs
+    )
     # ASCII escapes: a file name that is not valid UTF-8 (kept as surrogates) round-trips through JSON.
-    _write_bytes(folder, MANIFEST, json.dumps(data).encode())
-    _WRITTEN[folder] = manifest
+    _write_chunks(folder, DOCS, lines)
+    data = asdict(manifest)
+    data["date"] = manifest.date.isoformat()
+    data["started_at"] = manifest.started_at.isoformat()
+    _write_chunks(folder, MANIFEST, [json.dumps(data).encode()])
 
 
 def read_manifest(folder: str) -> Manifest:
-    if folder in _WRITTEN:
-        return _WRITTEN[folder]
     fs, path = url_to_fs(folder)
     with fs.open(posixpath.join(path, MANIFEST), "rb") as fh:
         data = json.loads(fh.read())
-    docs = [
-        RawDoc(
-            uri=d["uri"],
-            rel_path=d["rel_path"],
-            size=d["size"],
-            modified_at=dt.datetime.fromisoformat(d["modified_at"]) if d["modified_at"] else None,
-            sidecar=d["sidecar"],
-            refused=tuple(d["refused"]) if d.get("refused") else None,
-        )
-        for d in data["docs"]
-    ]
     return Manifest(
         run_id=data["run_id"],
         date=dt.date.fromisoformat(data["date"]),
@@ -128,79 +114,178 @@ def read_manifest(folder: str) -> Manifest:
         started_at=dt.datetime.fromisoformat(data["started_at"]),
         list_seconds=data["list_seconds"],
         n_shards=data["n_shards"],
-        docs=docs,
+        n_docs=data["n_docs"],
         excluded=data["excluded"],
     )
 
 
-def write_shard(folder: str, index: int, articles: list[Article], rejects: list[Reject]) -> None:
-    """One shard's outcomes, in input order, as Parquet of the datasets' own schemas.
-
-    Articles also keep their dedup sketch (made in the shard, so publish need not make it again).
-    """
-    from pipeline.storage import to_table
-
-    tables = {
-        "articles": _with_sketches(to_table(articles, "articles"), articles),
-        "rejects": to_table(rejects, "rejects"),
-    }
-    for dataset, table in tables.items():
-        sink = pa.BufferOutputStream()
-        # Staging is transient: plain zstd, and no fsync (a lost shard is recomputed by its retry).
-        pq.write_table(table, sink, compression="zstd")
-        _write_bytes(folder, f"shard-{index}.{dataset}.parquet", sink.getvalue().to_pybytes())
-
-
-def read_shard(folder: str, index: int) -> tuple[list[Article], list[Reject]]:
-    """A shard's outcomes as the records the dedup and write stages take."""
-    from pipeline.storage import column_values, list_column_matrix
-
+def _doc_lines(folder: str) -> Iterator[bytes]:
     fs, path = url_to_fs(folder)
-    found = []
-    for dataset, record in (("articles", Article), ("rejects", Reject)):
-        name = posixpath.join(path, f"shard-{index}.{dataset}.parquet")
-        if not fs.exists(name):
-            raise FileNotFoundError(f"shard {index} has no staged {dataset} at {name}: did its task run?")
-        table = pq.ParquetFile(name, filesystem=fs).read()
-        names = DATASETS[dataset].names
-        columns = [column_values(table.column(n)) for n in names]
-        rows = [record(**dict(zip(names, values, strict=True))) for values in zip(*columns, strict=True)]
-        if dataset == "articles" and rows and SKETCH_KEY in table.column_names:
-            signatures = table.column(SKETCH_SIGNATURE)
-            width = len(signatures[0])
-            matrix = list_column_matrix(signatures, width, dtype=np.uint32)
-            for row, key, signature in zip(rows, column_values(table.column(SKETCH_KEY)), matrix, strict=True):
-                row.sketch = Sketch(key, signature)
-        found.append(rows)
-    return found[0], found[1]
+    with fs.open(posixpath.join(path, DOCS), "rb") as fh:
+        yield from fh
 
 
-SKETCH_KEY, SKETCH_SIGNATURE = "_sketch_exact_key", "_sketch_signature"
-_SKETCHES = pa.schema([pa.field(SKETCH_KEY, pa.string()), pa.field(SKETCH_SIGNATURE, pa.list_(pa.uint32()))])
+def read_docs(folder: str, start: int, stop: int) -> list[RawDoc]:
+    """The planned inputs start..stop-1 (a shard's slice), parsing only their lines."""
+    docs = []
+    for d in map(json.loads, itertools.islice(_doc_lines(folder), start, stop)):
+        docs.append(
+            RawDoc(
+                uri=d["uri"],
+                rel_path=d["rel_path"],
+                size=d["size"],
+                modified_at=dt.datetime.fromisoformat(d["modified_at"]) if d["modified_at"] else None,
+                sidecar=d["sidecar"],
+                refused=tuple(d["refused"]) if d.get("refused") else None,
+            )
+        )
+    return docs
 
 
-def _with_sketches(table: pa.Table, articles: list[Article]) -> pa.Table:
-    from pipeline.storage import columns_to_table  # builds from buffers: pa.array() would import pandas
+def read_doc_paths(folder: str) -> list[str]:
+    """The relative path of every planned input, in plan order (what the invariant is checked against)."""
+    return [json.loads(line)["rel_path"] for line in _doc_lines(folder)]
 
-    if not articles or any(a.sketch is None for a in articles):
-        return table
-    sketches = columns_to_table(
-        {
-            SKETCH_KEY: [a.sketch.exact_key for a in articles],
-            SKETCH_SIGNATURE: [a.sketch.signature.tolist() for a in articles],
-        },
-        _SKETCHES,
+
+SKETCH_KEY, SKETCH_SIGNATURE, SKETCH_BANDS = "_sketch_exact_key", "_sketch_signature", "_sketch_bands"
+
+
+def staged_schema(params: MinHashParams) -> pa.Schema:
+    """A staged shard's articles: the dataset's columns, then each article's dedup sketch (made in
+    the shard's worker, so publish need not make it again). Signatures and band keys are stored as
+    fixed-size binary: flat in Parquet, and read back as numpy matrices without a copy."""
+    return pa.schema(
+        [
+            *ARTICLES,
+            pa.field(SKETCH_KEY, pa.binary(16), nullable=False),  # the 128-bit key (hex in the dedup index)
+            pa.field(SKETCH_SIGNATURE, pa.binary(4 * params.permutations), nullable=False),
+            pa.field(SKETCH_BANDS, pa.binary(8 * params.bands), nullable=False),
+        ],
+        metadata=ARTICLES.metadata,
     )
-    for field, column in zip(_SKETCHES, sketches.columns, strict=True):
-        table = table.append_column(field, column)
-    return table
 
 
-def _write_bytes(folder: str, name: str, data: bytes) -> None:
+def sketch_matrix(column: pa.ChunkedArray, dtype: type) -> np.ndarray:
+    """A fixed-size binary sketch column as an (n, width) numpy matrix of `dtype`."""
+    array = column.combine_chunks()
+    width = array.type.byte_width
+    if not len(array):
+        return np.zeros((0, width // np.dtype(dtype).itemsize), dtype=dtype)
+    data = np.frombuffer(array.buffers()[1], dtype=np.uint8)[array.offset * width : (array.offset + len(array)) * width]
+    return data.view(dtype).reshape(len(array), -1)
+
+
+def _fixed_size_binary(matrix: np.ndarray) -> pa.FixedSizeBinaryArray:
+    row = matrix.dtype.itemsize * matrix.shape[1]
+    return pa.Array.from_buffers(pa.binary(row), len(matrix), [None, pa.py_buffer(np.ascontiguousarray(matrix))])
+
+
+def _shard_file(path: str, index: int, dataset: str) -> str:
+    return posixpath.join(path, f"shard-{index}.{dataset}.parquet")
+
+
+class ShardWriter:
+    """One shard's outcomes written chunk by chunk, in input order (a row group per chunk).
+
+    Used as a context manager: the files are written under temporary names and renamed when the
+    block ends without error, so a retried shard simply replaces them; on an error they are removed.
+    """
+
+    def __init__(self, folder: str, index: int, params: MinHashParams):
+        self.fs, self.path = url_to_fs(folder)
+        self.index, self.params = index, params
+        self.schemas = {"articles": staged_schema(params), "rejects": REJECTS}
+        self._files: dict[str, tuple[str, object, pq.ParquetWriter]] = {}
+
+    def __enter__(self) -> ShardWriter:
+        for dataset, schema in self.schemas.items():
+            tmp = posixpath.join(self.path, f".shard-{self.index}.{dataset}.{uuid.uuid4().hex}.tmp")
+            fh = self.fs.open(tmp, "wb")
+            # Staging is transient: plain zstd, and no fsync (a lost shard is recomputed by its retry).
+            # Dictionaries only where values repeat (not the sketches).
+            writer = pq.ParquetWriter(fh, schema, compression="zstd", use_dictionary=schema.names[: len(ARTICLES)])
+            self._files[dataset] = (tmp, fh, writer)
+        return self
+
+    def write(self, articles: list[Article], rejects: list[Reject]) -> None:
+        """Append one chunk's outcomes (every article has its sketch)."""
+        if articles:
+            sketches = np.stack([a.sketch.signature for a in articles])
+            columns = {name: [getattr(a, name) for a in articles] for name in ARTICLES.names}
+            keys = np.frombuffer(b"".join(bytes.fromhex(a.sketch.exact_key) for a in articles), dtype=np.uint8)
+            columns[SKETCH_KEY] = _fixed_size_binary(keys.reshape(len(articles), -1))
+            columns[SKETCH_SIGNATURE] = _fixed_size_binary(sketches)
+            columns[SKETCH_BANDS] = _fixed_size_binary(minhash.band_keys(sketches, self.params))
+            self._files["articles"][2].write_table(columns_to_table(columns, self.schemas["articles"]))
+        if rejects:
+            table = columns_to_table({name: [getattr(r, name) for r in rejects] for name in REJECTS.names}, REJECTS)
+            self._files["rejects"][2].write_table(table)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        for dataset, (tmp, fh, writer) in self._files.items():
+            if exc_type is None:
+                writer.close()
+                fh.close()
+                self.fs.mv(tmp, _shard_file(self.path, self.index, dataset))
+                continue
+            for close in (writer.close, fh.close):
+                try:
+                    close()
+                except Exception:  # already failing: the file is removed below anyway
+                    pass
+            if self.fs.exists(tmp):
+                self.fs.rm(tmp)
+
+
+class StagedShards:
+    """The staged outcomes of every shard of a run, read back in input order without holding them whole.
+
+    Row `i` of the run is the i-th staged article counting from shard 0: dedup's node number.
+    """
+
+    def __init__(self, folder: str, n_shards: int):
+        self.fs, path = url_to_fs(folder)
+        self.files: dict[str, list[pq.ParquetFile]] = {}
+        for dataset in ("articles", "rejects"):
+            self.files[dataset] = []
+            for index in range(n_shards):
+                name = _shard_file(path, index, dataset)
+                if not self.fs.exists(name):
+                    raise FileNotFoundError(f"shard {index} has no staged {dataset} at {name}: did its task run?")
+                self.files[dataset].append(pq.ParquetFile(name, filesystem=self.fs))
+        # First row of each row group of the articles, counted across shards: where a node is.
+        sizes = [f.metadata.row_group(g).num_rows for f in self.files["articles"] for g in range(f.num_row_groups)]
+        self._group_starts = np.concatenate(([0], np.cumsum(sizes, dtype=np.int64)))
+        self._groups = [(f, g) for f in self.files["articles"] for g in range(f.num_row_groups)]
+
+    @property
+    def n_articles(self) -> int:
+        return int(self._group_starts[-1])
+
+    def batches(self, dataset: str, columns: list[str] | None = None) -> Iterator[pa.Table]:
+        """Every staged row of `dataset`, a row group at a time, in input order."""
+        for parquet in self.files[dataset]:
+            for group in range(parquet.num_row_groups):
+                yield parquet.read_row_group(group, columns=columns)
+
+    def select(self, nodes: np.ndarray, columns: list[str]) -> Iterator[tuple[np.ndarray, pa.Table]]:
+        """Some columns of the articles at sorted row numbers `nodes`, reading only the row groups that
+        hold them, one row group at a time: (the row numbers found there, their rows)."""
+        groups = np.searchsorted(self._group_starts, nodes, side="right") - 1
+        bounds = np.searchsorted(groups, np.arange(len(self._groups) + 1))
+        for group in np.unique(groups).tolist():
+            parquet, local = self._groups[group]
+            found = nodes[bounds[group] : bounds[group + 1]]
+            rows = from_numpy(found - self._group_starts[group])
+            yield found, parquet.read_row_group(local, columns=columns).take(rows)
+
+
+def _write_chunks(folder: str, name: str, chunks: Iterable[bytes]) -> None:
     """Write under a temporary name, then rename: a retried task never leaves half a file behind."""
     fs, path = url_to_fs(folder)
     final = posixpath.join(path, name)
     tmp = posixpath.join(path, f".{name}.{uuid.uuid4().hex}.tmp")
     with fs.open(tmp, "wb") as fh:
-        fh.write(data)
+        for chunk in chunks:
+            fh.write(chunk)
     fs.mv(tmp, final)

@@ -17,7 +17,7 @@ import datetime as dt
 import os
 import posixpath
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -93,6 +93,12 @@ def _to_arrow(values: list, type_: pa.DataType) -> pa.Array:
     return pa.Array.from_buffers(type_, n, [validity, pa.py_buffer(data)], nulls)
 
 
+def from_numpy(values: np.ndarray) -> pa.Array:
+    """A 1-D numeric numpy array as an Arrow array, from its buffer (pa.array() would import pandas)."""
+    data = np.packbits(values, bitorder="little") if values.dtype == bool else np.ascontiguousarray(values)
+    return pa.Array.from_buffers(pa.from_numpy_dtype(values.dtype), len(values), [None, pa.py_buffer(data)])
+
+
 def column_values(column: pa.ChunkedArray) -> list:
     """A column as Python values. Timestamps go through int64: pyarrow's own conversion of them
     imports pandas (~1 s)."""
@@ -125,35 +131,86 @@ def write_partition(out: str, dataset: str, date: dt.date, table: pa.Table, name
 
     A run publishes its datasets together through `pipeline.commit.Transaction` instead.
     """
-    fs, _ = url_to_fs(out)
-    tmp, final = stage_file(out, dataset, date, table, name, uuid.uuid4().hex)
-    publish_file(fs, tmp, final)
-    return final
+    staged = StagedFile(out, dataset, date, name, uuid.uuid4().hex, table.schema)
+    with staged:
+        staged.write(table)
+    publish_file(staged.fs, staged.tmp, staged.final)
+    return staged.final
 
 
-def stage_file(out: str, dataset: str, date: dt.date, table: pa.Table, name: str, tag: str) -> tuple[str, str]:
-    """Write `table` under a hidden temporary name in its final folder, flushed to disk.
+class StagedFile:
+    """One file of a date partition, written table by table under a hidden temporary name in its final folder.
 
-    Returns (temporary path, final path). On any error the file is removed and the error
-    re-raised; a killed writer leaves at worst a hidden `.tmp` file that readers skip and the
-    next run of the date removes.
+    Used as a context manager: on a clean exit the file is flushed to disk (then `publish_file`
+    renames it into place); on any error it is removed and the error re-raised. A killed writer
+    leaves at worst a hidden `.tmp` file that readers skip and the next run of the date removes.
+    Each `write` of more than `rows_per_group` rows is split into row groups of that many rows.
     """
-    fs, _ = url_to_fs(out)
-    folder = partition_dir(out, dataset, date)
-    fs.makedirs(folder, exist_ok=True)
-    final = posixpath.join(folder, name)
-    tmp = posixpath.join(folder, f".{name}.{tag}{TMP_SUFFIX}")
-    try:
-        with fs.open(tmp, "wb") as fh:
-            pq.write_table(table, fh, compression="zstd")
-            if isinstance(fs, LocalFileSystem):
-                fh.flush()
-                os.fsync(fh.fileno())
-    except BaseException:
-        if fs.exists(tmp):
-            fs.rm(tmp)
-        raise
-    return tmp, final
+
+    def __init__(self, out: str, dataset: str, date: dt.date, name: str, tag: str, schema: pa.Schema | None = None):
+        self.fs, _ = url_to_fs(out)
+        folder = partition_dir(out, dataset, date)
+        self.fs.makedirs(folder, exist_ok=True)
+        self.final = posixpath.join(folder, name)
+        self.tmp = posixpath.join(folder, f".{name}.{tag}{TMP_SUFFIX}")
+        self.schema = schema or DATASETS[dataset]
+        self._fh = None
+        self._writer = None
+
+    def __enter__(self) -> StagedFile:
+        self._fh = self.fs.open(self.tmp, "wb")
+        self._writer = pq.ParquetWriter(self._fh, self.schema, compression="zstd")
+        return self
+
+    def write(self, table: pa.Table) -> None:
+        self._writer.write_table(table)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self._writer.close()
+            if isinstance(self.fs, LocalFileSystem):
+                self._fh.flush()
+                os.fsync(self._fh.fileno())
+            self._fh.close()
+            return
+        for close in (self._writer.close, self._fh.close):
+            try:
+                close()
+            except Exception:  # already failing (a full disk): the file is removed below anyway
+                pass
+        if self.fs.exists(self.tmp):
+            self.fs.rm(self.tmp)
+
+
+class RowGroups:
+    """Buffers tables and writes them in row groups of exactly `rows` rows (the last one: the rest).
+
+    The row groups of a published file then depend only on its rows, not on how the rows arrived
+    (one shard or many), so the files stay the same byte for byte whatever the shard count.
+    """
+
+    def __init__(self, sink: StagedFile, rows: int):
+        self.sink, self.rows = sink, rows
+        self._pending: list[pa.Table] = []
+        self._count = 0
+
+    def write(self, table: pa.Table) -> None:
+        if not table.num_rows:
+            return
+        self._pending.append(table)
+        self._count += table.num_rows
+        if self._count >= self.rows:
+            merged = pa.concat_tables(self._pending)
+            full = self._count - self._count % self.rows
+            for start in range(0, full, self.rows):
+                self.sink.write(merged.slice(start, self.rows))
+            rest = merged.slice(full)
+            self._pending, self._count = ([rest] if rest.num_rows else []), rest.num_rows
+
+    def flush(self) -> None:
+        if self._count:
+            self.sink.write(pa.concat_tables(self._pending))
+        self._pending, self._count = [], 0
 
 
 def publish_file(fs, tmp: str, final: str) -> None:
@@ -219,6 +276,16 @@ def read_partition(out: str, dataset: str, date: dt.date, columns: list[str] | N
     # ParquetFile, not pq.read_table: the dataset reader behind read_table imports pandas (~1 s).
     tables = [pq.ParquetFile(f, filesystem=fs).read(columns=columns) for f in files]
     return pa.concat_tables(tables, promote_options="default")
+
+
+def partition_batches(out: str, dataset: str, date: dt.date, columns: list[str]) -> Iterator[pa.Table]:
+    """Some columns of every file of one partition, a row group at a time (nothing when absent)."""
+    fs, _ = url_to_fs(out)
+    folder = partition_dir(out, dataset, date)
+    for path in sorted(f for f in (fs.ls(folder, detail=False) if fs.isdir(folder) else []) if _visible_parquet(f)):
+        parquet = pq.ParquetFile(path, filesystem=fs)
+        for group in range(parquet.num_row_groups):
+            yield parquet.read_row_group(group, columns=columns)
 
 
 def delete_partition(out: str, date: dt.date, datasets: Iterable[str]) -> list[str]:

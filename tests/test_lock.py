@@ -97,3 +97,39 @@ def test_two_dates_run_at_once_both_publish_and_a_shared_text_is_kept_once(tmp_p
     kept = articles[articles["raw_path"] == "harbour.txt"]
     assert duplicates["kept_article_id"].tolist() == kept["article_id"].tolist()
     assert duplicates["date"].astype(str).tolist() != kept["date"].astype(str).tolist()
+
+
+def test_a_delete_while_a_run_of_the_date_is_under_way_fails_fast_and_removes_nothing(tmp_path):
+    raw, out = make_raw(tmp_path / "raw", "harbour", "school"), tmp_path / "out"
+    run_cli("run", "--raw", str(raw), "--out", str(out), "--date", DATE, "-q")
+    published = snapshot(out)
+
+    rerun = start_cli(
+        "run", "--raw", str(raw), "--out", str(out), "--date", DATE, "-q",
+        env={"NEWSETL_TEST_PAUSE_AT": "processed:4"},
+    )  # fmt: skip
+    wait_for_lock(out, DATE, rerun)
+    delete = run_cli("delete", "--date", DATE, "--out", str(out), check=False)
+    assert rerun.wait(timeout=300) == 0, rerun.communicate()
+
+    assert delete.returncode == 3
+    message = " ".join(delete.stderr.split())
+    assert f"another newsetl run is already processing {DATE} into {out} (pid {rerun.pid} on" in message
+    assert snapshot(out) == published  # the rerun published the same files; the delete removed nothing
+
+
+def test_a_migration_while_a_run_holds_a_date_fails_fast_with_the_same_message(tmp_path):
+    raw, out = make_raw(tmp_path / "raw", "harbour"), tmp_path / "out"
+    run_cli("run", "--raw", str(raw), "--out", str(out), "--date", DATE, "-q")
+
+    rerun = start_cli(
+        "run", "--raw", str(raw), "--out", str(out), "--date", DATE, "-q",
+        env={"NEWSETL_TEST_PAUSE_AT": "processed:4"},
+    )  # fmt: skip
+    wait_for_lock(out, DATE, rerun)
+    migrate = run_cli("migrate", "--out", str(out), check=False)
+    assert rerun.wait(timeout=300) == 0, rerun.communicate()
+
+    assert migrate.returncode == 3
+    assert f"another newsetl run is already processing {DATE} into {out}" in " ".join(migrate.stderr.split())
+    assert "files rewritten" not in migrate.stdout

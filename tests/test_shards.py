@@ -109,7 +109,7 @@ def test_the_staged_plan_keeps_what_listing_refused(tmp_path):
     (raw / "caf\udce9.txt".encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")).write_text("x")
     settings = Settings(raw=str(raw), out=str(tmp_path / "out"))
     plan = etl.plan_partition(settings, dt.date(2024, 5, 1), shards=1)
-    docs = staging.read_manifest(plan.staging).docs
+    docs = staging.read_docs(plan.staging, 0, plan.n_raw)
     refused = {d.rel_path: d.refused for d in docs}
     assert refused["pipe.txt"] is not None and refused["pipe.txt"][0] == "not_a_file"
     assert refused["story.txt"] is None
