@@ -130,7 +130,7 @@ def _keep_ranks(table: pa.Table) -> np.ndarray:
             "id": table.column("article_id"),
         }
     )
-    order = pc.sort_indices(keys, sort_keys=[(name, "ascending") for name in keys.column_names]).to_numpy()
+    order = storage.to_numpy(pc.sort_indices(keys, sort_keys=[(name, "ascending") for name in keys.column_names]))
     ranks = np.empty(len(order), dtype=np.int64)
     ranks[order] = np.arange(len(order))
     return ranks
@@ -158,7 +158,7 @@ class DedupIndex:
             for batch in storage.partition_batches(self.out, "articles", date, columns):
                 hits = [i for i, aid in enumerate(batch.column("article_id").to_pylist()) if aid in by_id]
                 if hits:
-                    found = batch.take(hits)
+                    found = batch.take(storage.from_numpy(np.array(hits, dtype=np.int64)))
                     ids = found.column("article_id").to_pylist()
                     yield np.array([by_id[aid] for aid in ids], dtype=np.int64), story_texts(found)
 
@@ -190,7 +190,7 @@ def load_index(settings: Settings, date: dt.date) -> DedupIndex:
             exact_keys.append(key_array([exact_key(t) for t in texts]))
         tables.append(table.select(ORDER_COLUMNS))
         dates += [other] * table.num_rows
-    order = pa.concat_tables(tables) if tables else DEDUP_INDEX.empty_table().select(ORDER_COLUMNS)
+    order = pa.concat_tables(tables) if tables else storage.empty_table(DEDUP_INDEX).select(ORDER_COLUMNS)
     band_keys = np.concatenate(keys) if keys else np.zeros((0, params.bands), dtype=np.uint64)
     exact = np.concatenate(exact_keys) if exact_keys else np.zeros(0, dtype=KEY)
     return DedupIndex(out=settings.out, sketches=Sketches.from_table(order, exact, band_keys), dates=dates)
@@ -411,8 +411,8 @@ def _unique_per_text(flat: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray,
 
 def duplicate_rows(
     batch: pa.Table, start: int, verdicts: Verdicts, run: Sketches, index: DedupIndex, date: dt.date, settings: Settings
-) -> tuple[pa.Table, np.ndarray]:
-    """The duplicates rows of staged rows start.. (a batch holding the articles' columns), and which rows they are."""
+) -> pa.Table:
+    """The duplicates rows of the copies among staged rows start.. (`batch`, holding the articles' columns)."""
     rows = np.flatnonzero(verdicts.kind[start : start + batch.num_rows] != KEPT)
     dropped = batch.take(storage.from_numpy(rows))
     n = len(run)
@@ -444,12 +444,10 @@ def duplicate_rows(
             ("estimated_similarity", estimate),
         ):
             columns[name].append(value)
-    if not len(rows):
-        return DUPLICATES.empty_table(), rows
     names = ("raw_uri", "raw_path", "raw_sha256", "title", "content_hash")
     taken = {name: dropped.column(name).combine_chunks() for name in ("article_id", *names)}
     taken["doc_id"] = taken.pop("article_id")
-    return storage.columns_to_table({**taken, **columns}, DUPLICATES), rows
+    return storage.columns_to_table({**taken, **columns}, DUPLICATES)
 
 
 def index_rows(kept: pa.Table, exact_keys: list[str], band_keys: np.ndarray, params: MinHashParams) -> pa.Table:

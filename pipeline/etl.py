@@ -434,7 +434,7 @@ def _staged_sketches(shards: staging.StagedShards, params: MinHashParams) -> ded
         keys[start:stop] = staging.sketch_matrix(batch.column(staging.SKETCH_KEY), dedup.KEY)[:, 0]
         order.append(batch.select(dedup.ORDER_COLUMNS))
         start = stop
-    table = pa.concat_tables(order) if order else ARTICLES.empty_table().select(dedup.ORDER_COLUMNS)
+    table = pa.concat_tables(order) if order else storage.empty_table(ARTICLES).select(dedup.ORDER_COLUMNS)
     return dedup.Sketches.from_table(table, keys, bands)
 
 
@@ -492,19 +492,21 @@ def stage_datasets(
         sinks = [storage.RowGroups(sink, ROW_GROUP) for sink in (duplicates_sink, articles_sink, index_sink)]
         start = 0
         for batch in shards.batches("articles", columns):
-            duplicates, dropped = dedup.duplicate_rows(batch, start, verdicts, run, index, txn.date, settings)
-            keep = np.ones(batch.num_rows, dtype=bool)
-            keep[dropped] = False
-            kept = batch.filter(storage.from_numpy(keep))
-            counts = pa.chunked_array([storage.from_numpy(verdicts.copies[start : start + batch.num_rows][keep])])
-            articles = [counts if name == "duplicate_count" else kept.column(name) for name in ARTICLES.names]
-            sinks[0].write(duplicates)
-            sinks[1].write(pa.Table.from_arrays(articles, schema=ARTICLES))
-            bands = staging.sketch_matrix(kept[staging.SKETCH_BANDS], np.uint64)
-            keys = [key.hex() for key in kept.column(staging.SKETCH_KEY).to_pylist()]
-            sinks[2].write(dedup.index_rows(kept, keys, bands, params))
-            landed.paths["duplicates"] += duplicates.column("raw_path").to_pylist()
-            landed.paths["articles"] += kept.column("raw_path").to_pylist()
+            kinds = verdicts.kind[start : start + batch.num_rows]
+            if (kinds != dedup.KEPT).any():
+                duplicates = dedup.duplicate_rows(batch, start, verdicts, run, index, txn.date, settings)
+                sinks[0].write(duplicates)
+                landed.paths["duplicates"] += duplicates.column("raw_path").to_pylist()
+            rows = np.flatnonzero(kinds == dedup.KEPT)
+            if len(rows):
+                kept = batch.take(storage.from_numpy(rows))
+                counts = pa.chunked_array([storage.from_numpy(verdicts.copies[start + rows])])
+                articles = [counts if name == "duplicate_count" else kept.column(name) for name in ARTICLES.names]
+                sinks[1].write(pa.Table.from_arrays(articles, schema=ARTICLES))
+                bands = staging.sketch_matrix(kept.column(staging.SKETCH_BANDS), np.uint64)
+                keys = [key.hex() for key in kept.column(staging.SKETCH_KEY).to_pylist()]
+                sinks[2].write(dedup.index_rows(kept, keys, bands, params))
+                landed.paths["articles"] += kept.column("raw_path").to_pylist()
             start += batch.num_rows
         for sink in sinks:
             sink.flush()

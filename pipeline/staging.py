@@ -27,7 +27,7 @@ from pipeline import minhash
 from pipeline.minhash import MinHashParams
 from pipeline.models import Article, RawDoc, Reject
 from pipeline.schema import ARTICLES, REJECTS
-from pipeline.storage import columns_to_table, from_numpy
+from pipeline.storage import RowGroups, columns_to_table, from_numpy
 
 STAGING = "_staging"
 MANIFEST = "plan.json"
@@ -167,10 +167,10 @@ def staged_schema(params: MinHashParams) -> pa.Schema:
 
 def sketch_matrix(column: pa.ChunkedArray, dtype: type) -> np.ndarray:
     """A fixed-size binary sketch column as an (n, width) numpy matrix of `dtype`."""
-    array = column.combine_chunks()
-    width = array.type.byte_width
-    if not len(array):
+    width = column.type.byte_width
+    if not len(column):  # (combining no chunks would import pandas)
         return np.zeros((0, width // np.dtype(dtype).itemsize), dtype=dtype)
+    array = column.combine_chunks()
     data = np.frombuffer(array.buffers()[1], dtype=np.uint8)[array.offset * width : (array.offset + len(array)) * width]
     return data.view(dtype).reshape(len(array), -1)
 
@@ -184,8 +184,12 @@ def _shard_file(path: str, index: int, dataset: str) -> str:
     return posixpath.join(path, f"shard-{index}.{dataset}.parquet")
 
 
+# Rows per row group of a staged shard: fewer groups, less metadata for publish to hold open.
+STAGED_ROWS = 2048
+
+
 class ShardWriter:
-    """One shard's outcomes written chunk by chunk, in input order (a row group per chunk).
+    """One shard's outcomes written chunk by chunk, in input order (row groups of STAGED_ROWS rows).
 
     Used as a context manager: the files are written under temporary names and renamed when the
     block ends without error, so a retried shard simply replaces them; on an error they are removed.
@@ -196,6 +200,7 @@ class ShardWriter:
         self.index, self.params = index, params
         self.schemas = {"articles": staged_schema(params), "rejects": REJECTS}
         self._files: dict[str, tuple[str, object, pq.ParquetWriter]] = {}
+        self._groups: dict[str, RowGroups] = {}
 
     def __enter__(self) -> ShardWriter:
         for dataset, schema in self.schemas.items():
@@ -205,6 +210,7 @@ class ShardWriter:
             # Dictionaries only where values repeat (not the sketches).
             writer = pq.ParquetWriter(fh, schema, compression="zstd", use_dictionary=schema.names[: len(ARTICLES)])
             self._files[dataset] = (tmp, fh, writer)
+            self._groups[dataset] = RowGroups(writer, STAGED_ROWS)
         return self
 
     def write(self, articles: list[Article], rejects: list[Reject]) -> None:
@@ -216,14 +222,15 @@ class ShardWriter:
             columns[SKETCH_KEY] = _fixed_size_binary(keys.reshape(len(articles), -1))
             columns[SKETCH_SIGNATURE] = _fixed_size_binary(sketches)
             columns[SKETCH_BANDS] = _fixed_size_binary(minhash.band_keys(sketches, self.params))
-            self._files["articles"][2].write_table(columns_to_table(columns, self.schemas["articles"]))
+            self._groups["articles"].write(columns_to_table(columns, self.schemas["articles"]))
         if rejects:
             table = columns_to_table({name: [getattr(r, name) for r in rejects] for name in REJECTS.names}, REJECTS)
-            self._files["rejects"][2].write_table(table)
+            self._groups["rejects"].write(table)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         for dataset, (tmp, fh, writer) in self._files.items():
             if exc_type is None:
+                self._groups[dataset].flush()
                 writer.close()
                 fh.close()
                 self.fs.mv(tmp, _shard_file(self.path, self.index, dataset))

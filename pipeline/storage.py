@@ -99,6 +99,17 @@ def from_numpy(values: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.from_numpy_dtype(values.dtype), len(values), [None, pa.py_buffer(data)])
 
 
+def empty_table(schema: pa.Schema) -> pa.Table:
+    """A table of `schema` with no rows (Schema.empty_table() imports pandas)."""
+    return columns_to_table({name: [] for name in schema.names}, schema)
+
+
+def to_numpy(array: pa.Array) -> np.ndarray:
+    """A numeric Arrow array without nulls as a numpy view of its buffer (its to_numpy() imports pandas)."""
+    dtype = np.dtype(array.type.to_pandas_dtype())
+    return np.frombuffer(array.buffers()[1], dtype=dtype)[array.offset : array.offset + len(array)]
+
+
 def column_values(column: pa.ChunkedArray) -> list:
     """A column as Python values. Timestamps go through int64: pyarrow's own conversion of them
     imports pandas (~1 s)."""
@@ -189,7 +200,7 @@ class RowGroups:
     (one shard or many), so the files stay the same byte for byte whatever the shard count.
     """
 
-    def __init__(self, sink: StagedFile, rows: int):
+    def __init__(self, sink: StagedFile | pq.ParquetWriter, rows: int):
         self.sink, self.rows = sink, rows
         self._pending: list[pa.Table] = []
         self._count = 0
@@ -272,7 +283,7 @@ def read_partition(out: str, dataset: str, date: dt.date, columns: list[str] | N
     if columns:
         schema = pa.schema([schema.field(c) for c in columns], metadata=schema.metadata)
     if not files:
-        return schema.empty_table()
+        return empty_table(schema)
     # ParquetFile, not pq.read_table: the dataset reader behind read_table imports pandas (~1 s).
     tables = [pq.ParquetFile(f, filesystem=fs).read(columns=columns) for f in files]
     return pa.concat_tables(tables, promote_options="default")
