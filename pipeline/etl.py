@@ -317,6 +317,7 @@ def plan_partition(settings: Settings, date: dt.date, shards: int, run_key: str 
 SHARD_CHUNK = 512
 
 
+@storage.system_allocator()
 def process_shard(settings: Settings, shard: Shard, progress: Progress | None = None) -> ShardResult:
     """Parse, clean and describe one shard's inputs and stage their outcomes (safe to retry).
 
@@ -378,6 +379,7 @@ def publish_partition(settings: Settings, results: list[ShardResult], trigger: s
         return _publish(settings, manifest, results, trigger)
 
 
+@storage.system_allocator()
 def _publish(settings: Settings, manifest: staging.Manifest, results: list[ShardResult], trigger: str) -> RunSummary:
     """Publish under the output's publish lock (the caller holds the date's lock): dedup against the
     other dates and the one-commit publishing (pipeline.commit) see a stable output."""
@@ -484,10 +486,11 @@ def stage_datasets(
 
     params = settings.minhash_params()
     columns = [*ARTICLES.names, staging.SKETCH_KEY, staging.SKETCH_BANDS]
+    # Opened in reverse: closed (and staged for the commit) duplicates, articles, then the index.
     with (
-        txn.open("duplicates") as duplicates_sink,
-        txn.open("articles") as articles_sink,
         txn.open(dedup.INDEX, schema=dedup.index_schema(params)) as index_sink,
+        txn.open("articles") as articles_sink,
+        txn.open("duplicates") as duplicates_sink,
     ):
         sinks = [storage.RowGroups(sink, ROW_GROUP) for sink in (duplicates_sink, articles_sink, index_sink)]
         start = 0

@@ -51,6 +51,7 @@ class QualityReport:
         return counts + ("; OK" if self.ok else "; FAILED: " + "; ".join(self.failures))
 
 
+@storage.system_allocator()
 def check_partition(out: str, date: dt.date, max_reject_rate: float, n_raw: int | None = None) -> QualityReport:
     """Check one date's partition; `n_raw` defaults to the count in the date's latest `runs` row.
 
