@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from pipeline import etl
+from pipeline import dedup, etl
 from pipeline.settings import Settings
 from tests.conftest import run_cli
 
@@ -220,3 +220,28 @@ def test_outputs_do_not_depend_on_the_worker_count(tmp_path, sample_raw):
     run(sample_raw, tmp_path / "pool", workers=2)
     for dataset in ("articles", "duplicates", "rejects", "dedup_index"):
         assert pq.read_table(tmp_path / "serial" / dataset).equals(pq.read_table(tmp_path / "pool" / dataset))
+
+
+def test_confirming_in_batches_of_one_candidate_group_gives_the_same_files(tmp_path, monkeypatch):
+    """Candidate groups are confirmed a batch at a time (bounded memory): where the batches are cut
+    must not change a byte, across dates included."""
+    raw = tmp_path / "raw" / "{date}"
+    other = story(title="Library opens in the old post office", paragraphs=OTHER_BODY)
+    write(Path(str(raw).format(date=D1)), {"a.txt": story(), "lib.txt": other})
+    day2 = {
+        "b.txt": change_word(story(), "Tuesday", "Monday"),
+        "c.txt": story(tail="source site-3"),
+        "lib-copy.txt": change_word(other, "Saturday", "Sunday"),
+        "lib-exact.txt": other,
+    }
+    write(Path(str(raw).format(date=D2)), day2)
+    for out in (tmp_path / "whole", tmp_path / "cut"):
+        if out.name == "cut":
+            monkeypatch.setattr(dedup, "_BATCH_NODES", 1)
+        run(raw, out, D1)
+        run(raw, out, D2)
+    assert len(read(tmp_path / "cut", "duplicates", D2)) == 4
+    for dataset in ("articles", "duplicates", "rejects", "dedup_index"):
+        for date in (D1, D2):
+            folder = f"{dataset}/date={date.isoformat()}/part-0.parquet"
+            assert (tmp_path / "whole" / folder).read_bytes() == (tmp_path / "cut" / folder).read_bytes(), folder

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from pipeline import etl, staging
@@ -46,6 +47,22 @@ def test_datasets_are_byte_identical_whatever_the_shard_or_worker_count(messy_ra
     rejects = pd.read_parquet(tmp_path / "seven_shards" / "rejects")
     assert list(duplicates["raw_path"]) == ["zz_copy_of_first.txt"]
     assert sorted(rejects["reason"]) == ["binary", "empty"]
+
+
+def test_published_row_groups_do_not_depend_on_where_the_shards_and_chunks_end(
+    messy_raw: Path, tmp_path: Path, monkeypatch
+):
+    """A run streams its rows (chunks of a shard, row groups of the staged files, of the published
+    ones): with tiny sizes, so that they cut everywhere, the files are still the same byte for byte."""
+    monkeypatch.setattr(etl, "SHARD_CHUNK", 2)
+    monkeypatch.setattr(staging, "STAGED_ROWS", 3)
+    monkeypatch.setattr(etl, "ROW_GROUP", 5)
+    for shards in (1, 7):
+        etl.run_partition(Settings(raw=str(messy_raw), out=str(tmp_path / f"s{shards}"), shards=shards), DAY)
+    assert_same_partitions(tmp_path / "s1", tmp_path / "s7", [DAY.isoformat()])
+    articles = pq.ParquetFile(tmp_path / "s7" / "articles" / f"date={DAY.isoformat()}" / "part-0.parquet")
+    sizes = [articles.metadata.row_group(g).num_rows for g in range(articles.num_row_groups)]
+    assert sizes[:-1] == [5] * (len(sizes) - 1) and 0 < sizes[-1] <= 5 and len(sizes) > 2
 
 
 def test_shards_finishing_in_any_order_publish_the_same_partition(messy_raw: Path, tmp_path: Path):
