@@ -115,22 +115,4 @@ class Reject:
     stage: str
 
 
-@dataclass(frozen=True, slots=True)
-class Duplicate:
-    """A dropped copy, pointing at the article that was kept in its place."""
-
-    doc_id: str
-    raw_uri: str
-    raw_path: str
-    raw_sha256: str
-    title: str
-    content_hash: str
-    kept_article_id: str
-    kept_date: dt.date
-    kind: str  # "exact" or "near"
-    similarity: float  # confirmed: exact Jaccard of the shingle sets (1.0 for an exact copy)
-    reason: str
-    estimated_similarity: float | None = None  # MinHash estimate; None for copies found by hash
-
-
 Outcome = Article | Reject

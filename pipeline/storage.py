@@ -54,13 +54,6 @@ def partition_dir(out: str, dataset: str, date: dt.date) -> str:
     return posixpath.join(root, dataset, f"date={date.isoformat()}")
 
 
-def to_table(rows: Iterable[object], dataset: str) -> pa.Table:
-    """Rows (dataclass instances) as a table of the dataset's explicit schema."""
-    rows = list(rows)
-    schema = DATASETS[dataset]
-    return columns_to_table({name: [getattr(row, name) for row in rows] for name in schema.names}, schema)
-
-
 def columns_to_table(columns: dict[str, list | pa.Array], schema: pa.Schema) -> pa.Table:
     """Columns of Python values (or ready Arrow arrays) as a table of `schema`.
 
