@@ -62,7 +62,15 @@ def reset_dir(folder: str) -> None:
     """An empty staging folder (leftovers of an earlier attempt of the same run are removed)."""
     remove_dir(folder)
     fs, path = url_to_fs(folder)
-    fs.makedirs(path, exist_ok=True)
+    for attempt in range(5):
+        try:
+            fs.makedirs(path, exist_ok=True)
+            return
+        except FileNotFoundError:
+            # A run of another date, cleaning up, removed `_staging` (then empty) between the
+            # creation of a parent and of its child: create the chain again.
+            if attempt == 4:
+                raise
 
 
 def remove_dir(folder: str) -> None:

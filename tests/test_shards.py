@@ -131,3 +131,21 @@ def test_the_staged_plan_keeps_what_listing_refused(tmp_path):
     assert refused["pipe.txt"] is not None and refused["pipe.txt"][0] == "not_a_file"
     assert refused["story.txt"] is None
     assert any(r and r[0] == "bad_name" for r in refused.values())
+
+
+def test_a_staging_folder_is_made_even_when_another_date_prunes_the_shared_parent_meanwhile(tmp_path, monkeypatch):
+    """Two dates run at once: one run's cleanup may remove the then-empty `_staging` while the other
+    run is between creating `_staging` and `_staging/<date>`; the second run must not fail."""
+    folder = staging.staging_dir(str(tmp_path / "out"), DAY, "run-a")
+    real_makedirs = os.makedirs
+    pruned = []
+
+    def makedirs_racing_a_cleanup(path, *args, **kwargs):
+        if not pruned:  # the first attempt loses the race: its parent vanished under it
+            pruned.append(path)
+            raise FileNotFoundError(2, "No such file or directory", path)
+        return real_makedirs(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "makedirs", makedirs_racing_a_cleanup)
+    staging.reset_dir(folder)
+    assert pruned and Path(folder).is_dir() and not any(Path(folder).iterdir())
