@@ -63,6 +63,23 @@ def _parse_date(value: str | None) -> dt.date:
         raise typer.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from exc
 
 
+# The options `run` and `backfill` share, passed on to Settings under the same names.
+_RUN_OPTIONS = (
+    "workers",
+    "shards",
+    "max_bytes",
+    "max_reject_rate",
+    "dedup_window_days",
+    "follow_symlinks",
+    "lock_wait",
+)
+
+
+def _run_settings(raw: str, out: str, options: dict) -> Settings:
+    """Settings of a run from the command's options (`locals()` of `run` or `backfill`)."""
+    return Settings(raw=raw, out=out, **{name: options[name] for name in _RUN_OPTIONS})
+
+
 def _run_one(settings: Settings, date: dt.date, quiet: bool):
     """Run one date, then check its partition: a broken contract exits 1 (the partition stays published)."""
     from pipeline import commit, etl, lock, quality, read
@@ -148,17 +165,7 @@ def run(
         _fetch_one(raw, day, sources_file=sources, feeds=feed, urls=url, overrides=overrides, quiet=quiet)
     elif sources or feed or url:
         raise typer.BadParameter("--sources, --feed and --url need --fetch")
-    settings = Settings(
-        raw=raw,
-        out=out,
-        workers=workers,
-        shards=shards,
-        max_bytes=max_bytes,
-        max_reject_rate=max_reject_rate,
-        dedup_window_days=dedup_window_days,
-        follow_symlinks=follow_symlinks,
-        lock_wait=lock_wait,
-    )
+    settings = _run_settings(raw, out, locals())
     summary = _run_one(settings, day, quiet)
     if not quiet:
         console.print(_summary_table([summary]))
@@ -186,17 +193,7 @@ def backfill(
         raise typer.BadParameter("--end is before --start")
     if "{date}" not in raw:
         raise typer.BadParameter("--raw must contain '{date}' so that each date reads its own folder")
-    settings = Settings(
-        raw=raw,
-        out=out,
-        workers=workers,
-        shards=shards,
-        max_bytes=max_bytes,
-        max_reject_rate=max_reject_rate,
-        dedup_window_days=dedup_window_days,
-        follow_symlinks=follow_symlinks,
-        lock_wait=lock_wait,
-    )
+    settings = _run_settings(raw, out, locals())
     summaries = []
     for offset in range((last - first).days + 1):
         summaries.append(_run_one(settings, first + dt.timedelta(days=offset), quiet))
