@@ -34,6 +34,19 @@ def wait_for_lock(out: Path, date: str, proc: subprocess.Popen) -> None:
         time.sleep(0.1)
 
 
+def while_a_run_holds_the_date(raw: Path, out: Path, pause: int, *command: str, check: bool = False):
+    """Start a run of DATE that pauses `pause` s once processed (holding the date's lock), run
+    `command` through the CLI meanwhile, let the run finish; returns (the run, the command's result)."""
+    run = start_cli(
+        "run", "--raw", str(raw), "--out", str(out), "--date", DATE, "-q",
+        env={"NEWSETL_TEST_PAUSE_AT": f"processed:{pause}"},
+    )  # fmt: skip
+    wait_for_lock(out, DATE, run)
+    result = run_cli(*command, check=check)
+    assert run.wait(timeout=300) == 0, run.communicate()
+    return run, result
+
+
 def make_raw(folder: Path, *topics: str) -> Path:
     folder.mkdir()
     for topic in topics:
@@ -45,13 +58,9 @@ def test_a_second_run_of_the_same_date_fails_fast_and_the_first_publishes_alone(
     raw, out, alone = make_raw(tmp_path / "raw", "harbour", "school"), tmp_path / "out", tmp_path / "alone"
     run_cli("run", "--raw", str(raw), "--out", str(alone), "--date", DATE, "-q")
 
-    first = start_cli(
-        "run", "--raw", str(raw), "--out", str(out), "--date", DATE, "-q",
-        env={"NEWSETL_TEST_PAUSE_AT": "processed:4"},
-    )  # fmt: skip
-    wait_for_lock(out, DATE, first)
-    second = run_cli("run", "--raw", str(raw), "--out", str(out), "--date", DATE, "-q", check=False)
-    assert first.wait(timeout=300) == 0, first.communicate()
+    first, second = while_a_run_holds_the_date(
+        raw, out, 4, "run", "--raw", str(raw), "--out", str(out), "--date", DATE, "-q"
+    )
 
     assert second.returncode == 3
     message = " ".join(second.stderr.split())
@@ -65,13 +74,8 @@ def test_a_second_run_of_the_same_date_told_to_wait_runs_after_the_first(tmp_pat
     raw, out, alone = make_raw(tmp_path / "raw", "harbour", "school"), tmp_path / "out", tmp_path / "alone"
     run_cli("run", "--raw", str(raw), "--out", str(alone), "--date", DATE, "-q")
 
-    first = start_cli(
-        "run", "--raw", str(raw), "--out", str(out), "--date", DATE, "-q",
-        env={"NEWSETL_TEST_PAUSE_AT": "processed:3"},
-    )  # fmt: skip
-    wait_for_lock(out, DATE, first)
-    run_cli("run", "--raw", str(raw), "--out", str(out), "--date", DATE, "-q", "--lock-wait", "120")
-    assert first.wait(timeout=300) == 0
+    waiting = ("run", "--raw", str(raw), "--out", str(out), "--date", DATE, "-q", "--lock-wait", "120")
+    while_a_run_holds_the_date(raw, out, 3, *waiting, check=True)
 
     assert snapshot(out) == snapshot(alone)
     assert len(pd.read_parquet(out / "runs")) == 2  # it ran, after the first had published
@@ -104,13 +108,7 @@ def test_a_delete_while_a_run_of_the_date_is_under_way_fails_fast_and_removes_no
     run_cli("run", "--raw", str(raw), "--out", str(out), "--date", DATE, "-q")
     published = snapshot(out)
 
-    rerun = start_cli(
-        "run", "--raw", str(raw), "--out", str(out), "--date", DATE, "-q",
-        env={"NEWSETL_TEST_PAUSE_AT": "processed:4"},
-    )  # fmt: skip
-    wait_for_lock(out, DATE, rerun)
-    delete = run_cli("delete", "--date", DATE, "--out", str(out), check=False)
-    assert rerun.wait(timeout=300) == 0, rerun.communicate()
+    rerun, delete = while_a_run_holds_the_date(raw, out, 4, "delete", "--date", DATE, "--out", str(out))
 
     assert delete.returncode == 3
     message = " ".join(delete.stderr.split())
@@ -122,13 +120,7 @@ def test_a_migration_while_a_run_holds_a_date_fails_fast_with_the_same_message(t
     raw, out = make_raw(tmp_path / "raw", "harbour"), tmp_path / "out"
     run_cli("run", "--raw", str(raw), "--out", str(out), "--date", DATE, "-q")
 
-    rerun = start_cli(
-        "run", "--raw", str(raw), "--out", str(out), "--date", DATE, "-q",
-        env={"NEWSETL_TEST_PAUSE_AT": "processed:4"},
-    )  # fmt: skip
-    wait_for_lock(out, DATE, rerun)
-    migrate = run_cli("migrate", "--out", str(out), check=False)
-    assert rerun.wait(timeout=300) == 0, rerun.communicate()
+    _, migrate = while_a_run_holds_the_date(raw, out, 4, "migrate", "--out", str(out))
 
     assert migrate.returncode == 3
     assert f"another newsetl run is already processing {DATE} into {out}" in " ".join(migrate.stderr.split())
