@@ -83,6 +83,18 @@ def exact_key(text: str) -> str:
     return describe.content_hash(text)
 
 
+def article_keys(title: str, dateline: str | None, body: str) -> tuple[str, str]:
+    """The body's `content_hash` and the story text's `exact_key`, normalizing the body once.
+
+    Normalizing the parts of the story text apart and joining the non-empty ones with a space gives
+    the normalized story text: NFKC and case folding leave the newlines between the parts alone (no
+    character composes with one) and split() drops them.
+    """
+    body_text = describe.normalize_for_hash(body)
+    parts = (describe.normalize_for_hash(title), describe.normalize_for_hash(dateline or ""), body_text)
+    return describe.hash_normalized(body_text), describe.hash_normalized(" ".join(p for p in parts if p))
+
+
 def key_array(hex_keys: list[str]) -> np.ndarray:
     """Exact keys (hex) as a numpy array of KEY."""
     return np.frombuffer(b"".join(bytes.fromhex(k) for k in hex_keys), dtype=KEY)
@@ -97,7 +109,7 @@ def sketch_articles(articles: list[Article], params: MinHashParams) -> None:
     todo = [a for a in articles if a.sketch is None]
     texts = [_story(a) for a in todo]
     for article, text, signature in zip(todo, texts, minhash.signatures(texts, params), strict=True):
-        article.sketch = Sketch(exact_key(text), signature)
+        article.sketch = Sketch(article.exact_key or exact_key(text), signature)
 
 
 @dataclass(slots=True)

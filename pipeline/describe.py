@@ -24,7 +24,12 @@ def normalize_for_hash(text: str) -> str:
 
 def content_hash(body: str) -> str:
     """Exact-duplicate key: 128-bit BLAKE2b of the normalized body."""
-    return hashlib.blake2b(normalize_for_hash(body).encode("utf-8"), digest_size=16).hexdigest()
+    return hash_normalized(normalize_for_hash(body))
+
+
+def hash_normalized(normalized: str) -> str:
+    """128-bit BLAKE2b of a text already through `normalize_for_hash`, as hex."""
+    return hashlib.blake2b(normalized.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def doc_id(raw_sha256: str, rel_path: str) -> str:

@@ -114,6 +114,7 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
             "no_body", f"{what} left after cleaning ({words} words; removed: {', '.join(removed) or 'nothing'})"
         )
 
+    content_hash, exact_key = dedup.article_keys(heading.title, dateline, body)
     meta = metadata.extract_metadata(
         heading.title,
         paragraphs,
@@ -140,7 +141,7 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
         word_count=words,
         char_count=len(body),
         paragraph_count=len(paragraphs),
-        content_hash=describe.content_hash(body),
+        content_hash=content_hash,
         raw_sha256=sha,
         raw_uri=doc.uri,
         raw_path=doc.rel_path,
@@ -155,6 +156,7 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
         feed_url=sidecar.get("feed_url"),
         fetched_at=describe.parse_timestamp(sidecar.get("fetched_at")),
         **meta.as_fields(),
+        exact_key=exact_key,
     )
 
 

@@ -89,6 +89,7 @@ class Article:
     # Made where the article was built (so the work runs in the worker processes); used by dedup,
     # not written to the articles dataset.
     sketch: Sketch | None = field(default=None, repr=False, compare=False)
+    exact_key: str | None = field(default=None, repr=False, compare=False)  # the sketch's, when made with content_hash
 
 
 @pickled_by_fields

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import operator
 import posixpath
 import re
 import uuid
@@ -188,6 +189,13 @@ def _fixed_size_binary(matrix: np.ndarray) -> pa.FixedSizeBinaryArray:
     return pa.Array.from_buffers(pa.binary(row), len(matrix), [None, pa.py_buffer(np.ascontiguousarray(matrix))])
 
 
+def _columns(records: list, names: list[str]) -> dict[str, list]:
+    """Attributes `names` of some records as columns: one attrgetter call per record, then one transpose
+    (a getattr per value in Python was ~40 % of the staged write, measured)."""
+    rows = map(operator.attrgetter(*names), records)
+    return dict(zip(names, map(list, zip(*rows, strict=True)), strict=True))
+
+
 def _shard_file(path: str, index: int, dataset: str) -> str:
     return posixpath.join(path, f"shard-{index}.{dataset}.parquet")
 
@@ -225,14 +233,14 @@ class ShardWriter:
         """Append one chunk's outcomes (every article has its sketch)."""
         if articles:
             sketches = np.stack([a.sketch.signature for a in articles])
-            columns = {name: [getattr(a, name) for a in articles] for name in ARTICLES.names}
+            columns = _columns(articles, ARTICLES.names)
             keys = np.frombuffer(b"".join(bytes.fromhex(a.sketch.exact_key) for a in articles), dtype=np.uint8)
             columns[SKETCH_KEY] = _fixed_size_binary(keys.reshape(len(articles), -1))
             columns[SKETCH_SIGNATURE] = _fixed_size_binary(sketches)
             columns[SKETCH_BANDS] = _fixed_size_binary(minhash.band_keys(sketches, self.params))
             self._groups["articles"].write(columns_to_table(columns, self.schemas["articles"]))
         if rejects:
-            table = columns_to_table({name: [getattr(r, name) for r in rejects] for name in REJECTS.names}, REJECTS)
+            table = columns_to_table(_columns(rejects, REJECTS.names), REJECTS)
             self._groups["rejects"].write(table)
 
     def __exit__(self, exc_type, exc, tb) -> None:

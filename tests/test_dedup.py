@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from pipeline import dedup, etl
+from pipeline import dedup, describe, etl
 from pipeline.settings import Settings
 from tests.conftest import run_cli
 
@@ -245,3 +245,19 @@ def test_confirming_in_batches_of_one_candidate_group_gives_the_same_files(tmp_p
         for date in (D1, D2):
             folder = f"{dataset}/date={date.isoformat()}/part-0.parquet"
             assert (tmp_path / "whole" / folder).read_bytes() == (tmp_path / "cut" / folder).read_bytes(), folder
+
+
+STORY_PARTS = [
+    ("Plain Title", "LONDON, March 3 -", "Shares rose  sharply.\n\nThey fell later."),
+    ("", None, "Only a body, no title."),
+    ("Titre Ünïcode", None, "Ｆｕｌｌｗｉｄｔｈ ﬁnance\u00a0figures, STRASSE and straße."),
+    ("Ends with e", "\u0301ACCENT FIRST", "\u0301combining mark first, then ΣΊΣΥΦΟΣ."),
+    ("\u3000Ideographic space title\u2028", "", "Tabs\tand\x1cseparators\u0085too."),
+]
+
+
+def test_article_keys_are_the_body_hash_and_story_key_made_apart():
+    for title, dateline, body in STORY_PARTS:
+        content_hash, exact_key = dedup.article_keys(title, dateline, body)
+        assert content_hash == describe.content_hash(body)
+        assert exact_key == dedup.exact_key(dedup.story_text(title, dateline, body))
