@@ -74,6 +74,8 @@ def _to_arrow(values: list, type_: pa.DataType) -> pa.Array:
     # cost more than the rest of the staged write (measured).
     n = len(values)
     nulls = values.count(None)
+    if nulls == n and n:  # a column nothing filled in (kicker, author... in wire copy)
+        return pa.nulls(n, type_)
     validity = None
     if nulls:
         present = [v is not None for v in values]

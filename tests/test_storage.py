@@ -72,3 +72,11 @@ def test_timestamps_and_number_lists_read_back_as_written():
     assert storage.column_values(table.column("when")) == VALUES[ts_type]
     sliced = table.slice(1, 2)  # an offset into the buffers, as a multi-file read can leave
     assert storage.list_column_matrix(sliced.column("keys"), 2).tolist() == [[3, 4], [5, 2**64 - 1]]
+
+
+@pytest.mark.parametrize("type_", list(VALUES), ids=str)
+def test_a_column_of_only_nulls_becomes_what_pyarrow_would_build(type_):
+    schema = pa.schema([pa.field("c", type_)])
+    built = storage.columns_to_table({"c": [None, None, None]}, schema)
+    built.validate(full=True)
+    assert built.equals(pa.table({"c": [None, None, None]}, schema=schema))
