@@ -8,8 +8,9 @@ gazetteer. A surname mentioned alone later ("Pashinyan said") is folded into the
 for it. Limits (measured by bench/metadata_quality.py): a person named only in passing, with no
 title, role or reporting verb next to the name, is missed.
 
-One regex pass finds the runs of capitalised words; each run is then classified by dict lookups
-of its own words and of the words just before and after it (no per-pattern scans of the text).
+One regex pass finds the runs of capitalised words (`find_runs`, shared with the gazetteer's
+find_mentions); each run is then classified by dict lookups of its own words and of the words just
+before and after it (no per-pattern scans of the text).
 """
 
 from __future__ import annotations
@@ -79,12 +80,17 @@ class Names:
     organizations: list[str]
 
 
-def find_names(text: str, known_organizations: list[str]) -> Names:
-    """People and organizations named in `text`, in order of first mention, each once."""
+def find_runs(text: str) -> list[re.Match[str]]:
+    """The runs of capitalised words in `text` ("Federal Reserve Board Chairman Paul Volcker", "U.S.")."""
+    return list(_RUN.finditer(text))
+
+
+def find_names(text: str, runs: list[re.Match[str]], known_organizations: list[str]) -> Names:
+    """People and organizations named in `text`, whose runs are `runs`, in order of first mention, each once."""
     t = gazetteer.tables()
     people: list[str] = []
     orgs = list(known_organizations)
-    for m in _RUN.finditer(text):
+    for m in runs:
         run = m.group()
         if " " not in run:
             # One word: a name only right after a role written in lower case ("Kremlin chief Putin").

@@ -123,8 +123,9 @@ def extract_metadata(
         if name not in meta.agencies:
             meta.agencies.append(name)
 
-    mentions = gazetteer.find_mentions(text)
-    names = entities.find_names(text, mentions.organizations)
+    runs = entities.find_runs(text)
+    mentions = gazetteer.find_mentions(text, runs)
+    names = entities.find_names(text, runs, mentions.organizations)
     meta.people, meta.organizations = names.people, names.organizations
     meta.quotes = quotes.find_quotes(body, meta.people)
     meta.places = _unique(([meta.dateline_place] if meta.dateline_place else []) + [p.name for p in mentions.places])

@@ -6,7 +6,8 @@ from pipeline import entities, gazetteer
 
 
 def find(text: str) -> entities.Names:
-    return entities.find_names(text, gazetteer.find_mentions(text).organizations)
+    runs = entities.find_runs(text)
+    return entities.find_names(text, runs, gazetteer.find_mentions(text, runs).organizations)
 
 
 def test_people_after_titles_and_roles():

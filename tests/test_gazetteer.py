@@ -6,15 +6,19 @@ import pickle
 
 import pytest
 
-from pipeline import gazetteer
+from pipeline import entities, gazetteer
+
+
+def find_mentions(text: str) -> gazetteer.Mentions:
+    return gazetteer.find_mentions(text, entities.find_runs(text))
 
 
 def names(text: str) -> list[str]:
-    return [p.name for p in gazetteer.find_mentions(text).places]
+    return [p.name for p in find_mentions(text).places]
 
 
 def test_countries_cities_states_and_regions_are_found_with_their_country():
-    m = gazetteer.find_mentions("Talks in Moscow on Nagorno-Karabakh between Armenia and Azerbaijan; Ohio watched.")
+    m = find_mentions("Talks in Moscow on Nagorno-Karabakh between Armenia and Azerbaijan; Ohio watched.")
     assert [(p.name, p.country) for p in m.places] == [
         ("Moscow", "RU"),
         ("Nagorno-Karabakh", "AZ"),
@@ -25,7 +29,7 @@ def test_countries_cities_states_and_regions_are_found_with_their_country():
 
 
 def test_news_spellings_of_countries_map_to_iso_codes():
-    m = gazetteer.find_mentions("The U.S., Britain, West Germany, the Soviet Union and the UAE agreed.")
+    m = find_mentions("The U.S., Britain, West Germany, the Soviet Union and the UAE agreed.")
     assert [p.country for p in m.places] == ["US", "GB", "DE", "SU", "AE"]
 
 
@@ -39,14 +43,27 @@ def test_longest_name_wins_and_compounds_do_not_match():
     assert names("ex-Soviet states met McDonald") == []
 
 
+def test_names_spanning_lower_case_words_and_in_non_ascii_text_are_found():
+    m = find_mentions("The General Agreement on Tariffs and Trade met in Łódź and Warsaw.")
+    assert m.organizations == ["GATT"]
+    assert [p.name for p in m.places] == ["Łódź", "Warsaw"]
+
+
+def test_compounds_hide_the_names_they_span():
+    m = find_mentions("Texas-New Mexico Power Co and U.S.-WEST GERMAN talks in Japan")
+    assert [p.name for p in m.places] == ["Japan"]
+    assert [code for _, code in m.country_hits] == ["JP"]
+    assert names("U.S.-Japan talks") == []
+
+
 def test_nationality_adjectives_give_countries_not_places():
-    m = gazetteer.find_mentions("Armenian Prime Minister and Azerbaijani President met Japanese officials.")
+    m = find_mentions("Armenian Prime Minister and Azerbaijani President met Japanese officials.")
     assert m.places == []
     assert [code for _, code in m.country_hits] == ["AM", "AZ", "JP"]
 
 
 def test_organizations_by_name_and_by_acronym_in_capitals_only():
-    m = gazetteer.find_mentions("The IMF, the World Bank and the Fed met. They were fed up.")
+    m = find_mentions("The IMF, the World Bank and the Fed met. They were fed up.")
     assert m.organizations == ["International Monetary Fund", "World Bank", "Federal Reserve"]
 
 
