@@ -35,6 +35,7 @@ ROLE_WORDS = frozenset(
     "minister secretary governor leader premier ambassador commissioner executive founder head trader "
     "strategist dealer official counsel lawyer attorney".split()
 )
+_ROLE_ENDINGS = tuple(ROLE_WORDS)  # what the text before a role-named single word ends with
 REPORTING_VERBS = frozenset(
     "said says told added replied stated declared explained noted warned insisted argued sagte erklärte".split()
 )
@@ -95,10 +96,16 @@ def find_names(text: str, runs: list[re.Match[str]], known_organizations: list[s
         if " " not in run:
             # One word: a name only right after a role written in lower case ("Kremlin chief Putin").
             start = m.start()
-            if start < 2 or text[start - 1] != " " or not text[start - 2].islower() or run in _NOT_NAME_WORDS:
+            if (
+                start < 2
+                or text[start - 1] != " "
+                or not text[start - 2].islower()
+                or not text.endswith(_ROLE_ENDINGS, 0, start - 1)  # in C: most runs stop here
+                or run in _NOT_NAME_WORDS
+                or _word_before(text, start) not in ROLE_WORDS
+            ):
                 continue
-            prev = _word_before(text, start)
-            name = _name_from([run], 1) if prev in ROLE_WORDS else None
+            name = _name_from([run], 1)
         else:
             words = run.split()
             titled = -1 if TITLE_WORDS.isdisjoint(words) else max(i for i, w in enumerate(words) if w in TITLE_WORDS)
