@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from pipeline.rules import INLINE_CREDIT, INLINE_SIGNOFF, RULES, Rule, find_agencies
+from pipeline.rules import INLINE_CREDIT, INLINE_SIGNOFF, RULES, any_of, find_agencies
 
 # Invisible or layout-only characters that would make equal texts hash differently.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -115,23 +115,10 @@ class Removed:
             self.rules.append(rule)
 
 
-def _any_of(rules: list[Rule]) -> re.Pattern[str]:
-    """One pattern that fully matches a paragraph exactly when one of `rules` does.
-
-    Most paragraphs match no rule: one alternation decides that in C instead of one call per rule.
-    Each rule keeps its own flags; its named groups become plain groups (names must be unique).
-    """
-    parts = []
-    for rule in rules:
-        source = rule.pattern.pattern.replace("(?P<value>", "(?:")
-        parts.append(f"(?i:{source})" if rule.pattern.flags & re.IGNORECASE else f"(?:{source})")
-    return re.compile("|".join(parts))
-
-
 _TAIL_RULES = [r for r in RULES if r.where == "tail" or r.capture is None]
 _ANYWHERE_RULES = [r for r in RULES if r.where == "anywhere"]
-_ANY_TAIL_RULE = _any_of(_TAIL_RULES)
-_ANY_ANYWHERE_RULE = _any_of(_ANYWHERE_RULES)
+_ANY_TAIL_RULE = any_of(_TAIL_RULES)
+_ANY_ANYWHERE_RULE = any_of(_ANYWHERE_RULES)
 
 
 def strip_boilerplate(paragraphs: list[str]) -> tuple[list[str], Removed]:

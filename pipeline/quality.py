@@ -17,12 +17,15 @@ import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
 
 from pipeline import storage
-from pipeline.rules import RULES
+from pipeline.rules import RULES, any_of
 from pipeline.schema import DATASETS
 
 CHECKED = ("articles", "duplicates", "rejects")
 _TAIL_RULES = [r for r in RULES if r.where == "tail"]
 _ANYWHERE_RULES = [r for r in RULES if r.where == "anywhere"]
+# Most bodies hold no rule's paragraph: one alternation per paragraph decides that in C.
+_ANY_TAIL_RULE = any_of(_TAIL_RULES)
+_ANY_ANYWHERE_RULE = any_of(_ANYWHERE_RULES)
 
 
 class QualityError(RuntimeError):
@@ -137,6 +140,9 @@ def _boilerplate_found(ids: list[str], bodies: list[str]) -> list[str]:
     found = []
     for article_id, body in zip(ids, bodies, strict=True):
         paragraphs = body.split("\n\n")
+        tail = paragraphs[-1].strip()
+        if not _ANY_TAIL_RULE.fullmatch(tail) and not any(_ANY_ANYWHERE_RULE.fullmatch(p.strip()) for p in paragraphs):
+            continue
         rule = next((r for r in _TAIL_RULES if r.match(paragraphs[-1])), None) or next(
             (r for p in paragraphs for r in _ANYWHERE_RULES if r.match(p)), None
         )
