@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated
 
@@ -18,6 +19,17 @@ app = typer.Typer(
     help="News-article ETL: raw article text → clean, deduplicated, described Parquet.", no_args_is_help=True
 )
 console = Console(stderr=True)
+
+
+@contextmanager
+def _exit_on(codes: dict[type[Exception], int]):
+    """An expected error becomes one red line and the exit status `codes` gives its kind, not a traceback."""
+    try:
+        yield
+    except tuple(codes) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(next(code for kind, code in codes.items() if isinstance(exc, kind))) from exc
+
 
 RawOpt = Annotated[str, typer.Option("--raw", help="Raw folder, glob or fsspec URI; '{date}' is replaced by the date.")]
 OutOpt = Annotated[str, typer.Option("--out", help="Root of the processed datasets (path or fsspec URI).")]
@@ -94,7 +106,7 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
         transient=True,
     ) as bar:
         task = bar.add_task("process", total=None)
-        try:
+        with _exit_on({read.SourceNotFound: 2, lock.PartitionBusy: 3, commit.PublishError: 1}):
             summary = etl.run_partition(
                 settings,
                 date,
@@ -102,15 +114,6 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
                 progress=lambda n: bar.advance(task, n),
                 on_listed=lambda total: bar.update(task, total=total),
             )
-        except read.SourceNotFound as exc:
-            console.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(2) from exc
-        except lock.PartitionBusy as exc:
-            console.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(3) from exc
-        except commit.PublishError as exc:
-            console.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(1) from exc
     report = quality.check_partition(settings.out, date, settings.max_reject_rate, n_raw=summary.n_raw)
     if not report.ok:
         console.print(f"[red]quality check failed[/] {report.describe()}")
@@ -216,14 +219,11 @@ def _fetch_one(
     """Fetch the sources file's and the flags' sources into the landing zone of `date`."""
     from pipeline import fetch, landing, sources
 
-    try:
+    with _exit_on({sources.SourcesError: 2}):
         config = sources.load_sources(sources_file) if sources_file else None
         flagged = sources.sources_from_flags(feeds or [], urls or [], paths or [], urls_file)
         chosen = [*(config.sources if config else ()), *flagged]
         settings = sources.apply_overrides(config.fetch if config else sources.FetchSettings(), overrides or {})
-    except sources.SourcesError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
     if not chosen:
         raise typer.BadParameter("nothing to fetch: give --sources FILE, --feed, --url, --urls-file or --path")
     summary = fetch.fetch_sources(chosen, landing.landing_for(landing_raw, date), settings, date)
@@ -290,13 +290,9 @@ def delete(
     day = _parse_date(date)
     datasets = ("articles", "duplicates", "rejects", "dedup_index")
     # The locks of a run: never remove a date while a run of it, or another date's dedup, is under way.
-    try:
-        with lock.partition_lock(out, day, lock_wait), lock.publish_lock(out):
-            commit.recover(out)
-            removed = storage.delete_partition(out, day, datasets)
-    except lock.PartitionBusy as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(3) from exc
+    with _exit_on({lock.PartitionBusy: 3}), lock.partition_lock(out, day, lock_wait), lock.publish_lock(out):
+        commit.recover(out)
+        removed = storage.delete_partition(out, day, datasets)
     if not removed:
         console.print(f"[yellow]no partition {date} under {out}[/]")
         raise typer.Exit(1)
@@ -371,11 +367,8 @@ def query(
 
     from pipeline import query as q
 
-    try:
+    with _exit_on({duckdb.Error: 2}):
         result = q.run_query(sql, out)
-    except duckdb.Error as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
     if fmt is QueryFormat.csv:
         typer.echo(q.to_csv(result), nl=False)
     elif fmt is QueryFormat.json:
@@ -398,11 +391,8 @@ def report(
     """Write the HTML report of a run and of the whole dataset (self-contained: open them from disk)."""
     from pipeline import report as rep
 
-    try:
+    with _exit_on({rep.NoRunsError: 2}):
         paths = rep.write_reports(out, run_id, dest)
-    except rep.NoRunsError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
     for path in paths:
         typer.echo(path)
 
@@ -412,14 +402,8 @@ def migrate(out: OutOpt = DEFAULT_OUT, lock_wait: LockWaitOpt = 0) -> None:
     """Rewrite files written by an older schema version into the current schema (new columns as nulls)."""
     from pipeline import lock, migration
 
-    try:
+    with _exit_on({migration.MigrationError: 2, lock.PartitionBusy: 3}):
         rewritten = migration.migrate(out, lock_wait)
-    except migration.MigrationError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
-    except lock.PartitionBusy as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(3) from exc
     for name, paths in rewritten.items():
         console.print(f"{name}: {len(paths)} files rewritten")
 
