@@ -20,7 +20,7 @@ $(UV):
 $(STAMP): requirements.lock pyproject.toml setup.py $(wildcard pipeline/_*.pyx) | $(UV)
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
 	$(UV) pip sync --quiet --compile-bytecode --python $(VENV)/bin/python --require-hashes requirements.lock
-	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps -e .
+	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps --config-settings editable_mode=compat -e .
 	# Bytecode of the project's own modules too (an editable install has none): where
 	# PYTHONDONTWRITEBYTECODE is set, every run would otherwise compile them again (~0.1-0.2 s).
 	$(VENV)/bin/python -m compileall -q pipeline dags
