@@ -2,8 +2,9 @@
 places and countries, sentence count, reading time, years mentioned.
 
 One narrow entry point, `extract_metadata`, called by etl.build_article on the cleaned text. Every
-extractor is a precompiled regex pass or a dict lookup (no per-entity loops over the text), so the
-whole step costs a small share of the pipeline (measured by bench/metadata_quality.py).
+extractor is a precompiled regex pass, a compiled scan (pipeline/_text_scan.pyx) or a dict lookup (no
+per-entity loops over the text), so the whole step costs a small share of the pipeline (measured by
+bench/metadata_quality.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from dataclasses import dataclass, field, fields
 
 from pipeline import entities, gazetteer, parse, quotes
+from pipeline._text_scan import WordSet, count_sentences, find_years
 from pipeline.quotes import Quote
 from pipeline.rules import AGENCIES, find_agencies
 
@@ -27,21 +29,11 @@ _DATE_EN = re.compile(r"(?P<month>[A-Za-zäÄ]{3,})\.?\s+(?P<day>\d{1,2})(?:,?\s
 _DATE_DE = re.compile(r"(?P<day>\d{1,2})\.?\s+(?P<month>[A-Za-zäÄ]{3,})\.?(?:\s+(?P<year>\d{4}))?")
 
 
-def _agency_name_regex(spellings: list[str]) -> re.Pattern[str]:
-    """One alternation of `spellings` (longest first), grouped by first letter ("R(?:EUTERS|euters|…)|A…"):
-    `re` then rejects a position on one character instead of trying ~70 branches in turn."""
-    groups = {first: [re.escape(v[1:]) for v in spellings if v[0] == first] for first in (v[0] for v in spellings)}
-    return re.compile(
-        "(?:" + "|".join(f"{re.escape(first)}(?:{'|'.join(tails)})" for first, tails in groups.items()) + r")\b"
-    )
+# Agency names as written in prose ("Reuters", "REUTERS", "dpa", "Agence France-Presse"): the
+# capitalised spellings and "dpa", case-sensitive, each with the agencies it names.
+_AGENCY_SPELLINGS = {v: find_agencies(v) for k in AGENCIES for v in (k.title(), k.upper(), "dpa")}
+_AGENCY_NAMES = WordSet(_AGENCY_SPELLINGS)
 
-
-# Agency names as written in prose ("Reuters", "REUTERS", "dpa", "Agence France-Presse"): a
-# case-sensitive alternation of capitalised spellings, so `re` only stops at capitals (and "dpa").
-_AGENCY_SPELLINGS = sorted({v for k in AGENCIES for v in (k.title(), k.upper(), "dpa")}, key=len, reverse=True)
-_AGENCY_NAME = _agency_name_regex(_AGENCY_SPELLINGS)
-# Without the one lower-case spelling, `re` stops at capitals only (every "d" is a candidate otherwise).
-_AGENCY_NAME_CAPITALISED = _agency_name_regex([v for v in _AGENCY_SPELLINGS if v != "dpa"])
 
 # The context that makes a mention a credit: "according to the Reuters news agency", "Loud the
 # Reuters news agency" (machine-translated "laut"), "told Reuters", "AFP reported", "(APA, 18.3.2016)".
@@ -52,20 +44,6 @@ _CREDIT_BEFORE = re.compile(
 _CREDIT_AFTER = re.compile(
     r"\s+(?:news\s+agency|agency|newswire|wire\s+service|reported|reports|quoted|said|Nachrichtenagentur)\b"
     r"|\s*(?:[,/]\s*[^()]{1,40})?\)"
-)
-
-# A year: 1800-2099, not part of a longer number, an amount ("$2000") or a quantity ("2000 tonnes").
-# The digits come first so that `re` skips in C to the next candidate; the look-behind follows them.
-_YEAR = re.compile(
-    r"(?:1[89]|20)\d\d(?<![\w.,$£€/-]\d{4})(?![\w%]|[.,]\d|\s+(?:dlrs|dollars|tonnes|tons|shares|barrels|"
-    r"bpd|mln|billion|million|pct|percent|people|cars|units|feet|metres|meters|km|miles|acres|hectares)\b)"
-)
-# A sentence ends at . ! ? (and closing quotes/brackets) before a space and a capital or digit,
-# unless the word before the point is an abbreviation or an initial.
-_SENTENCE_END = re.compile(r"[.!?][\"”’)\]]*[ \t]+(?=[\"“‘(\[]?[A-Z0-9ÄÖÜ])")
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof st sr jr gen col lt capt sgt rev gov sen rep inc corp co ltd plc no nos vs etc "
-    "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e dipl bzw ca nr z.b".split()
 )
 
 
@@ -132,7 +110,7 @@ def extract_metadata(
     meta.countries = salient_countries(dateline_country, mentions.country_hits, len(title) + 2 + len(paragraphs[0]))
     meta.sentence_count = count_sentences(body, len(paragraphs))
     meta.reading_time_min = round(word_count / WORDS_PER_MINUTE, 2)
-    meta.years_mentioned = sorted({int(y) for y in _YEAR.findall(text)})
+    meta.years_mentioned = find_years(text)
     return meta
 
 
@@ -190,26 +168,14 @@ def _date_fields(text: str) -> tuple[int | None, int, int | None]:
 def find_agency_credits(text: str) -> list[str]:
     """Agencies credited in running text, canonical names in order, once each."""
     found: list[str] = []
-    for m in (_AGENCY_NAME if "dpa" in text else _AGENCY_NAME_CAPITALISED).finditer(text):
-        if m.start() and text[m.start() - 1].isalnum():
+    for start, end in _AGENCY_NAMES.find_spans(text):
+        if start and text[start - 1].isalnum():
             continue  # inside a word
-        if _CREDIT_BEFORE.search(text, max(0, m.start() - 24), m.start()) or _CREDIT_AFTER.match(text, m.end()):
-            for name in find_agencies(m.group()):
+        if _CREDIT_BEFORE.search(text, max(0, start - 24), start) or _CREDIT_AFTER.match(text, end):
+            for name in _AGENCY_SPELLINGS[text[start:end]]:
                 if name not in found:
                     found.append(name)
     return found
-
-
-def count_sentences(body: str, paragraphs: int) -> int:
-    """Sentences in a body of `paragraphs` paragraphs (each ends at least one sentence)."""
-    ends = 0
-    for m in _SENTENCE_END.finditer(body):
-        if body[m.start()] == ".":
-            word = body[body.rfind(" ", 0, m.start()) + 1 : m.start()].lower().lstrip('("“')
-            if word in _ABBREVIATIONS or len(word) == 1 or (len(word) == 3 and word[1] == "."):
-                continue  # "Mr.", "U.S.", "J. Smith"
-        ends += 1
-    return ends + paragraphs
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from pipeline._text_scan import find_quoted
 from pipeline.entities import TITLE_WORDS
 
 
@@ -21,7 +22,6 @@ class Quote(NamedTuple):
     speaker: str
 
 
-_QUOTED = re.compile(r'“([^“”]{2,1500}?)”|"([^"\n]{2,1500}?)"|„([^„“”]{2,1500}?)[“”]|»([^»«]{2,1500}?)«')
 _VERB_WORDS = (
     "said says say added adds told replied stated declared explained noted wrote warned insisted argued continued "
     "recalled remarked commented announced acknowledged admitted stressed urged asked sagte sagt erklärte betonte "
@@ -45,28 +45,26 @@ _PRONOUNS = frozenset("he she they He She They er sie".split())
 
 def find_quotes(text: str, people: list[str]) -> list[Quote]:
     """Attributed direct quotations in `text`; speakers resolved to the full names in `people`."""
-    if not any(mark in text for mark in '"“„»'):
-        return []
     quotes: list[Quote] = []
     last_end, last_speaker = -1, None
-    for m in _QUOTED.finditer(text):
-        quoted = next(g for g in m.groups() if g is not None).strip()
+    for start, end in find_quoted(text):
+        quoted = text[start + 1 : end - 1].strip()
         if len(quoted.split()) < 3:
             continue  # a scare-quoted word or a short title, not a quotation
         speaker = None
-        after = _VERB_SPEAKER.match(text, m.end()) or _SPEAKER_VERB.match(text, m.end())
-        before = None if after else _attribution_before(text, m.start())
+        after = _VERB_SPEAKER.match(text, end) or _SPEAKER_VERB.match(text, end)
+        before = None if after else _attribution_before(text, start)
         if after or before:
             speaker = (after or before).group(1)
-        elif last_speaker and _BETWEEN_CONTINUED.match(text, last_end, m.start()):
+        elif last_speaker and _BETWEEN_CONTINUED.match(text, last_end, start):
             speaker = last_speaker
         if speaker is None:
             continue
-        speaker = _resolve(speaker, text[: m.start()], people)
+        speaker = _resolve(speaker, text[:start], people)
         if speaker is None:
             continue
         quotes.append(Quote(quoted.rstrip(","), speaker))
-        last_end, last_speaker = (after.end() if after else m.end()), speaker
+        last_end, last_speaker = (after.end() if after else end), speaker
     return quotes
 
 

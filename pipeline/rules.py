@@ -8,6 +8,7 @@ source's trailer is one entry here plus its examples, which the tests replay.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -173,6 +174,12 @@ _AGENCY_RX = re.compile(
 
 def find_agencies(text: str) -> list[str]:
     """Canonical agency names mentioned in a credit, sign-off or dateline, in order, once each."""
+    return list(_agencies_named(text))
+
+
+# The same sign-offs ("Reuter") and datelines recur story after story: each is read once.
+@functools.lru_cache(maxsize=1 << 12)
+def _agencies_named(text: str) -> tuple[str, ...]:
     found: list[str] = []
     for m in _AGENCY_RX.finditer(text):
         name = AGENCIES[m.group(1).lower()]
@@ -181,7 +188,7 @@ def find_agencies(text: str) -> list[str]:
             continue
         if name not in found:
             found.append(name)
-    return found
+    return tuple(found)
 
 
 def any_of(rules: list[Rule] | tuple[Rule, ...]) -> re.Pattern[str]:
