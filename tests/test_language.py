@@ -42,3 +42,47 @@ def test_a_damaged_cache_file_is_rebuilt_not_trusted(fresh_cache):
     language.load_model.cache_clear()
     assert language.load_model().classify(TEXTS) == expected
     assert table.stat().st_size == size  # and cached again
+
+
+# Texts the compiled walk must treat exactly as py3langid: more than one block of walked texts
+# (16), lengths that end walks at different byte positions, nothing to walk, one byte, bytes of
+# every UTF-8 length, combining marks (NFC), all capitals (lower-cased), control characters.
+ODD_TEXTS = [
+    "",
+    " ",
+    "a",
+    "\u00e9",
+    "e\u0301te\u0301 a\u0300 Paris",
+    "THE HARBOUR BRIDGE CLOSES IN SPRING",
+    "tab\tseparated\tvalues\r\nand a carriage return\r",
+    "no\u00a0break\u00a0spaces and \u2028 a line separator",
+    "emoji \U0001f600 and gothic \U00010348 letters",
+    "ok " * 400,
+    "Zahlen 1234567890 und Wörter, Straße, Größe.",
+    "東京の天気は晴れ。明日は雨が降るでしょう。",
+    "Съешь же ещё этих мягких французских булок",
+    "\u0627\u0644\u0633\u0644\u0627\u0645 \u0639\u0644\u064a\u0643\u0645 \u0661\u0662\u0663",
+    "\x00\x01\x02 control bytes",
+    "x" * 5000,
+] + [text[: 7 * i] for i, text in enumerate(TEXTS * 3)]
+
+
+@pytest.fixture(scope="module")
+def reference():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def test_a_batch_of_odd_texts_gets_py3langids_answer_for_each_text(reference):
+    assert language.load_model().classify(ODD_TEXTS) == [reference.classify(text) for text in ODD_TEXTS]
+
+
+def test_each_text_scores_bit_for_bit_as_py3langid_whatever_its_batch(reference):
+    model = language.load_model()
+    scores = model._raw_scores([reference._encode(text) for text in ODD_TEXTS])
+    for text, got in zip(ODD_TEXTS, scores, strict=True):
+        expected = reference._raw_score(reference._encode(text))
+        assert got.tobytes() == expected.tobytes(), text
+    alone = model._raw_scores([reference._encode(ODD_TEXTS[4])])
+    assert alone.tobytes() == scores[4].tobytes()
