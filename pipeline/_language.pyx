@@ -1,10 +1,11 @@
 """py3langid's byte automaton walked, each text's features counted and their table rows gathered, in C.
 
-Measured on Reuters (cProfile of LanguageModel.classify, ~48 µs a text before): walking the
-automaton in numpy one step for every text of a batch at a time cost ~20 µs a text, counting
-with np.minimum.at/np.add.at and gathering with table[ids] ~25 µs; here ~6 and ~6 µs. All three
-wait on memory (the transition and score tables are 39 MB and 57 MB), so the walk interleaves
-texts and the gather prefetches rows; the arithmetic (numpy's float32 product) stays in numpy.
+Measured on Reuters (LanguageModel.classify, ~48 µs a text in numpy): walking the automaton one
+step for every text of a batch at a time cost ~20 µs a text, counting with np.minimum.at/np.add.at
+and gathering with table[ids] ~25 µs; here ~6 µs and ~5 µs (bench.stages --cpu, language:
+56-61 -> 20-22 µs a document). All three wait on memory (the transition and score tables are 39 MB
+and 57 MB), so the walk interleaves texts and the gather prefetches rows; the arithmetic (numpy's
+float32 product, whose summation order BLAS decides) stays in numpy.
 """
 
 from libc.stdint cimport int64_t, uint8_t, uint32_t
@@ -46,7 +47,7 @@ cdef class FeatureCounts:
         const float[:, ::1] table,
     ):
         """moves/rows/outputs: the automaton (LanguageModel's arrays); table: feature × class scores."""
-        lengths = np.fromiter(map(len, texts), dtype=np.intp, count=len(texts))
+        lengths = np.array([len(<bytes?> text) for text in texts], dtype=np.intp)  # bytes only: _walk reads them raw
         starts = np.zeros(len(texts) + 1, dtype=np.intp)  # where each text's bytes begin in `emitted`
         np.cumsum(lengths, out=starts[1:])
         emitted = np.empty(starts[len(texts)], dtype=np.int64)
@@ -60,6 +61,8 @@ cdef class FeatureCounts:
 
     def table_rows(self, Py_ssize_t i):
         """table[ids of text i], as numpy's table[ids] (a buffer that the next call overwrites)."""
+        if not 0 <= i < self._offsets.shape[0] - 1:
+            raise IndexError(i)
         cdef Py_ssize_t start = self._offsets[i]
         cdef Py_ssize_t end = self._offsets[i + 1]
         cdef Py_ssize_t k

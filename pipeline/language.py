@@ -2,11 +2,12 @@
 
 py3langid walks a byte automaton one byte at a time in Python and scores one text per call:
 measured, 40 % of a document's processing time. Here:
-- the automaton advances one byte in every text of a batch per numpy step (the same transitions,
-  so the same features);
-- each text's features are counted in first-seen order, as py3langid's Counter does, and scored
-  by the same float32 vector-matrix product, so the Naive-Bayes sums are bit-for-bit py3langid's
-  (tests/test_describe.py compares them); the normalisation to probabilities runs once per batch;
+- a compiled kernel (pipeline/_language.pyx) walks the automaton over every text of a batch (the
+  same transitions, so the same features), counts each text's features in first-seen order, as
+  py3langid's Counter does, and gathers their rows of the score table;
+- numpy scores each text by the same float32 vector-matrix product, so the Naive-Bayes sums are
+  bit-for-bit py3langid's (tests/test_describe.py and tests/test_language.py compare them); the
+  element-wise steps and the normalisation to probabilities run once per batch;
 - the model is read from py3langid's LZMA-compressed file once, then kept as plain .npy arrays
   in the user cache and memory-mapped: loading went from ~0.6 s to a few ms per process, and
   worker processes share its pages.
@@ -30,14 +31,13 @@ import numpy as np
 from pipeline._language import FeatureCounts
 
 _ARRAYS = ("moves", "rows", "outputs", "table", "prior", "classes")
-_NO_FEATURE = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True, slots=True)
 class LanguageModel:
     """py3langid's model as flat arrays."""
 
-    moves: np.ndarray  # the automaton's distinct transition rows, 256 entries each, flat
+    moves: np.ndarray  # the automaton's distinct transition rows, 256 entries each, flat (uint32)
     rows: np.ndarray  # state → offset of its transition row in `moves` (int64)
     outputs: np.ndarray  # state → feature id emitted on entering it, or -1 (int64)
     table: np.ndarray  # feature x class log-probabilities (float32: the product is float32)
@@ -64,15 +64,16 @@ class LanguageModel:
         """py3langid's Naive-Bayes score of each text: log1p(count) of each feature, in first-seen order, times its row.
 
         The product is numpy's, one text at a time as py3langid computes it (its float32 sums
-        depend on the order BLAS adds them in); the element-wise steps run once per batch.
+        depend on the order BLAS adds them in). log1p and the prior's addition act element by
+        element, so they run once per batch with the same results.
         """
         features = FeatureCounts(texts, self.moves, self.rows, self.outputs, self.table)
         weights = np.log1p(features.counts)
         scores = np.zeros((len(texts), len(self.classes)), dtype=np.float32)
         for i, (start, end) in enumerate(itertools.pairwise(features.offsets.tolist())):
-            if start < end:  # a featureless text scores 0 everywhere, as in py3langid
+            if start < end:
                 np.matmul(weights[start:end], features.table_rows(i), out=scores[i])
-                scores[i] += self.prior
+        scores[np.diff(features.offsets) > 0] += self.prior  # a featureless text scores 0, as in py3langid
         return scores
 
 
@@ -94,12 +95,6 @@ def _alias_pairs(classes: tuple[str, ...]) -> list[tuple[int, int]]:
         else:
             first[label] = i
     return pairs
-
-
-@functools.cache
-def _scratch(n_features: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-feature first position and count, for counting without sorting (always reset after use)."""
-    return np.full(n_features, _NO_FEATURE, dtype=np.int64), np.zeros(n_features, dtype=np.int64)
 
 
 @functools.cache
@@ -143,7 +138,7 @@ def _build_model() -> LanguageModel:
 
     ptc, pc, classes, nextmove, row, output = load_model_file(MODEL_DIR / MODEL_FILE)
     return LanguageModel(
-        moves=np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}"),
+        moves=np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}").astype(np.uint32, copy=False),  # kernel: uint32
         rows=np.asarray(row, dtype=np.int64) << 8,
         outputs=np.asarray(output, dtype=np.int64),
         table=np.asarray(ptc).astype(np.float32),
