@@ -204,6 +204,7 @@ def _open_staged(fs, name: str) -> pa.NativeFile:
     """A staged file for reading: memory-mapped on a local disk (its batches are then read without a copy)."""
     return pa.memory_map(name) if isinstance(fs, LocalFileSystem) else pa.PythonFile(fs.open(name, "rb"), mode="r")
 
+
 # Rows per row group of a staged shard: fewer groups, less metadata for publish to hold open.
 STAGED_ROWS = 2048
 
