@@ -12,6 +12,7 @@ the code mirrors (quoted in the comments).
 
 from cpython.mem cimport PyMem_Free, PyMem_Realloc
 from cpython.unicode cimport (
+    Py_UCS1,
     Py_UNICODE_ISALNUM,
     Py_UNICODE_ISLOWER,
     Py_UNICODE_ISSPACE,
@@ -51,9 +52,16 @@ cdef inline bint is_blank(Py_UCS4 c) noexcept:
     return c == 32 or c == 9  # [ \t]
 
 
+cdef bint ASCII_TAIL[128]
+for _c in range(128):
+    ASCII_TAIL[_c] = chr(_c).isalnum() or chr(_c) in "_'&-"
+
+
 cdef inline bint is_tail(Py_UCS4 c) noexcept:
-    # [\w'’&-]
-    return Py_UNICODE_ISALNUM(c) or c == 95 or c == 39 or c == 0x2019 or c == 38 or c == 45
+    # [\w'’&-]; ASCII from a table (Py_UNICODE_ISALNUM is a call, and most characters are ASCII)
+    if c < 128:
+        return ASCII_TAIL[c]
+    return Py_UNICODE_ISALNUM(c) or c == 0x2019
 
 
 cdef inline bint is_ascii_lower(Py_UCS4 c) noexcept:
@@ -162,6 +170,11 @@ def find_runs(str text) -> Runs:
     cdef Runs runs = Runs()
     cdef Py_ssize_t p = 0, start, end, q
     while p < t.n:
+        if t.kind == 1:  # most texts: skip to the next capital without the per-character kind test
+            while p < t.n and not is_capital((<Py_UCS1 *>t.data)[p]):
+                p += 1
+            if p == t.n:
+                break
         if not is_capital(char_at(t, p)) or is_tail(char_at(t, p - 1)):
             p += 1
             continue
@@ -209,7 +222,7 @@ cdef class NameFinder:
         self.organizations, self.prose, self.demonyms, self.key_of = organizations, prose, demonyms, key_of
 
     def find(self, str text, Runs runs, list known_organizations):
-        """(people, organizations) named in `text`, whose runs are `runs`, in order of first mention."""
+        """(people, organizations) named in `text`, whose runs are `runs`, in order of first mention, each once."""
         cdef Text t = text_of(text)
         cdef list people = [], orgs = list(known_organizations), words
         cdef Py_ssize_t i, start, end, titled
@@ -244,7 +257,7 @@ cdef class NameFinder:
                 key = self.key_of(name)
                 if key not in self.prose and key not in self.demonyms:
                     people.append(name)
-        return people, orgs
+        return merge_surnames(people), orgs
 
     cdef bint after_role(self, str text, Text t, Py_ssize_t start):
         """Whether the word before a run at `start` is a role ("chief Putin"): `text[start - 1] == " "`,
@@ -325,6 +338,22 @@ cdef class NameFinder:
         return " ".join(kept)
 
 
+cdef list merge_surnames(list names):
+    """One entry per person: a lone surname joins the full name that ends with it."""
+    cdef dict full_by_last = {}
+    cdef str name, last
+    for name in names:
+        last = last_word(name)
+        if len(name.split()) > len(full_by_last.get(last, "").split()):
+            full_by_last[last] = name
+    return list(dict.fromkeys([full_by_last[last_word(name)] for name in names]))
+
+
+cdef str last_word(str name):
+    cdef list words = name.split()
+    return words[len(words) - 1]
+
+
 cdef bint has_space(Text t, Py_ssize_t start, Py_ssize_t end) noexcept:
     cdef Py_ssize_t i
     for i in range(start, end):
@@ -399,68 +428,106 @@ cdef inline bint is_stop(Py_UCS4 c) noexcept:
     return c == 46 or c == 44 or c == 59 or c == 58  # . , ; :
 
 
-def find_mentions(str text, Runs runs, frozenset first_words, names, classify):
-    """(places, organizations, country hits) named in `text`: gazetteer.find_mentions, which
-    describes them. `names` is the gazetteer's name regex, tried where a word of a run opens a
-    name (`first_words`); `classify` maps a hit's surface to (organization, place, country)."""
-    cdef dict places = {}  # an ordered set
-    cdef list orgs = [], hits = []
-    cdef Text t = text_of(text)
-    cdef Py_ssize_t start
-    cdef Py_UCS4 before
-    # Runs start at ASCII capitals only: a text with other letters ("Łódź") is scanned whole.
-    for m in hits_in_runs(text, t, runs, first_words, names) if text.isascii() else names.finditer(text):
-        start = m.start()
-        before = char_at(t, start - 1)
-        if start and (before == 45 or before == 39 or before == 0x2019 or before == 46 or Py_UNICODE_ISALNUM(before)):
-            continue  # inside a word or a compound ("McDonald", "ex-Soviet")
-        org, place, country = classify(m.group())
-        if org:
-            if org not in orgs:
-                orgs.append(org)
-        elif place:
-            places[place] = None
-            if country:
+# A Bloom filter of the gazetteer's first words, so that a run's word is looked up (as a string)
+# only when it may open a name: on Reuters this made find_mentions ~1.5x faster.
+cdef enum:
+    FILTER_BITS = 65536
+    FILTER_BYTES = 8192
+
+
+cdef inline unsigned long long hash_char(unsigned long long h, unsigned int c) noexcept:
+    return (h ^ c) * 1099511628211ULL  # FNV-1a
+
+
+cdef class MentionFinder:
+    """Places, nationality adjectives and organizations named in a text: gazetteer.find_mentions,
+    which describes them. `names` is the gazetteer's name regex, tried where a word of a run opens
+    a name (`first_words`); `classify` maps a hit's surface to (organization, place, country)."""
+
+    cdef frozenset first_words
+    cdef object names, classify
+    cdef unsigned char filter[FILTER_BYTES]
+
+    def __init__(self, frozenset first_words, names, classify):
+        cdef str word
+        cdef Py_UCS4 c
+        cdef unsigned long long h
+        self.first_words, self.names, self.classify = first_words, names, classify
+        for word in first_words:
+            h = 14695981039346656037ULL
+            for c in word:
+                h = hash_char(h, c)
+            self.filter[(h & (FILTER_BITS - 1)) >> 3] |= 1 << (h & 7)
+            self.filter[((h >> 32) & (FILTER_BITS - 1)) >> 3] |= 1 << ((h >> 32) & 7)
+
+    cdef bint may_open_name(self, Text t, Py_ssize_t a, Py_ssize_t b) noexcept:
+        """Whether text[a:b], lower-cased as ASCII, may be a first word (False: it is not one)."""
+        cdef unsigned long long h = 14695981039346656037ULL
+        cdef Py_UCS4 c
+        cdef Py_ssize_t i
+        for i in range(a, b):
+            c = char_at(t, i)
+            h = hash_char(h, (<unsigned int>c) | 32 if is_capital(c) else c)  # lower-cased as ASCII
+        return (self.filter[(h & (FILTER_BITS - 1)) >> 3] >> (h & 7)) & 1 and (
+            self.filter[((h >> 32) & (FILTER_BITS - 1)) >> 3] >> ((h >> 32) & 7)
+        ) & 1
+
+    def find(self, str text, Runs runs):
+        """(places, organizations, country hits) named in `text`, whose runs are `runs`."""
+        cdef dict places = {}  # an ordered set
+        cdef list orgs = [], hits = []
+        cdef Text t = text_of(text)
+        cdef Py_ssize_t start
+        cdef Py_UCS4 before
+        # Runs start at ASCII capitals only: a text with other letters ("Łódź") is scanned whole.
+        for m in self.hits_in_runs(text, t, runs) if text.isascii() else self.names.finditer(text):
+            start = m.start()
+            before = char_at(t, start - 1)
+            if start and (before == 45 or before == 39 or before == 0x2019 or before == 46 or Py_UNICODE_ISALNUM(before)):
+                continue  # inside a word or a compound ("McDonald", "ex-Soviet")
+            org, place, country = self.classify(m.group())
+            if org:
+                if org not in orgs:
+                    orgs.append(org)
+            elif place:
+                places[place] = None
+                if country:
+                    hits.append((start, country))
+            elif country:
                 hits.append((start, country))
-        elif country:
-            hits.append((start, country))
-    return list(places), orgs, hits
+        return list(places), orgs, hits
 
+    cdef list hits_in_runs(self, str text, Text t, Runs runs):
+        """The name regex's matches, tried where a run's word opens a name, left to right and not
+        overlapping: what a scan of the whole text finds. (That includes the names starting inside a
+        compound, which find_mentions drops: "Texas-New Mexico" names no Mexico, nor "U.S.-WEST GERMAN"
+        Germany, but which hide the words they span.) A run's words are split at each blank and looked
+        up lower-cased (ASCII text: the offsets stay); each part after a hyphen is tried too."""
+        cdef list found = []
+        cdef Py_ssize_t i, start, end, a, b, h, taken = 0  # a name can span runs: none starts inside the previous one
+        for i in range(runs.count):
+            start, end = runs.bounds[2 * i], runs.bounds[2 * i + 1]
+            a = start
+            while a <= end:
+                b = a
+                while b < end and not is_blank(char_at(t, b)):
+                    b += 1
+                if self.may_open_name(t, a, b) and text[a:b].lower() in self.first_words:
+                    taken = self.try_name(text, a, taken, found)
+                for h in range(a, b):
+                    if char_at(t, h) == 45:  # "-"
+                        taken = self.try_name(text, h + 1, taken, found)
+                a = b + 1
+            if char_at(t, end - 1) == 46 and char_at(t, end) == 45:
+                taken = self.try_name(text, end + 1, taken, found)  # a run stops before a compound's next part ("U.S.-Japan")
+        return found
 
-cdef list hits_in_runs(str text, Text t, Runs runs, frozenset first_words, names):
-    """The name regex's matches, tried where a run's word opens a name, left to right and not
-    overlapping: what a scan of the whole text finds. (That includes the names starting inside a
-    compound, which find_mentions drops: "Texas-New Mexico" names no Mexico, nor "U.S.-WEST GERMAN"
-    Germany, but which hide the words they span.) A run's words are split at each blank and looked
-    up lower-cased (ASCII text: the offsets stay); each part after a hyphen is tried too."""
-    cdef list found = []
-    cdef Py_ssize_t i, start, end, a, b, h, taken = 0  # a name can span runs: none starts inside the previous one
-    cdef str lowered
-    for i in range(runs.count):
-        start, end = runs.bounds[2 * i], runs.bounds[2 * i + 1]
-        lowered = text[start:end].lower()
-        a = start
-        while a <= end:
-            b = a
-            while b < end and not is_blank(char_at(t, b)):
-                b += 1
-            if lowered[a - start : b - start] in first_words:
-                taken = try_name(text, a, taken, names, found)
-            for h in range(a, b):
-                if char_at(t, h) == 45:  # "-"
-                    taken = try_name(text, h + 1, taken, names, found)
-            a = b + 1
-        if char_at(t, end - 1) == 46 and char_at(t, end) == 45:
-            taken = try_name(text, end + 1, taken, names, found)  # a run stops before a compound's next part ("U.S.-Japan")
-    return found
-
-
-cdef Py_ssize_t try_name(str text, Py_ssize_t at, Py_ssize_t taken, names, list found) except -1:
-    """The end of the name regex's match at `at` (added to `found`), or `taken` when none starts there."""
-    if at < taken:
-        return taken
-    hit = names.match(text, at)
-    if hit is None:
-        return taken
-    found.append(hit)
-    return hit.end()
+    cdef Py_ssize_t try_name(self, str text, Py_ssize_t at, Py_ssize_t taken, list found) except -1:
+        """The end of the name regex's match at `at` (added to `found`), or `taken` when none starts there."""
+        if at < taken:
+            return taken
+        hit = self.names.match(text, at)
+        if hit is None:
+            return taken
+        found.append(hit)
+        return hit.end()

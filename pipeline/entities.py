@@ -70,8 +70,7 @@ find_runs = _names.find_runs
 
 def find_names(text: str, runs: _names.Runs, known_organizations: list[str]) -> Names:
     """People and organizations named in `text`, whose runs are `runs`, in order of first mention, each once."""
-    people, organizations = _name_finder().find(text, runs, known_organizations)
-    return Names(_merge_surnames(people), organizations)
+    return Names(*_name_finder().find(text, runs, known_organizations))
 
 
 @functools.cache
@@ -90,13 +89,3 @@ def _name_finder() -> _names.NameFinder:
         t.demonyms,
         gazetteer.key_of,
     )
-
-
-def _merge_surnames(names: list[str]) -> list[str]:
-    """One entry per person: a lone surname joins the full name that ends with it."""
-    full_by_last: dict[str, str] = {}
-    for name in names:
-        last = name.split()[-1]
-        if len(name.split()) > len(full_by_last.get(last, "").split()):
-            full_by_last[last] = name
-    return list(dict.fromkeys(full_by_last[name.split()[-1]] for name in names))

@@ -405,8 +405,13 @@ def find_mentions(text: str, runs: _names.Runs) -> Mentions:
     """Places, nationality adjectives and organizations named in `text`, whose runs of capitalised
     words (entities.find_runs) are `runs`: dict lookups, and the name regex tried where a run's word
     opens a name (in the compiled kernel pipeline/_names.pyx)."""
+    return Mentions(*_mention_finder().find(text, runs))
+
+
+@functools.cache
+def _mention_finder() -> _names.MentionFinder:
     t = tables()
-    return Mentions(*_names.find_mentions(text, runs, t.first_words, t.names, _classify_surface))
+    return _names.MentionFinder(t.first_words, t.names, _classify_surface)
 
 
 # A gazetteer hit is classified by its surface alone, and the same few thousand surfaces recur in
