@@ -22,11 +22,12 @@ import hashlib
 import os
 import pickle
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Literal, NamedTuple
+
+from pipeline import _names
 
 PlaceKind = Literal["country", "city", "state", "region", "continent"]
 
@@ -391,9 +392,6 @@ def _build_tables() -> tuple:
     )
 
 
-_WORD_JOINERS = frozenset("-'’.")
-
-
 @dataclass(slots=True)
 class Mentions:
     """Gazetteer hits in one text."""
@@ -403,68 +401,17 @@ class Mentions:
     country_hits: list[tuple[int, str]]  # (offset, ISO code) of every place and nationality-adjective hit
 
 
-def find_mentions(text: str, runs: list[re.Match[str]]) -> Mentions:
+def find_mentions(text: str, runs: _names.Runs) -> Mentions:
     """Places, nationality adjectives and organizations named in `text`, whose runs of capitalised
     words (entities.find_runs) are `runs`: dict lookups, and the name regex tried where a run's word
-    opens a name."""
-    names = tables().names
-    places: dict[Place, None] = {}  # an ordered set
-    orgs: list[str] = []
-    hits: list[tuple[int, str]] = []
-    # Runs start at ASCII capitals only: a text with other letters ("Łódź") is scanned whole.
-    for m in _hits_in_runs(text, runs) if text.isascii() else names.finditer(text):
-        start = m.start()
-        if start and (text[start - 1] in _WORD_JOINERS or text[start - 1].isalnum()):
-            continue  # inside a word or a compound ("McDonald", "ex-Soviet")
-        org, place, country = _classify_surface(m.group())
-        if org:
-            if org not in orgs:
-                orgs.append(org)
-        elif place:
-            places[place] = None
-            if country:
-                hits.append((start, country))
-        elif country:
-            hits.append((start, country))
-    return Mentions(list(places), orgs, hits)
+    opens a name (in the compiled kernel pipeline/_names.pyx)."""
+    return Mentions(*_mention_finder().find(text, runs))
 
 
-def _hits_in_runs(text: str, runs: list[re.Match[str]]) -> Iterator[re.Match[str]]:
-    """The name regex's matches, tried where a run's word opens a name, left to right and not
-    overlapping: what a scan of the whole text finds. (That includes the names starting inside a
-    compound, which find_mentions drops: "Texas-New Mexico" names no Mexico, nor "U.S.-WEST GERMAN"
-    Germany.)"""
+@functools.cache
+def _mention_finder() -> _names.MentionFinder:
     t = tables()
-    first, names = t.first_words, t.names
-    end = 0  # a name can span runs ("Trinidad and Tobago"): none starts inside the previous one
-    for run in runs:
-        words = run.group().lower()  # ASCII text: the offsets stay
-        if " " in words or "-" in words or "\t" in words:
-            parts = words.replace("\t", " ").split(" ")  # "" between two spaces: still one character
-            starts = _name_starts(parts, run.start(), first) if "-" in words or not first.isdisjoint(parts) else []
-        else:
-            starts = [run.start()] if words in first else []
-        if words[-1] == "." and text.startswith("-", run.end()):
-            starts.append(run.end() + 1)  # a run stops before a compound's next part ("U.S.-Japan")
-        for at in starts:
-            if at >= end and (hit := names.match(text, at)):
-                end = hit.end()
-                yield hit
-
-
-def _name_starts(words: list[str], offset: int, first: frozenset[str]) -> list[int]:
-    """Offsets of the words of a run (lower-cased, at `offset`) that open a name, and of the parts
-    after a hyphen in a compound (which find_mentions drops, but which hide the words they span)."""
-    starts = []
-    for word in words:
-        if word in first:
-            starts.append(offset)
-        hyphen = word.find("-")
-        while hyphen >= 0:
-            starts.append(offset + hyphen + 1)
-            hyphen = word.find("-", hyphen + 1)
-        offset += len(word) + 1
-    return starts
+    return _names.MentionFinder(t.first_words, t.names, _classify_surface)
 
 
 # A gazetteer hit is classified by its surface alone, and the same few thousand surfaces recur in

@@ -56,6 +56,11 @@ def test_compounds_hide_the_names_they_span():
     assert names("U.S.-Japan talks") == []
 
 
+def test_names_are_found_in_capitals_across_repeated_blanks_and_spanning_runs():
+    text = "MOSCOW and Moscow; Hong  Kong; talks in\tJapan and Trinidad and Tobago"
+    assert names(text) == ["Moscow", "Hong Kong", "Japan", "Trinidad and Tobago"]
+
+
 def test_nationality_adjectives_give_countries_not_places():
     m = find_mentions("Armenian Prime Minister and Azerbaijani President met Japanese officials.")
     assert m.places == []

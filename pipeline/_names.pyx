@@ -1,0 +1,533 @@
+"""Runs of capitalised words, and the people, organizations and places they name: compiled.
+
+Why compiled: under cProfile on 8,000 Reuters stories, finding the runs with a regex (one match
+object each) and classifying each run in Python (entities.find_names, gazetteer.find_mentions and
+their per-run helpers) took ~1 s, the largest part of the metadata stage. Here a run is two
+offsets found by a C scan of the text, and each run's words are looked up in the tables without
+match objects or per-run Python calls. Characters are tested as Python's `re` and `str` test them
+(`\w` = Py_UNICODE_ISALNUM or "_", str.isupper/islower of one character = Py_UNICODE_ISUPPER/ISLOWER,
+str.split/strip = Py_UNICODE_ISSPACE), so the results are those of the regexes and string methods
+the code mirrors (quoted in the comments).
+"""
+
+from cpython.mem cimport PyMem_Free, PyMem_Realloc
+from cpython.unicode cimport (
+    Py_UCS1,
+    Py_UNICODE_ISALNUM,
+    Py_UNICODE_ISLOWER,
+    Py_UNICODE_ISSPACE,
+    Py_UNICODE_ISUPPER,
+    PyUnicode_DATA,
+    PyUnicode_KIND,
+    PyUnicode_READ,
+)
+
+
+cdef struct Text:
+    int kind
+    void *data
+    Py_ssize_t n
+
+
+cdef inline Text text_of(str s):
+    cdef Text t
+    t.kind = PyUnicode_KIND(s)
+    t.data = PyUnicode_DATA(s)
+    t.n = len(s)
+    return t
+
+
+cdef inline Py_UCS4 char_at(Text t, Py_ssize_t i) noexcept:
+    """The character at `i`, or 0 outside the text (0 is never a character the scans look for)."""
+    if i < 0 or i >= t.n:
+        return 0
+    return PyUnicode_READ(t.kind, t.data, i)
+
+
+cdef inline bint is_capital(Py_UCS4 c) noexcept:
+    return c >= 65 and c <= 90  # [A-Z]
+
+
+cdef inline bint is_blank(Py_UCS4 c) noexcept:
+    return c == 32 or c == 9  # [ \t]
+
+
+cdef bint ASCII_TAIL[128]
+for _c in range(128):
+    ASCII_TAIL[_c] = chr(_c).isalnum() or chr(_c) in "_'&-"
+
+
+cdef inline bint is_tail(Py_UCS4 c) noexcept:
+    # [\w'’&-]; ASCII from a table (Py_UNICODE_ISALNUM is a call, and most characters are ASCII)
+    if c < 128:
+        return ASCII_TAIL[c]
+    return Py_UNICODE_ISALNUM(c) or c == 0x2019
+
+
+cdef inline bint is_ascii_lower(Py_UCS4 c) noexcept:
+    return c >= 97 and c <= 122
+
+
+cdef Py_ssize_t literal_end(Text t, Py_ssize_t i, const char *literal) noexcept:
+    """Where `literal` (ASCII) ends if the text has it at `i`, else -1."""
+    cdef Py_ssize_t k = 0
+    while literal[k]:
+        if char_at(t, i + k) != <Py_UCS4>literal[k]:
+            return -1
+        k += 1
+    return i + k
+
+
+# Abbreviated titles keep their point inside the run ("Mr. Brown" is one run, and titled).
+cdef const char *ABBREVIATED_TITLES[12]
+ABBREVIATED_TITLES[:] = [b"Mrs.", b"Mr.", b"Ms.", b"Dr.", b"Sen.", b"Rep.", b"Gen.", b"Gov.", b"Col.", b"Capt.", b"Prof.", b"Lt."]
+# Lower-case words that join the capitalised words of a run ("Bank of Japan", "Ludwig van Beethoven").
+cdef const char *JOINERS[14]
+JOINERS[:] = [b"of", b"for", b"the", b"de", b"van", b"von", b"der", b"da", b"di", b"du", b"bin", b"al", b"la", b"le"]
+
+
+cdef Py_ssize_t token_end(Text t, Py_ssize_t p) noexcept:
+    """End of the token whose capital is at `p`: `[A-Z](?:TAIL)`, where TAIL is, first match wins,
+    an abbreviated title's rest and point ("Mr." "Capt."), `\\.(?:[A-Z]\\.)*` (initials: "U.S.",
+    "J.") or `[\\w'’&-]*`."""
+    cdef Py_ssize_t q
+    cdef int k
+    for k in range(12):
+        if <Py_UCS4>ABBREVIATED_TITLES[k][0] == char_at(t, p):
+            q = literal_end(t, p + 1, ABBREVIATED_TITLES[k] + 1)
+            if q >= 0:
+                return q
+    q = p + 1
+    if char_at(t, q) == 46:  # "."
+        q += 1
+        while is_capital(char_at(t, q)) and char_at(t, q + 1) == 46:
+            q += 2
+        return q
+    while is_tail(char_at(t, q)):
+        q += 1
+    return q
+
+
+cdef Py_ssize_t after_joiners(Text t, Py_ssize_t q) noexcept:
+    """`(?:(?:of|for|the|de|van|von|der|da|di|du|bin|al|la|le)[ \\t]+)*` from `q` (greedy; at most
+    one joiner can be followed by a blank at a position, so there is nothing to backtrack)."""
+    cdef Py_ssize_t end
+    cdef int k
+    cdef bint joined = True
+    while joined:
+        joined = False
+        for k in range(14):
+            end = literal_end(t, q, JOINERS[k])
+            if end >= 0 and is_blank(char_at(t, end)):
+                while is_blank(char_at(t, end)):
+                    end += 1
+                q = end
+                joined = True
+                break
+    return q
+
+
+cdef class Runs:
+    """The runs of capitalised words of one text, as (start, end) offsets in order."""
+
+    cdef Py_ssize_t *bounds  # start, end, start, end, …
+    cdef Py_ssize_t count
+    cdef Py_ssize_t capacity
+
+    def __dealloc__(self):
+        PyMem_Free(self.bounds)
+
+    cdef int add(self, Py_ssize_t start, Py_ssize_t end) except -1:
+        cdef Py_ssize_t *grown
+        if self.count == self.capacity:
+            self.capacity = max(16, 2 * self.capacity)
+            grown = <Py_ssize_t *>PyMem_Realloc(self.bounds, 2 * self.capacity * sizeof(Py_ssize_t))
+            if grown is NULL:
+                raise MemoryError()
+            self.bounds = grown
+        self.bounds[2 * self.count] = start
+        self.bounds[2 * self.count + 1] = end
+        self.count += 1
+        return 0
+
+    def __len__(self):
+        return self.count
+
+    def __getitem__(self, Py_ssize_t i):
+        if not 0 <= i < self.count:
+            raise IndexError(i)
+        return self.bounds[2 * i], self.bounds[2 * i + 1]
+
+
+def find_runs(str text) -> Runs:
+    """The runs of capitalised words in `text` ("Federal Reserve Board Chairman Paul Volcker", "U.S.").
+
+    Mirrors `[A-Z](?<![\\w'’&-][A-Z])(?:TAIL)(?:[ \\t]+(?:JOINER[ \\t]+)*[A-Z](?:TAIL))*` scanned
+    with finditer: a run starts at a capital that does not continue a word ("McDonald",
+    "ex-Soviet") and takes capitalised words or initials joined by blanks and name particles.
+    """
+    cdef Text t = text_of(text)
+    cdef Runs runs = Runs()
+    cdef Py_ssize_t p = 0, start, end, q
+    while p < t.n:
+        if t.kind == 1:  # most texts: skip to the next capital without the per-character kind test
+            while p < t.n and not is_capital((<Py_UCS1 *>t.data)[p]):
+                p += 1
+            if p == t.n:
+                break
+        if not is_capital(char_at(t, p)) or is_tail(char_at(t, p - 1)):
+            p += 1
+            continue
+        start = p
+        end = token_end(t, p)
+        while is_blank(char_at(t, end)):
+            q = end
+            while is_blank(char_at(t, q)):
+                q += 1
+            q = after_joiners(t, q)
+            if not is_capital(char_at(t, q)):
+                break
+            end = token_end(t, q)
+        runs.add(start, end)
+        p = end
+    return runs
+
+
+cdef class NameFinder:
+    """People and organizations named by the runs of a text: the classification entities.py
+    describes, over the word tables it passes in."""
+
+    cdef frozenset titles, roles, verbs, suffixes, not_names, joiners, particles
+    cdef dict organizations, prose, demonyms
+    cdef object key_of
+
+    def __init__(
+        self,
+        frozenset titles,
+        frozenset roles,
+        frozenset verbs,
+        frozenset suffixes,
+        frozenset not_names,
+        frozenset joiners,
+        frozenset particles,
+        dict organizations,
+        dict prose,
+        dict demonyms,
+        key_of,
+    ):
+        if not all(role.isascii() and role.isalpha() and role.islower() for role in roles):
+            raise ValueError("role words must be lower-case ASCII letters (see after_role)")
+        self.titles, self.roles, self.verbs, self.suffixes = titles, roles, verbs, suffixes
+        self.not_names, self.joiners, self.particles = not_names, joiners, particles
+        self.organizations, self.prose, self.demonyms, self.key_of = organizations, prose, demonyms, key_of
+
+    def find(self, str text, Runs runs, list known_organizations):
+        """(people, organizations) named in `text`, whose runs are `runs`, in order of first mention, each once."""
+        cdef Text t = text_of(text)
+        cdef list people = [], orgs = list(known_organizations), words
+        cdef Py_ssize_t i, start, end, titled
+        cdef str run
+        cdef object name, org, key
+        for i in range(runs.count):
+            start, end = runs.bounds[2 * i], runs.bounds[2 * i + 1]
+            if not has_space(t, start, end):
+                # One word: a name only right after a role written in lower case ("Kremlin chief Putin").
+                if not self.after_role(text, t, start):
+                    continue  # in C: most runs stop here
+                run = text[start:end]
+                if run in self.not_names:
+                    continue
+                name = self.name_from([run], 1)
+            else:
+                words = split_run(text, t, start, end)
+                titled = self.last_title(words)
+                # "Federal Reserve Board Chairman Paul Volcker": an organization before the title, a person after.
+                org = self.organization(words[:titled] if titled >= 0 else words)
+                if org:
+                    org = self.organizations.get(self.key_of(org), org)
+                    if org not in orgs:
+                        orgs.append(org)
+                if titled >= 0:
+                    name = self.name_from(words[titled + 1 :], 1)
+                elif org:
+                    continue
+                else:
+                    name = self.untitled_person(words, text, t, start, end)
+            if name:
+                key = self.key_of(name)
+                if key not in self.prose and key not in self.demonyms:
+                    people.append(name)
+        return merge_surnames(people), orgs
+
+    cdef bint after_role(self, str text, Text t, Py_ssize_t start):
+        """Whether the word before a run at `start` is a role ("chief Putin"): `text[start - 1] == " "`,
+        `text[start - 2].islower()` and the word before in the role words. That word ends at the
+        space and, being a role, is the whole stretch of [a-z] before it: only that stretch is
+        looked up before the exact `word_before`."""
+        cdef Py_ssize_t a = start - 2
+        if start < 2 or char_at(t, start - 1) != 32 or not Py_UNICODE_ISLOWER(char_at(t, start - 2)):
+            return False
+        while is_ascii_lower(char_at(t, a)):
+            a -= 1
+        return text[a + 1 : start - 1] in self.roles and word_before(text, t, start) in self.roles
+
+    cdef Py_ssize_t last_title(self, list words):
+        cdef Py_ssize_t i
+        for i in range(len(words) - 1, -1, -1):
+            if words[i] in self.titles:
+                return i
+        return -1
+
+    cdef object organization(self, list words):
+        """The organization a run names: words up to an institutional suffix, and an "of …" after it."""
+        cdef Py_ssize_t i, n = len(words), last = -1, start = 0, end
+        cdef str w
+        cdef bint suffixed = False
+        for w in words:
+            if w in self.suffixes:
+                suffixed = True
+                break
+        if not suffixed:
+            return None
+        for i in range(n):
+            if strip_points(words[i]) in self.suffixes:
+                last = i
+        if last < 0:
+            return None
+        end = last + 1
+        if end + 1 < n and words[end] == "of":
+            end = n
+        while start < last and (
+            words[start] in self.not_names or words[start] in self.titles or words[start] in self.joiners
+        ):
+            start += 1
+        org = strip_points(" ".join(words[start:end]))
+        if end - start < 2 and org != "Bundesbank":
+            return None  # a suffix alone ("Co", "Group") names nothing
+        return org
+
+    cdef object untitled_person(self, list words, str text, Text t, Py_ssize_t start, Py_ssize_t end):
+        """A name of several words marked by a title or role just before it, or a reporting verb next to it."""
+        cdef str prev = word_before(text, t, start)
+        if prev in self.titles or prev in self.roles:
+            return self.name_from(words, 1)
+        if prev in self.verbs or word_after(text, t, end) in self.verbs:
+            return self.name_from(words, 2)
+        return None
+
+    cdef object name_from(self, list words, Py_ssize_t min_words):
+        """A personal name from a run's words: no joiners but particles, each word name-shaped."""
+        cdef str w
+        cdef list kept = []
+        cdef Py_ssize_t first = 0
+        for w in words:
+            if w in self.joiners and w not in self.particles:
+                return None
+            kept.append(w[:-2] if is_possessive(w) else w)
+        while first < len(kept) and kept[first] in self.not_names:
+            first += 1
+        if not (min_words <= len(kept) - first <= 4):
+            return None
+        kept = kept[first:]
+        for w in kept:
+            if w in self.particles or (len(w) == 2 and w[1] == "."):
+                continue  # "van", "J."
+            # `w[:1].isupper() and w[-1:].islower()`: all-caps words and codes are not names
+            if not w or not Py_UNICODE_ISUPPER(w[0]) or not Py_UNICODE_ISLOWER(w[len(w) - 1]):
+                return None
+        return " ".join(kept)
+
+
+cdef list merge_surnames(list names):
+    """One entry per person: a lone surname joins the full name that ends with it."""
+    cdef dict full_by_last = {}
+    cdef str name, last
+    for name in names:
+        last = last_word(name)
+        if len(name.split()) > len(full_by_last.get(last, "").split()):
+            full_by_last[last] = name
+    return list(dict.fromkeys([full_by_last[last_word(name)] for name in names]))
+
+
+cdef str last_word(str name):
+    cdef list words = name.split()
+    return words[len(words) - 1]
+
+
+cdef bint has_space(Text t, Py_ssize_t start, Py_ssize_t end) noexcept:
+    cdef Py_ssize_t i
+    for i in range(start, end):
+        if char_at(t, i) == 32:
+            return True
+    return False
+
+
+cdef list split_run(str text, Text t, Py_ssize_t start, Py_ssize_t end):
+    """`run.split()`: a run's words are separated by [ \\t]+ and hold no other white space."""
+    cdef list words = []
+    cdef Py_ssize_t i = start, word
+    while i < end:
+        word = i
+        while i < end and not is_blank(char_at(t, i)):
+            i += 1
+        words.append(text[word:i])
+        while i < end and is_blank(char_at(t, i)):
+            i += 1
+    return words
+
+
+cdef str strip_points(str w):
+    """`w.rstrip(".,")`, without a call when there is nothing to strip."""
+    cdef Py_UCS4 last = w[len(w) - 1] if w else 0
+    return w.rstrip(".,") if last == 46 or last == 44 else w
+
+
+cdef bint is_possessive(str w):
+    """`w.endswith(("'s", "’s"))`"""
+    cdef Py_ssize_t n = len(w)
+    return n >= 2 and w[n - 1] == "s" and (w[n - 2] == "'" or w[n - 2] == "’")
+
+
+cdef str word_before(str text, Text t, Py_ssize_t start):
+    """The word before offset `start`: `text[space + 1 : start].strip().rstrip(",")` where
+    `space = text.rfind(" ", max(0, start - 30), start - 1)` (at start 0, an empty string)."""
+    cdef Py_ssize_t a, b = start, space = start - 2
+    if start == 0:
+        return ""
+    while space >= max(0, start - 30) and char_at(t, space) != 32:
+        space -= 1
+    if space < max(0, start - 30):
+        space = -1
+    a = space + 1
+    while a < b and Py_UNICODE_ISSPACE(char_at(t, a)):
+        a += 1
+    while b > a and Py_UNICODE_ISSPACE(char_at(t, b - 1)):
+        b -= 1
+    while b > a and char_at(t, b - 1) == 44:  # ","
+        b -= 1
+    return text[a:b]
+
+
+cdef str word_after(str text, Text t, Py_ssize_t end):
+    """The first word in the 20 characters from `end`, punctuation stripped:
+    `text[end : end + 20].split(maxsplit=1)[0].strip(".,;:")`, "" when there is none."""
+    cdef Py_ssize_t limit = min(end + 20, t.n), a = end, b
+    while a < limit and Py_UNICODE_ISSPACE(char_at(t, a)):
+        a += 1
+    b = a
+    while b < limit and not Py_UNICODE_ISSPACE(char_at(t, b)):
+        b += 1
+    while a < b and is_stop(char_at(t, a)):
+        a += 1
+    while b > a and is_stop(char_at(t, b - 1)):
+        b -= 1
+    return text[a:b]
+
+
+cdef inline bint is_stop(Py_UCS4 c) noexcept:
+    return c == 46 or c == 44 or c == 59 or c == 58  # . , ; :
+
+
+# A Bloom filter of the gazetteer's first words, so that a run's word is looked up (as a string)
+# only when it may open a name: on Reuters this made find_mentions ~1.5x faster.
+cdef enum:
+    FILTER_BITS = 65536
+    FILTER_BYTES = 8192
+
+
+cdef inline unsigned long long hash_char(unsigned long long h, unsigned int c) noexcept:
+    return (h ^ c) * 1099511628211ULL  # FNV-1a
+
+
+cdef class MentionFinder:
+    """Places, nationality adjectives and organizations named in a text: gazetteer.find_mentions,
+    which describes them. `names` is the gazetteer's name regex, tried where a word of a run opens
+    a name (`first_words`); `classify` maps a hit's surface to (organization, place, country)."""
+
+    cdef frozenset first_words
+    cdef object names, classify
+    cdef unsigned char filter[FILTER_BYTES]
+
+    def __init__(self, frozenset first_words, names, classify):
+        cdef str word
+        cdef Py_UCS4 c
+        cdef unsigned long long h
+        self.first_words, self.names, self.classify = first_words, names, classify
+        for word in first_words:
+            h = 14695981039346656037ULL
+            for c in word:
+                h = hash_char(h, c)
+            self.filter[(h & (FILTER_BITS - 1)) >> 3] |= 1 << (h & 7)
+            self.filter[((h >> 32) & (FILTER_BITS - 1)) >> 3] |= 1 << ((h >> 32) & 7)
+
+    cdef bint may_open_name(self, Text t, Py_ssize_t a, Py_ssize_t b) noexcept:
+        """Whether text[a:b], lower-cased as ASCII, may be a first word (False: it is not one)."""
+        cdef unsigned long long h = 14695981039346656037ULL
+        cdef Py_UCS4 c
+        cdef Py_ssize_t i
+        for i in range(a, b):
+            c = char_at(t, i)
+            h = hash_char(h, (<unsigned int>c) | 32 if is_capital(c) else c)  # lower-cased as ASCII
+        return (self.filter[(h & (FILTER_BITS - 1)) >> 3] >> (h & 7)) & 1 and (
+            self.filter[((h >> 32) & (FILTER_BITS - 1)) >> 3] >> ((h >> 32) & 7)
+        ) & 1
+
+    def find(self, str text, Runs runs):
+        """(places, organizations, country hits) named in `text`, whose runs are `runs`."""
+        cdef dict places = {}  # an ordered set
+        cdef list orgs = [], hits = []
+        cdef Text t = text_of(text)
+        cdef Py_ssize_t start
+        cdef Py_UCS4 before
+        # Runs start at ASCII capitals only: a text with other letters ("Łódź") is scanned whole.
+        for m in self.hits_in_runs(text, t, runs) if text.isascii() else self.names.finditer(text):
+            start = m.start()
+            before = char_at(t, start - 1)
+            if start and (before == 45 or before == 39 or before == 0x2019 or before == 46 or Py_UNICODE_ISALNUM(before)):
+                continue  # inside a word or a compound ("McDonald", "ex-Soviet")
+            org, place, country = self.classify(m.group())
+            if org:
+                if org not in orgs:
+                    orgs.append(org)
+            elif place:
+                places[place] = None
+                if country:
+                    hits.append((start, country))
+            elif country:
+                hits.append((start, country))
+        return list(places), orgs, hits
+
+    cdef list hits_in_runs(self, str text, Text t, Runs runs):
+        """The name regex's matches, tried where a run's word opens a name, left to right and not
+        overlapping: what a scan of the whole text finds. (That includes the names starting inside a
+        compound, which find_mentions drops: "Texas-New Mexico" names no Mexico, nor "U.S.-WEST GERMAN"
+        Germany, but which hide the words they span.) A run's words are split at each blank and looked
+        up lower-cased (ASCII text: the offsets stay); each part after a hyphen is tried too."""
+        cdef list found = []
+        cdef Py_ssize_t i, start, end, a, b, h, taken = 0  # a name can span runs: none starts inside the previous one
+        for i in range(runs.count):
+            start, end = runs.bounds[2 * i], runs.bounds[2 * i + 1]
+            a = start
+            while a <= end:
+                b = a
+                while b < end and not is_blank(char_at(t, b)):
+                    b += 1
+                if self.may_open_name(t, a, b) and text[a:b].lower() in self.first_words:
+                    taken = self.try_name(text, a, taken, found)
+                for h in range(a, b):
+                    if char_at(t, h) == 45:  # "-"
+                        taken = self.try_name(text, h + 1, taken, found)
+                a = b + 1
+            if char_at(t, end - 1) == 46 and char_at(t, end) == 45:
+                taken = self.try_name(text, end + 1, taken, found)  # a run stops before a compound's next part ("U.S.-Japan")
+        return found
+
+    cdef Py_ssize_t try_name(self, str text, Py_ssize_t at, Py_ssize_t taken, list found) except -1:
+        """The end of the name regex's match at `at` (added to `found`), or `taken` when none starts there."""
+        if at < taken:
+            return taken
+        hit = self.names.match(text, at)
+        if hit is None:
+            return taken
+        found.append(hit)
+        return hit.end()
