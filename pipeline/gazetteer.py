@@ -431,7 +431,9 @@ def _classify_surface(surface: str) -> tuple[str | None, Place | None, str | Non
     if key in t.prose:
         place = t.prose[key]
         return None, place, place.country
-    return None, None, t.demonyms[key]
+    # The name regex matches case-insensitively, so a hit may lower-case to no key at all ("Rİga":
+    # İ lower-cases to two characters): it names nothing.
+    return None, None, t.demonyms.get(key)
 
 
 def lookup_dateline_place(place: str, region: str | None) -> Place | None:

@@ -33,6 +33,12 @@ def test_news_spellings_of_countries_map_to_iso_codes():
     assert [p.country for p in m.places] == ["US", "GB", "DE", "SU", "AE"]
 
 
+def test_a_hit_whose_lower_case_is_no_known_name_names_nothing_instead_of_failing():
+    # İ (dotted capital I) matches "i" case-insensitively but lower-cases to two characters.
+    m = find_mentions("Officials in Rİga and in Riga said talks would go on.")
+    assert [p.name for p in m.places] == ["Riga"]
+
+
 def test_all_caps_headlines_match_but_short_caps_words_do_not():
     assert names("JAPAN TRADE SURPLUS WIDENS IN MAY") == ["Japan"]
     assert names("OR and ME are abbreviations; US is a country") == ["United States"]
