@@ -92,7 +92,7 @@ def article_keys(title: str, dateline: str | None, body: str) -> tuple[str, str]
     """
     body_text = describe.normalize_for_hash(body)
     parts = (describe.normalize_for_hash(title), describe.normalize_for_hash(dateline or ""), body_text)
-    return describe.hash_normalized(body_text), describe.hash_normalized(" ".join(p for p in parts if p))
+    return describe.hash_normalized(body_text), describe.hash_normalized(b" ".join(p for p in parts if p))
 
 
 def key_array(hex_keys: list[str]) -> np.ndarray:

@@ -5,21 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import unicodedata
 
-_WORD = re.compile(r"\w+")
-# Over ASCII, `\w` is [A-Za-z0-9_]: mapping those bytes to "a" and every other byte to a space
-# marks the words, and counting where one starts (" a", or "a" first) is done in C without
-# building them (7x faster than findall, 2x faster than bytes.split).
-_ASCII_WORDS = bytes(0x61 if b < 128 and re.fullmatch(r"\w", chr(b)) else 0x20 for b in range(256))
+# Compiled (pipeline/_shingles.pyx): one pass over the text, without building its words.
+from pipeline._shingles import count_words, normalize_for_hash
+
 _FILENAME_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_]?(0[1-9]|1[0-2])[-_]?(0[1-9]|[12]\d|3[01])(?!\d)")
-
-
-def normalize_for_hash(text: str) -> str:
-    """Body text with Unicode compatibility forms, case and whitespace folded."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-    return " ".join(text.casefold().split())  # str.split() breaks on exactly the whitespace \s matches
 
 
 def content_hash(body: str) -> str:
@@ -27,21 +17,14 @@ def content_hash(body: str) -> str:
     return hash_normalized(normalize_for_hash(body))
 
 
-def hash_normalized(normalized: str) -> str:
+def hash_normalized(normalized: bytes) -> str:
     """128-bit BLAKE2b of a text already through `normalize_for_hash`, as hex."""
-    return hashlib.blake2b(normalized.encode("utf-8"), digest_size=16).hexdigest()
+    return hashlib.blake2b(normalized, digest_size=16).hexdigest()
 
 
 def doc_id(raw_sha256: str, rel_path: str) -> str:
     """Stable id of one raw input: its bytes and its place under the raw root."""
     return hashlib.blake2b(f"{raw_sha256}\0{rel_path}".encode(), digest_size=8).hexdigest()
-
-
-def count_words(text: str) -> int:
-    if text.isascii():
-        marked = text.encode("ascii").translate(_ASCII_WORDS)
-        return marked.count(b" a") + marked.startswith(b"a")
-    return len(_WORD.findall(text))
 
 
 def load_language_model() -> None:
