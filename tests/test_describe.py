@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
@@ -41,3 +43,29 @@ def test_one_text_alone_gets_the_same_answer_as_in_a_batch():
 
 def test_fewer_than_three_words_has_no_language():
     assert describe.detect_languages(["Breaking", "two words", "three words here"])[:2] == [(None, None)] * 2
+
+
+def test_normalized_text_folds_case_compatibility_forms_and_whitespace_to_utf8():
+    # str.split()'s whitespace, with the ASCII information separators (\x1c-\x1f) and NBSP;
+    # a zero-width space is not whitespace and stays.
+    text = "  Straße\u00a0\tCAFÉ\r\n ﬁnal\x1cend a\u200bb  "
+    assert describe.normalize_for_hash(text) == "strasse café final end a\u200bb".encode()
+    assert describe.normalize_for_hash("Hello,\n\n  WORLD ") == b"hello, world"
+    assert describe.normalize_for_hash(" \t\n") == b""
+
+
+def test_content_hash_is_blake2b_of_the_normalized_utf8_text():
+    expected = hashlib.blake2b("strasse café".encode(), digest_size=16).hexdigest()
+    assert describe.content_hash("STRASSE   Café") == describe.content_hash("Straße\ncafé") == expected
+
+
+def test_normalizing_a_lone_surrogate_fails_as_utf8_encoding_does():
+    with pytest.raises(UnicodeEncodeError, match="surrogates not allowed"):
+        describe.normalize_for_hash("ok \ud800")
+
+
+def test_words_are_counted_as_runs_of_word_characters():
+    assert describe.count_words("Don't stop_now: 3.14 km") == 6  # don, t, stop_now, 3, 14, km
+    assert describe.count_words("") == 0
+    assert describe.count_words("  -- !! ") == 0
+    assert describe.count_words("naïve café\u00a0x\u0301y ٣٤ 𝐇𝐢") == 6

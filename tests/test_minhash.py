@@ -34,6 +34,52 @@ def test_non_ascii_text_shingles_like_its_compatibility_form():
     assert np.array_equal(a, b)
 
 
+def _polynomial_hash(text: str) -> int:
+    """What a shingle hash is, spelled out: sum of UTF-8 bytes b[i] * 0x100000001B3**i modulo 2**64,
+    through splitmix64's finalizer. Persisted dedup indexes hold band keys made from these values."""
+    mask = (1 << 64) - 1
+    x = sum(b * pow(0x100000001B3, i, 1 << 64) for i, b in enumerate(text.encode("utf-8"))) & mask
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & mask
+    return x ^ (x >> 31)
+
+
+def test_shingle_hash_is_the_mixed_polynomial_hash_of_its_words_joined_by_spaces():
+    flat, offsets = minhash.shingle_hashes(["The quick, brown fox jumps over", "Straße ﬁnal: Ünïcode 𝐇𝐢 ٣٤ end"], 5)
+    expected = [
+        "the quick brown fox jumps",
+        "quick brown fox jumps over",
+        "strasse final ünïcode hi ٣٤",
+        "final ünïcode hi ٣٤ end",
+    ]
+    assert list(offsets) == [0, 2, 4]
+    assert flat.tolist() == [_polynomial_hash(text) for text in expected]
+
+
+def test_text_without_words_is_one_shingle_of_the_empty_text():
+    flat, offsets = minhash.shingle_hashes(["", "-- !!! --", "a b c d e"], 5)
+    assert list(offsets) == [0, 1, 2, 3]
+    assert flat[0] == flat[1] == _polynomial_hash("") == 0
+
+
+def test_words_are_runs_of_letters_digits_and_underscores_of_any_script():
+    # NBSP, em dash, apostrophe, a combining mark that composes with nothing and a zero-width space
+    # all end a word; "_" and digits of other scripts do not.
+    odd = "snake_case\u00a0x\u0301y don\u2019t\u2014ok a\u200bb ٣٤"
+    plain = "snake_case x y don t ok a b ٣٤"
+    assert np.array_equal(minhash.shingle_hashes([odd], 1)[0], minhash.shingle_hashes([plain], 1)[0])
+
+
+def test_shingles_do_not_depend_on_the_width_of_the_strings_characters():
+    # The same words in a 1-byte (Latin-1), a 2-byte and a 4-byte str (PEP 393 storage).
+    flat, offsets = minhash.shingle_hashes(["café au lait ÿ", "café au lait \u0101", "café au lait \U0001d400"], 3)
+    assert list(offsets) == [0, 2, 4, 6]
+    assert flat[0] == flat[2] == flat[4]  # "café au lait"
+    assert flat[1] == _polynomial_hash("au lait ÿ")
+    assert flat[3] == _polynomial_hash("au lait \u0101")
+    assert flat[5] == _polynomial_hash("au lait a")  # MATHEMATICAL BOLD CAPITAL A, folded
+
+
 def test_text_shorter_than_a_shingle_is_one_shingle():
     flat, offsets = minhash.shingle_hashes(["two words"], 5)
     assert list(offsets) == [0, 1]
