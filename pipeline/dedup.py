@@ -371,10 +371,11 @@ class _Spill:
         """Shingle and store some candidates (signatures made here when None: published articles)."""
         for start in range(0, len(texts), _SHINGLE_BATCH):
             part = texts[start : start + _SHINGLE_BATCH]
-            sigs = (
-                minhash.signatures(part, self.params) if signatures is None else signatures[start : start + len(part)]
-            )
             flat, offsets = minhash.shingle_hashes(part, self.params.shingle_words)
+            if signatures is None:
+                sigs = minhash.signatures_of_shingles(flat, offsets, self.params)
+            else:
+                sigs = signatures[start : start + len(part)]
             sets, bounds = _unique_per_text(flat, offsets)
             at = np.searchsorted(self.nodes, nodes[start : start + len(part)])
             self._where[at] = self._sets_size + 8 * bounds[:-1]

@@ -40,16 +40,21 @@ class MinHashParams:
 
 def signatures(bodies: list[str], params: MinHashParams) -> np.ndarray:
     """MinHash signature of each body: a (len(bodies), permutations) uint32 matrix."""
+    return signatures_of_shingles(*shingle_hashes(bodies, params.shingle_words), params)
+
+
+def signatures_of_shingles(hashes: np.ndarray, offsets: np.ndarray, params: MinHashParams) -> np.ndarray:
+    """`signatures` of bodies already through `shingle_hashes` (flat hashes and offsets)."""
     import rensa
 
-    if not bodies:
+    n = len(offsets) - 1
+    if not n:
         return np.zeros((0, params.permutations), dtype=np.uint32)
-    hashes, offsets = shingle_hashes(bodies, params.shingle_words)
     matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(
         hashes, offsets.astype(np.uint64), params.permutations, params.seed
     )
     flat = itertools.chain.from_iterable(matrix.to_rows())
-    return np.fromiter(flat, dtype=np.uint32, count=len(bodies) * params.permutations).reshape(len(bodies), -1)
+    return np.fromiter(flat, dtype=np.uint32, count=n * params.permutations).reshape(n, -1)
 
 
 def band_keys(sigs: np.ndarray, params: MinHashParams) -> np.ndarray:
