@@ -7,17 +7,17 @@ Who does what, and why (measured on 5,000 Reuters stories, ~0.7M shingles):
   Jaccard that confirms every LSH candidate.
 - The MinHash permutations run in rensa (Rust), fed that flat buffer of shingle hashes through its
   batch API: the same permutations in numpy (a shingles x permutations matrix) were ~100x slower.
+  Its output, Python lists of ints, becomes a numpy matrix in the kernel too.
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from pipeline._shingles import BASE as _BASE
-from pipeline._shingles import shingle_hashes
+from pipeline._shingles import shingle_hashes, signature_matrix
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +53,7 @@ def signatures_of_shingles(hashes: np.ndarray, offsets: np.ndarray, params: MinH
     matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(
         hashes, offsets.astype(np.uint64), params.permutations, params.seed
     )
-    flat = itertools.chain.from_iterable(matrix.to_rows())
-    return np.fromiter(flat, dtype=np.uint32, count=n * params.permutations).reshape(n, -1)
+    return signature_matrix(matrix.to_rows(), params.permutations)
 
 
 def band_keys(sigs: np.ndarray, params: MinHashParams) -> np.ndarray:

@@ -116,3 +116,15 @@ def test_signatures_are_reproducible_across_batches():
     alone = minhash.signatures([STORY], params)
     batched = minhash.signatures(["Another story, another day.", STORY], params)
     assert np.array_equal(alone[0], batched[1])
+
+
+def test_signatures_are_rensas_digests_of_the_shingle_hashes_row_by_row():
+    import rensa
+
+    params = MinHashParams()
+    texts = [STORY, "Cats sleep most of the day, vets say."]
+    flat, offsets = minhash.shingle_hashes(texts, params.shingle_words)
+    rows = rensa.RMinHash.digest_matrix_from_flat_token_hashes(
+        flat, offsets.astype(np.uint64), params.permutations, params.seed
+    ).to_rows()
+    assert minhash.signatures(texts, params).tolist() == rows
