@@ -43,8 +43,8 @@ def _tokens(text: str) -> set[str]:
     return {w.casefold() for w in _WORD.findall(text)}
 
 
-def _similar(a: str, b: str, threshold: float = 0.75) -> bool:
-    ta, tb = _tokens(a), _tokens(b)
+def _similar(ta: set[str], tb: set[str], threshold: float = 0.75) -> bool:
+    """Jaccard similarity of two token sets reaches `threshold`."""
     if not ta or not tb:
         return False
     return len(ta & tb) / len(ta | tb) >= threshold
@@ -59,18 +59,24 @@ def split_heading(title: str, paragraphs: list[str]) -> tuple[Heading, list[str]
     """Kicker and headline that repeat the title at the top of the paragraphs; returns the rest."""
     heading = Heading(title=title)
     rest = paragraphs
+    # Every test below needs a short first paragraph (20 words pass the 30-word test too).
+    if not rest or not _is_short_line(rest[0], 30):
+        return heading, rest
+    # Each text is tokenised once; "first second" has the union of their tokens (a space joins no words).
+    title_words, first = _tokens(title), _tokens(rest[0])
     if len(rest) >= 2 and _is_short_line(rest[0]) and _is_short_line(rest[1]):
+        second = _tokens(rest[1])
         # "Before silent Putin" + "Armenia and Azerbaijan approach each other" repeat the title.
-        if _similar(f"{rest[0]} {rest[1]}", title) and not _similar(rest[0], title):
+        if _similar(first | second, title_words) and not _similar(first, title_words):
             heading.kicker, heading.headline = rest[0], rest[1]
             heading.removed.append("kicker_headline")
             return heading, rest[2:]
         # A kicker over the title repeated as the headline.
-        if _similar(rest[1], title, 0.9) and not _similar(rest[0], title, 0.5):
+        if _similar(second, title_words, 0.9) and not _similar(first, title_words, 0.5):
             heading.kicker, heading.headline = rest[0], rest[1]
             heading.removed.append("kicker_headline")
             return heading, rest[2:]
-    if rest and _is_short_line(rest[0], 30) and _similar(rest[0], title, 0.9):
+    if _similar(first, title_words, 0.9):
         heading.headline = rest[0] if rest[0] != title else None
         heading.removed.append("repeated_title")
         return heading, rest[1:]
@@ -148,7 +154,7 @@ def extract_dateline(lead: str) -> tuple[str | None, str]:
     place, date, agency, dash = m.group("place"), m.group("date"), m.group("agency"), m.group("dash")
     if not (place or agency):
         return None, lead
-    place_is_caps = bool(place) and place.upper() == place and sum(c.isalpha() for c in place) >= 2
+    place_is_caps = bool(place) and place.upper() == place and sum(map(str.isalpha, place)) >= 2
     if not (place_is_caps or date or agency or dash in ("–", "—")):
         return None, lead
     if place and len(place.split()) > 3 and not place_is_caps:
