@@ -1,12 +1,14 @@
-"""Lines of a plain-text article, scanned in C: the title, wire-wrap detection and paragraphs.
+r"""Lines of a plain-text article, scanned in C: title, wire wrap, paragraphs, boilerplate candidates, tickers.
 
 Why compiled: in Python, `split_title`, `looks_hard_wrapped` and `split_paragraphs` each split the
 whole document into line strings, stripped them and re-joined hard-wrapped lines piece by piece:
-~15 µs/doc of parse+clean on Reuters (measured). Here each is one pass over the text's code points
-that only creates the strings it returns (a paragraph of wrapped lines is written into one buffer).
+~15 µs/doc of parse+clean on Reuters (measured; ~5 µs here). Each is now one pass over the text's
+code points that only creates the strings it returns (a paragraph of wrapped lines is written into
+one buffer). The boilerplate scan and the ticker cut are per-paragraph loops of the same kind.
 
 Python semantics kept: lines are what `str.split("\n")` returns, `str.strip()` removes exactly the
-characters for which Py_UNICODE_ISSPACE is true, and an indented line starts with " " or "\t".
+characters for which Py_UNICODE_ISSPACE is true (as does the regex `\s`), and an indented line
+starts with " " or "\t".
 """
 
 from libc.stdlib cimport free, malloc
@@ -42,7 +44,7 @@ cdef inline Py_UCS4 _at(Text t, Py_ssize_t i):
 
 
 cdef inline Py_ssize_t _line_end(Text t, Py_ssize_t start, Py_ssize_t end):
-    """Index of the next "\n" at or after `start`, or `end`."""
+    r"""Index of the next "\n" at or after `start`, or `end`."""
     while start < end and _at(t, start) != u"\n":
         start += 1
     return start
@@ -152,7 +154,7 @@ cdef str _join_wrapped(str text, Text t, Py_ssize_t start, Py_ssize_t end, char*
 
 
 def split_paragraphs(str text, bint wrapped):
-    """Paragraphs of `text`, re-flowing hard-wrapped lines.
+    r"""Paragraphs of `text`, re-flowing hard-wrapped lines.
 
     In hard-wrapped text a paragraph ends at a blank line or an indented line. Otherwise every
     line is its own paragraph (blank lines only separate them).
@@ -213,3 +215,43 @@ def boilerplate_candidates(list paragraphs, object fullmatch):
         elif last > first and _at(t, last - 1) == u")":
             found.append((i, False))
     return found
+
+
+cdef inline bint _ticker_char(Py_UCS4 ch, bint first):
+    # [A-Z0-9] for the first character, [A-Z0-9.&-] for the others (ASCII only, as in the regex).
+    return (u"A" <= ch <= u"Z") or (u"0" <= ch <= u"9") or (not first and (ch == u"." or ch == u"&" or ch == u"-"))
+
+
+def cut_tickers(str text):
+    r"""The text without its `<TICKER>` tags (and the spaces before them), and the tickers in order.
+
+    Mirrors `re.compile(r"\s*<([A-Z0-9][A-Z0-9.&-]{0,9})>")`: its `findall` and `sub("", ...)` in
+    one pass. The regex's leading `\s*` left `re` no literal to skip to: it tried a match at every
+    character, twice (~2 µs per tagged paragraph on Reuters); here only a "<" starts a test.
+    """
+    cdef Text t = _view(text)
+    cdef Py_ssize_t pos = 0, at = 0, first, end, start
+    cdef list pieces = [], tickers = []
+    while at < t.length:
+        if _at(t, at) != u"<":
+            at += 1
+            continue
+        first = at + 1
+        if first < t.length and _ticker_char(_at(t, first), True):
+            end = first + 1
+            while end < t.length and end - first < 10 and _ticker_char(_at(t, end), False):
+                end += 1
+            if end < t.length and _at(t, end) == u">":
+                # `\s*` takes the spaces before the tag, back to the end of the previous match.
+                start = at
+                while start > pos and Py_UNICODE_ISSPACE(_at(t, start - 1)):
+                    start -= 1
+                pieces.append(PyUnicode_Substring(text, pos, start))
+                tickers.append(PyUnicode_Substring(text, first, end))
+                pos = at = end + 1
+                continue
+        at += 1
+    if not tickers:
+        return text, tickers
+    pieces.append(PyUnicode_Substring(text, pos, t.length))
+    return "".join(pieces), tickers

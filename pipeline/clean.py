@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from pipeline._lines import boilerplate_candidates
+from pipeline._lines import boilerplate_candidates, cut_tickers
 from pipeline.rules import INLINE_CREDIT, INLINE_SIGNOFF, INLINE_SIGNOFF_WORDS, RULES, Rule, any_of, find_agencies
 
 # Invisible or layout-only characters that would make equal texts hash differently.
@@ -202,7 +202,7 @@ def _is_caption(text: str) -> bool:
 
 
 # Wire copy tags companies with tickers ("British Petroleum Co Plc <BP>") and names ("<Standard Oil Co>").
-_TICKER = re.compile(r"\s*<([A-Z0-9][A-Z0-9.&-]{0,9})>")
+# Tickers are cut by the kernel (`cut_tickers`: the regex `\s*<([A-Z0-9][A-Z0-9.&-]{0,9})>`, hand-coded).
 _TAGGED_NAME = re.compile(r"<([^<>\n]{2,80})>")
 
 
@@ -210,8 +210,7 @@ def strip_ticker_tags(text: str) -> tuple[str, list[str]]:
     """Text without `<TICKER>` tags (names in angle brackets keep their words) and the tickers."""
     if "<" not in text:
         return text, []
-    tickers = _TICKER.findall(text)
-    text = _TICKER.sub("", text)
+    text, tickers = cut_tickers(text)
     text = _TAGGED_NAME.sub(r"\1", text)
     return text, tickers
 

@@ -98,6 +98,17 @@ def test_promo_in_the_middle_is_removed():
     assert removed.rules == ["trailer_link_promo"]
 
 
+def test_ticker_tag_takes_the_unicode_spaces_before_it_along():
+    assert strip_ticker_tags("Shell Oil\u00a0\t<SHEL.L> rose.") == ("Shell Oil rose.", ["SHEL.L"])
+    assert strip_ticker_tags("<A><B-1>x") == ("x", ["A", "B-1"])
+
+
+def test_tags_that_are_not_tickers_keep_their_words():
+    # Lower case, a punctuation mark first, or more than ten characters: a tagged name, not a ticker.
+    assert strip_ticker_tags("<abc> <.AB> <ABCDEFGHIJK> <ABCDEFGHIJ>") == ("abc .AB ABCDEFGHIJK", ["ABCDEFGHIJ"])
+    assert strip_ticker_tags("<Ä> < A> <>") == ("<Ä>  A <>", [])
+
+
 def test_ticker_tags_are_cut_and_tagged_names_keep_their_words():
     text, tickers = strip_ticker_tags("British Petroleum Co Plc <BP> and <Standard Oil Co> agreed.")
     assert text == "British Petroleum Co Plc and Standard Oil Co agreed."
