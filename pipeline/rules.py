@@ -169,8 +169,11 @@ AGENCIES: dict[str, str] = {
     "bbc": "BBC",
 }
 
+# The lookahead on the names' first letters lets most positions fail in one test instead of one per
+# name (the search tries every position): find_agencies 3.5 -> 2.2 µs/doc on Reuters, same matches.
 _AGENCY_RX = re.compile(
-    r"(?<![\w-])(" + "|".join(sorted((re.escape(k) for k in AGENCIES), key=len, reverse=True)) + r")(?![\w-])",
+    r"(?<![\w-])(?=[" + re.escape("".join(sorted({k[0] for k in AGENCIES}))) + "])"
+    r"(" + "|".join(sorted((re.escape(k) for k in AGENCIES), key=len, reverse=True)) + r")(?![\w-])",
     re.IGNORECASE,
 )
 
