@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from pipeline._lines import boilerplate_candidates, cut_tickers
-from pipeline.rules import INLINE_CREDIT, INLINE_SIGNOFF, INLINE_SIGNOFF_WORDS, RULES, Rule, any_of, find_agencies
+from pipeline.rules import INLINE_CREDIT, INLINE_SIGNOFF, INLINE_SIGNOFF_HINT, RULES, Rule, any_of, find_agencies
 
 # Invisible or layout-only characters that would make equal texts hash differently.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -137,9 +137,7 @@ def strip_boilerplate(paragraphs: list[str]) -> tuple[list[str], Removed]:
         matched = _ANY_TAIL_RULE.fullmatch(paras[-1].strip())  # the common case, decided in one regex call
         rule, m = _matching_rule(_TAIL_RULES, paras[-1]) if matched else (None, None)
         if rule is None:
-            # A glued sign-off holds one of INLINE_SIGNOFF_WORDS: a substring test spares most paragraphs the search.
-            signed = any(word in paras[-1] for word in INLINE_SIGNOFF_WORDS)
-            m = INLINE_SIGNOFF.search(paras[-1]) if signed else None
+            m = INLINE_SIGNOFF.search(paras[-1]) if INLINE_SIGNOFF_HINT.search(paras[-1]) else None
             if m and len(paras[-1]) > len(m.group(0)):
                 paras[-1] = paras[-1][: m.start()]
                 removed.signoffs.append(m.group("value"))

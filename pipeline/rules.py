@@ -126,9 +126,10 @@ INLINE_CREDIT = _rx(rf"\s*\(\s*{_PHOTO}\s*(?:[:=]|by\b)\s*(?:via\s+)?(?P<value>[
 
 # A wire sign-off glued to the last line of a story: "... said the company. Reuter", "... REUTER...^M".
 INLINE_SIGNOFF = re.compile(r"\s+(?P<value>Reuters?|REUTERS?)(?:\.{3})?(?:\^M)?\s*$")
-# Every match of INLINE_SIGNOFF holds one of these (keep them in step): testing for them (0.6 µs) spares
-# most last paragraphs the search (2 µs on Reuters), which starts at every whitespace of the paragraph.
-INLINE_SIGNOFF_WORDS = ("Reuter", "REUTER")
+# Every match of INLINE_SIGNOFF holds a match of INLINE_SIGNOFF_HINT (keep them in step): the hint's
+# search (0.2 µs, re skips to each "R") spares most last paragraphs the search (2 µs on Reuters) that
+# starts at every whitespace.
+INLINE_SIGNOFF_HINT = re.compile("Reuter|REUTER")
 
 # Wire services and photo agencies, by every spelling we meet, mapped to one canonical name.
 AGENCIES: dict[str, str] = {
