@@ -159,7 +159,7 @@ def strip_boilerplate(paragraphs: list[str]) -> tuple[list[str], Removed]:
                 removed.captions.append(body.pop())
                 removed.add("photo_caption")
             continue
-        # An inline credit ends the paragraph with ")": the kernel lists only such paragraphs and matches.
+        # An inline credit ends the paragraph with ")" (the kernel lists such paragraphs besides matches).
         inline = INLINE_CREDIT.search(para) if para.rstrip().endswith(")") else None
         if inline and len(para) - len(inline.group(0)) > 0:
             _record(removed, "photo_credit", "photo_credits", inline)
