@@ -6,7 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from pipeline.rules import INLINE_CREDIT, INLINE_SIGNOFF, RULES, any_of, find_agencies
+from pipeline._lines import boilerplate_candidates, cut_tickers
+from pipeline.rules import INLINE_CREDIT, INLINE_SIGNOFF, INLINE_SIGNOFF_HINT, RULES, Rule, any_of, find_agencies
 
 # Invisible or layout-only characters that would make equal texts hash differently.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -133,9 +134,10 @@ def strip_boilerplate(paragraphs: list[str]) -> tuple[list[str], Removed]:
 
     # Tail: peel trailers off the end while they keep matching.
     while paras:
-        rule, m = _first_match(_TAIL_RULES, _ANY_TAIL_RULE, paras[-1])
+        matched = _ANY_TAIL_RULE.fullmatch(paras[-1].strip())  # the common case, decided in one regex call
+        rule, m = _matching_rule(_TAIL_RULES, paras[-1]) if matched else (None, None)
         if rule is None:
-            m = INLINE_SIGNOFF.search(paras[-1])
+            m = INLINE_SIGNOFF.search(paras[-1]) if INLINE_SIGNOFF_HINT.search(paras[-1]) else None
             if m and len(paras[-1]) > len(m.group(0)):
                 paras[-1] = paras[-1][: m.start()]
                 removed.signoffs.append(m.group("value"))
@@ -145,15 +147,19 @@ def strip_boilerplate(paragraphs: list[str]) -> tuple[list[str], Removed]:
         paras.pop()
 
     body: list[str] = []
-    for para in paras:
-        rule, m = _first_match(_ANYWHERE_RULES, _ANY_ANYWHERE_RULE, para)
+    done = 0  # paras[:done] are in body or removed
+    for i, matched in boilerplate_candidates(paras, _ANY_ANYWHERE_RULE.fullmatch):
+        body += paras[done:i]
+        done = i + 1
+        para = paras[i]
+        rule, m = _matching_rule(_ANYWHERE_RULES, para) if matched else (None, None)
         if rule is not None:
             _record(removed, rule.name, rule.capture, m)
             if rule.capture == "photo_credits" and body and _is_caption(body[-1]):
                 removed.captions.append(body.pop())
                 removed.add("photo_caption")
             continue
-        # An inline credit ends the paragraph with ")": a cheap test spares most paragraphs the search.
+        # An inline credit ends the paragraph with ")" (the kernel lists such paragraphs besides matches).
         inline = INLINE_CREDIT.search(para) if para.rstrip().endswith(")") else None
         if inline and len(para) - len(inline.group(0)) > 0:
             _record(removed, "photo_credit", "photo_credits", inline)
@@ -164,12 +170,11 @@ def strip_boilerplate(paragraphs: list[str]) -> tuple[list[str], Removed]:
                 continue
             para = caption
         body.append(para)
+    body += paras[done:]
     return body, removed
 
 
-def _first_match(rules, any_rule: re.Pattern[str], paragraph: str):
-    if not any_rule.fullmatch(paragraph.strip()):
-        return None, None  # the common case, decided in one regex call
+def _matching_rule(rules: list[Rule], paragraph: str) -> tuple[Rule | None, re.Match[str] | None]:
     for rule in rules:
         m = rule.match(paragraph)
         if m:
@@ -195,7 +200,7 @@ def _is_caption(text: str) -> bool:
 
 
 # Wire copy tags companies with tickers ("British Petroleum Co Plc <BP>") and names ("<Standard Oil Co>").
-_TICKER = re.compile(r"\s*<([A-Z0-9][A-Z0-9.&-]{0,9})>")
+# Tickers are cut by the kernel (`cut_tickers`: the regex `\s*<([A-Z0-9][A-Z0-9.&-]{0,9})>`, hand-coded).
 _TAGGED_NAME = re.compile(r"<([^<>\n]{2,80})>")
 
 
@@ -203,8 +208,7 @@ def strip_ticker_tags(text: str) -> tuple[str, list[str]]:
     """Text without `<TICKER>` tags (names in angle brackets keep their words) and the tickers."""
     if "<" not in text:
         return text, []
-    tickers = _TICKER.findall(text)
-    text = _TICKER.sub("", text)
+    text, tickers = cut_tickers(text)
     text = _TAGGED_NAME.sub(r"\1", text)
     return text, tickers
 

@@ -11,6 +11,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+# Compiled line scanning (see the kernel's docstring for why); re-exported as this module's API.
+from pipeline._lines import looks_hard_wrapped, split_paragraphs, split_title
+
+__all__ = [
+    "DATELINE",
+    "DatelineParts",
+    "Heading",
+    "extract_dateline",
+    "looks_hard_wrapped",
+    "split_dateline",
+    "split_heading",
+    "split_paragraphs",
+    "split_subheadings",
+    "split_title",
+]
+
 _WORD = re.compile(r"\w+")
 _TERMINAL = tuple('.!?:;,"”’)»…')
 
@@ -23,62 +39,12 @@ class Heading:
     removed: list[str] = field(default_factory=list)
 
 
-def split_paragraphs(text: str, wrapped: bool) -> list[str]:
-    """Paragraphs of `text`, re-flowing hard-wrapped lines.
-
-    In hard-wrapped text a paragraph ends at a blank line or an indented line. Otherwise every
-    line is its own paragraph (blank lines only separate them).
-    """
-    lines = text.split("\n")
-    if not wrapped:
-        return [line.strip() for line in lines if line.strip()]
-    paragraphs: list[str] = []
-    current: list[str] = []
-    for line in lines:
-        stripped = line.strip()
-        if not stripped or (current and line[:1] in (" ", "\t")):
-            if current:
-                paragraphs.append(_join_wrapped(current))
-                current = []
-        if stripped:
-            current.append(stripped)
-    if current:
-        paragraphs.append(_join_wrapped(current))
-    return paragraphs
-
-
-def looks_hard_wrapped(text: str) -> bool:
-    """Wire copy: most lines run on into the next one and none is long (wrapped at ~65 characters)."""
-    body = [len(line) for line in text.split("\n")]
-    nonblank = [n for n in body if n]
-    if len(nonblank) < 3:
-        return False
-    run_on = sum(1 for a, b in zip(body, body[1:], strict=False) if a and b)
-    longest = sorted(nonblank)[int(len(nonblank) * 0.9)]
-    return run_on >= 0.5 * len(nonblank) and longest <= 100
-
-
-def _join_wrapped(lines: list[str]) -> str:
-    joined = "\n".join(lines)
-    if "-\n" not in joined:
-        return joined.replace("\n", " ")  # no line ends with a hyphen: every join is a space
-    # Pieces joined once at the end: growing one string line by line was quadratic (a 5 MB
-    # paragraph took 20 s); `tail` keeps the last two characters the hyphen rule looks at.
-    parts, tail = [lines[0]], lines[0][-2:]
-    for line in lines[1:]:
-        # "well-" + "known" stays "well-known"; everything else is joined by a space.
-        sep = "" if tail.endswith("-") and tail != " -" else " "
-        parts += (sep, line)
-        tail = (tail + sep + line)[-2:]
-    return "".join(parts)
-
-
 def _tokens(text: str) -> set[str]:
     return {w.casefold() for w in _WORD.findall(text)}
 
 
-def _similar(a: str, b: str, threshold: float = 0.75) -> bool:
-    ta, tb = _tokens(a), _tokens(b)
+def _similar(ta: set[str], tb: set[str], threshold: float = 0.75) -> bool:
+    """Jaccard similarity of two token sets reaches `threshold`."""
     if not ta or not tb:
         return False
     return len(ta & tb) / len(ta | tb) >= threshold
@@ -89,37 +55,28 @@ def _is_short_line(text: str, max_words: int = 20) -> bool:
     return not text.endswith((".", "!", "?")) and len(text.split(None, max_words)) <= max_words
 
 
-def split_title(text: str) -> tuple[str, str]:
-    """The title and the text after it.
-
-    The title is the first line, or up to three unindented lines before the first blank or
-    indented line when the wire wrapped a long headline.
-    """
-    lines = text.strip("\n").split("\n")
-    n = 1
-    while n < len(lines) and n < 3 and lines[n].strip() and lines[n][:1] not in (" ", "\t"):
-        n += 1
-    if n > 1 and sum(len(line) for line in lines[:n]) > 250:
-        n = 1
-    return " ".join(line.strip() for line in lines[:n]), "\n".join(lines[n:])
-
-
 def split_heading(title: str, paragraphs: list[str]) -> tuple[Heading, list[str]]:
     """Kicker and headline that repeat the title at the top of the paragraphs; returns the rest."""
     heading = Heading(title=title)
     rest = paragraphs
+    # Every test below needs a short first paragraph (20 words pass the 30-word test too).
+    if not rest or not _is_short_line(rest[0], 30):
+        return heading, rest
+    # Each text is tokenised once; "first second" has the union of their tokens (a space joins no words).
+    title_words, first = _tokens(title), _tokens(rest[0])
     if len(rest) >= 2 and _is_short_line(rest[0]) and _is_short_line(rest[1]):
+        second = _tokens(rest[1])
         # "Before silent Putin" + "Armenia and Azerbaijan approach each other" repeat the title.
-        if _similar(f"{rest[0]} {rest[1]}", title) and not _similar(rest[0], title):
+        if _similar(first | second, title_words) and not _similar(first, title_words):
             heading.kicker, heading.headline = rest[0], rest[1]
             heading.removed.append("kicker_headline")
             return heading, rest[2:]
         # A kicker over the title repeated as the headline.
-        if _similar(rest[1], title, 0.9) and not _similar(rest[0], title, 0.5):
+        if _similar(second, title_words, 0.9) and not _similar(first, title_words, 0.5):
             heading.kicker, heading.headline = rest[0], rest[1]
             heading.removed.append("kicker_headline")
             return heading, rest[2:]
-    if rest and _is_short_line(rest[0], 30) and _similar(rest[0], title, 0.9):
+    if _similar(first, title_words, 0.9):
         heading.headline = rest[0] if rest[0] != title else None
         heading.removed.append("repeated_title")
         return heading, rest[1:]
@@ -197,7 +154,7 @@ def extract_dateline(lead: str) -> tuple[str | None, str]:
     place, date, agency, dash = m.group("place"), m.group("date"), m.group("agency"), m.group("dash")
     if not (place or agency):
         return None, lead
-    place_is_caps = bool(place) and place.upper() == place and sum(c.isalpha() for c in place) >= 2
+    place_is_caps = bool(place) and place.upper() == place and sum(map(str.isalpha, place)) >= 2
     if not (place_is_caps or date or agency or dash in ("–", "—")):
         return None, lead
     if place and len(place.split()) > 3 and not place_is_caps:

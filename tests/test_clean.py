@@ -48,6 +48,22 @@ def test_signoff_glued_to_the_last_line_is_removed(signoff):
     assert "wire_signoff" in removed.rules
 
 
+def test_agency_named_inside_the_last_line_is_not_a_signoff():
+    last = "The company told Reuters it would appeal."
+    body, removed = strip_boilerplate([PROSE, last])
+    assert body == [PROSE, last]
+    assert removed.rules == []
+
+
+def test_inline_credit_and_rules_apply_to_paragraphs_padded_with_unicode_spaces():
+    body, removed = strip_boilerplate(
+        [PROSE, "\u00a0Advertisement\u3000", "Rescuers at work. (Photo = Reuters)\u00a0", PROSE]
+    )
+    assert body == [PROSE, PROSE]
+    assert removed.captions == ["Rescuers at work."]
+    assert removed.rules == ["trailer_link_promo", "photo_credit", "photo_caption"]
+
+
 def test_several_trailers_are_peeled_off_the_tail():
     body, removed = strip_boilerplate(
         [PROSE, "Read more", "(Reporting by Jane Doe; Editing by John Roe)", "Source link"]
@@ -80,6 +96,17 @@ def test_promo_in_the_middle_is_removed():
     body, removed = strip_boilerplate([PROSE, "Advertisement", PROSE])
     assert body == [PROSE, PROSE]
     assert removed.rules == ["trailer_link_promo"]
+
+
+def test_ticker_tag_takes_the_unicode_spaces_before_it_along():
+    assert strip_ticker_tags("Shell Oil\u00a0\t<SHEL.L> rose.") == ("Shell Oil rose.", ["SHEL.L"])
+    assert strip_ticker_tags("<A><B-1>x") == ("x", ["A", "B-1"])
+
+
+def test_tags_that_are_not_tickers_keep_their_words():
+    # Lower case, a punctuation mark first, or more than ten characters: a tagged name, not a ticker.
+    assert strip_ticker_tags("<abc> <.AB> <ABCDEFGHIJK> <ABCDEFGHIJ>") == ("abc .AB ABCDEFGHIJK", ["ABCDEFGHIJ"])
+    assert strip_ticker_tags("<Ä> < A> <>") == ("<Ä>  A <>", [])
 
 
 def test_ticker_tags_are_cut_and_tagged_names_keep_their_words():

@@ -60,6 +60,57 @@ def test_hyphen_at_line_end_is_kept_without_a_space():
     ]
 
 
+def test_hyphen_after_a_space_or_a_lone_dash_line_joins_with_spaces():
+    # "a -" + "b": a dash after a space is punctuation, not a word broken at the line end.
+    assert split_paragraphs("a -\nb\nc", wrapped=True) == ["a - b c"]
+    assert split_paragraphs("x\n-\ny", wrapped=True) == ["x - y"]
+    assert split_paragraphs("-\n-\nz", wrapped=True) == ["--z"]
+
+
+def test_lines_are_stripped_of_unicode_spaces_but_only_space_or_tab_indents():
+    text = "\u00a0first line\u3000\nsecond line\n\u00a0third line\n\tfourth line"
+    # A no-break space is stripped like a space, but only " " or "\t" opens a new wire paragraph.
+    assert split_paragraphs(text, wrapped=True) == ["first line second line third line", "fourth line"]
+    assert split_paragraphs("a\n\u2028\u00a0\nb", wrapped=False) == ["a", "b"]
+
+
+def test_line_of_spaces_is_blank_for_paragraphs_but_counts_as_a_line_for_wrapping():
+    assert split_paragraphs("one line\n   \nnext line", wrapped=True) == ["one line", "next line"]
+    assert looks_hard_wrapped("aaa\n   \nbbb")
+    assert not looks_hard_wrapped("aaa\n\nbbb\n\nccc")
+
+
+def test_wrapped_text_may_have_one_long_line_in_twenty_but_not_two():
+    # The line at the 90th percentile of lengths must be short (<= 100 characters).
+    short, long = "s" * 60, "l" * 101
+    assert looks_hard_wrapped("\n".join([short] * 19 + [long]))
+    assert not looks_hard_wrapped("\n".join([short] * 18 + [long] * 2))
+    assert not looks_hard_wrapped("\n".join([short] * 9 + [long]))
+
+
+def test_paragraphs_of_other_scripts_are_plain_equal_strings():
+    text = "Zürich 😀 lädt-\nein\n    Second paragraph\nhere"
+    paragraphs = split_paragraphs(text, wrapped=True)
+    assert paragraphs == ["Zürich 😀 lädt-ein", "Second paragraph here"]
+    assert paragraphs[1].isascii() and hash(paragraphs[1]) == hash("Second paragraph here")
+
+
+def test_title_of_three_wrapped_lines_over_250_characters_is_only_the_first_line():
+    lines = ["A" * 100, "B" * 100, "C" * 60]
+    title, rest = split_title("\n".join([*lines, "", "Body."]))
+    assert title == "A" * 100
+    assert rest == "\n".join([*lines[1:], "", "Body."])
+    assert split_title("\n".join(["A" * 100, "B" * 100, "C" * 40, "", "Body."]))[0] == " ".join(
+        ["A" * 100, "B" * 100, "C" * 40]
+    )
+
+
+def test_title_stops_at_an_indented_line_and_a_title_alone_leaves_no_text():
+    assert split_title("\n\nTITLE\n  indented lead\nmore") == ("TITLE", "  indented lead\nmore")
+    assert split_title("\n  TITLE  \n\n") == ("TITLE", "")
+    assert split_title("") == ("", "")
+
+
 def test_headline_wrapped_over_two_lines_is_one_title():
     title, rest = split_title("FED SAYS IT SETS TWO BILLION DLRS OF CUSTOMER REPURCHASE\nAGREEMENTS\n\n\n")
     assert title == "FED SAYS IT SETS TWO BILLION DLRS OF CUSTOMER REPURCHASE AGREEMENTS"

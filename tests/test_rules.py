@@ -47,3 +47,9 @@ def test_every_rule_has_examples_and_a_unique_name():
 )
 def test_agencies_are_found_and_canonicalised(text, agencies):
     assert find_agencies(text) == agencies
+
+
+def test_agency_names_match_unicode_case_variants_of_their_first_letter():
+    # "\u212a" is the Kelvin sign: re's case-insensitive matching folds it to k.
+    assert find_agencies("\u212ayodo") == ["Kyodo"]
+    assert find_agencies("(Photo: -AFP_) xinhua-news") == []
