@@ -189,7 +189,11 @@ def find_agencies(text: str) -> list[str]:
 def _agencies_named(text: str) -> tuple[str, ...]:
     found: list[str] = []
     for m in _AGENCY_RX.finditer(text):
-        name = AGENCIES[m.group(1).lower()]
+        # The regex matches case-insensitively, so a match may lower-case to no name at all
+        # ("\u017fda": the long s matches "s" but stays itself): it names no agency.
+        name = AGENCIES.get(m.group(1).lower())
+        if name is None:
+            continue
         # Two-letter acronyms only count when written in capitals ("AP", not the word "ap").
         if len(m.group(1)) <= 3 and not m.group(1).isupper() and m.group(1).lower() != "dpa":
             continue

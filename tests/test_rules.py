@@ -53,3 +53,8 @@ def test_agency_names_match_unicode_case_variants_of_their_first_letter():
     # "\u212a" is the Kelvin sign: re's case-insensitive matching folds it to k.
     assert find_agencies("\u212ayodo") == ["Kyodo"]
     assert find_agencies("(Photo: -AFP_) xinhua-news") == []
+
+
+def test_a_match_that_lower_cases_to_no_agency_names_none_instead_of_failing():
+    # "\u017f" (long s) matches "s" case-insensitively but lower-cases to itself, not to "s".
+    assert find_agencies("\u017fda reported; SDA confirmed") == ["SDA"]
