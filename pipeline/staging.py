@@ -1,6 +1,6 @@
 """Staging area of a sharded run: the plan's manifest and each shard's outcomes, before publish.
 
-One folder per run, `<out>/_staging/<date>/<run_key>/`, holding `plan.json` and `plan.docs.jsonl`
+One folder per run, `<out>/_staging/<date>/<run_key>/`, holding `plan.json` and `plan.docs.arrow`
 (the listed inputs, pinned so that every shard and the publish step see the same ones) and, per shard K,
 `shard-K.articles.arrow` and `shard-K.rejects.arrow`. It sits beside the dataset folders, and
 its underscore name hides it from Parquet readers, so nothing staged is ever visible as data.
@@ -10,7 +10,6 @@ Publish deletes the folder once the partition is written.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import operator
 import posixpath
@@ -28,11 +27,11 @@ from pipeline import minhash
 from pipeline.minhash import MinHashParams
 from pipeline.models import Article, RawDoc, Reject
 from pipeline.schema import ARTICLES, REJECTS
-from pipeline.storage import RowGroups, columns_to_table, from_numpy
+from pipeline.storage import RowGroups, column_values, columns_to_table, from_numpy
 
 STAGING = "_staging"
 MANIFEST = "plan.json"
-DOCS = "plan.docs.jsonl"
+DOCS = "plan.docs.arrow"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +44,7 @@ class Manifest:
     started_at: dt.datetime
     list_seconds: float
     n_shards: int
-    n_docs: int  # the inputs themselves are in DOCS, one JSON line each
+    n_docs: int  # the inputs themselves are in DOCS, one row each
     excluded: list[str]
 
 
@@ -87,25 +86,33 @@ def remove_dir(folder: str) -> None:
             return
 
 
+# The planned inputs, one row each. Listing makes every uri and rel_path valid Unicode (read._printable);
+# sidecars and refusals (rare) are JSON text with ASCII escapes: a refusal's detail may quote a link
+# target that is not UTF-8 (surrogates), which JSON round-trips.
+_DOCS_SCHEMA = pa.schema(
+    [
+        pa.field("uri", pa.string(), nullable=False),
+        pa.field("rel_path", pa.string(), nullable=False),
+        pa.field("size", pa.int64(), nullable=False),
+        pa.field("modified_at", pa.timestamp("us", tz="UTC")),
+        pa.field("sidecar", pa.string()),
+        pa.field("refused", pa.string()),
+    ]
+)
+
+
 def write_manifest(folder: str, manifest: Manifest, docs: list[RawDoc]) -> None:
-    """The plan's header and its inputs, one JSON line each: a shard parses only its own lines, and
-    neither side ever holds the whole listing as one document."""
-    lines = (
-        json.dumps(
-            {
-                "uri": d.uri,
-                "rel_path": d.rel_path,
-                "size": d.size,
-                "modified_at": d.modified_at.isoformat() if d.modified_at else None,
-                "sidecar": d.sidecar,
-                "refused": d.refused,
-            }
-        ).encode()
-        + b"\n"
-        for d in docs
-    )
-    # ASCII escapes: a file name that is not valid UTF-8 (kept as surrogates) round-trips through JSON.
-    _write_chunks(folder, DOCS, lines)
+    """The plan's header, and its inputs as an Arrow IPC file: a shard memory-maps it and reads only
+    its own rows, publish only the paths. (One JSON line per input cost the serial plan and publish
+    steps ~0.2 s of CPU per 20,000 inputs to write and parse back, measured.)"""
+    names = ["uri", "rel_path", "size", "modified_at"]
+    columns = _columns(docs, names) if docs else {name: [] for name in names}
+    columns["sidecar"] = [json.dumps(d.sidecar) if d.sidecar else None for d in docs]
+    columns["refused"] = [json.dumps(d.refused) if d.refused else None for d in docs]
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, _DOCS_SCHEMA) as writer:
+        writer.write_table(columns_to_table(columns, _DOCS_SCHEMA))
+    _write_chunks(folder, DOCS, [sink.getvalue()])
     data = asdict(manifest)
     data["date"] = manifest.date.isoformat()
     data["started_at"] = manifest.started_at.isoformat()
@@ -128,32 +135,36 @@ def read_manifest(folder: str) -> Manifest:
     )
 
 
-def _doc_lines(folder: str) -> Iterator[bytes]:
+def _docs_table(folder: str) -> pa.Table:
     fs, path = url_to_fs(folder)
-    with fs.open(posixpath.join(path, DOCS), "rb") as fh:
-        yield from fh
+    return pa.ipc.open_file(_open_staged(fs, posixpath.join(path, DOCS))).read_all()
 
 
 def read_docs(folder: str, start: int, stop: int) -> list[RawDoc]:
-    """The planned inputs start..stop-1 (a shard's slice), parsing only their lines."""
-    docs = []
-    for d in map(json.loads, itertools.islice(_doc_lines(folder), start, stop)):
-        docs.append(
-            RawDoc(
-                uri=d["uri"],
-                rel_path=d["rel_path"],
-                size=d["size"],
-                modified_at=dt.datetime.fromisoformat(d["modified_at"]) if d["modified_at"] else None,
-                sidecar=d["sidecar"],
-                refused=tuple(d["refused"]) if d.get("refused") else None,
-            )
+    """The planned inputs start..stop-1 (a shard's slice), converting only their rows."""
+    table = _docs_table(folder).slice(start, max(stop - start, 0))
+    uris, paths, sizes, sidecars, refusals = (
+        table.column(name).to_pylist() for name in ("uri", "rel_path", "size", "sidecar", "refused")
+    )
+    modified = column_values(table.column("modified_at"))
+    return [
+        RawDoc(
+            uri=uri,
+            rel_path=rel_path,
+            size=size,
+            modified_at=modified_at,
+            sidecar=json.loads(sidecar) if sidecar else {},
+            refused=tuple(json.loads(refused)) if refused else None,
         )
-    return docs
+        for uri, rel_path, size, modified_at, sidecar, refused in zip(
+            uris, paths, sizes, modified, sidecars, refusals, strict=True
+        )
+    ]
 
 
 def read_doc_paths(folder: str) -> list[str]:
     """The relative path of every planned input, in plan order (what the invariant is checked against)."""
-    return [json.loads(line)["rel_path"] for line in _doc_lines(folder)]
+    return _docs_table(folder).column("rel_path").to_pylist()
 
 
 SKETCH_KEY, SKETCH_SIGNATURE, SKETCH_BANDS = "_sketch_exact_key", "_sketch_signature", "_sketch_bands"
