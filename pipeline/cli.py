@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
+import sys
 from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated
@@ -19,6 +21,33 @@ app = typer.Typer(
     help="News-article ETL: raw article text → clean, deduplicated, described Parquet.", no_args_is_help=True
 )
 console = Console(stderr=True)
+
+
+def main() -> None:
+    """The `newsetl` command: the app, then an exit that skips the interpreter's teardown.
+
+    Tearing down frees a run's heap object by object (the language model, the gazetteer, the
+    metadata tables, imported modules): ~0.12 s of CPU after the work is done on Reuters (measured),
+    for memory the operating system takes back anyway. Exit handlers still run and the output
+    streams are flushed first; an unexpected exception still ends the usual way, with its traceback.
+    """
+    try:
+        app()
+        code = 0
+    except SystemExit as exc:
+        code = _exit_status(exc.code)
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _exit_status(code) -> int:
+    """The process status `sys.exit(code)` would give (a message is printed to stderr, status 1)."""
+    if code is None or isinstance(code, int):
+        return code or 0
+    print(code, file=sys.stderr)
+    return 1
 
 
 @contextmanager
