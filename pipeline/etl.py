@@ -12,6 +12,7 @@ byte for byte whatever the shard or worker count and whichever driver ran them.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import platform
 import time
@@ -356,13 +357,20 @@ def process_shards(settings: Settings, shards: list[Shard], progress: Progress |
     # Before the fork: the workers inherit these instead of each loading its own.
     describe.load_language_model()
     metadata.load_tables()
+    # Python's recipe for forked workers: frozen, the inherited objects (modules, model, tables) are
+    # left out of the workers' garbage collections, which walked all of them (and copied their pages)
+    # at each full collection: ~0.2-0.3 s of CPU per worker on Reuters (measured).
+    gc.freeze()
     results = []
-    with ProcessPoolExecutor(max_workers=settings.workers) as pool:
-        futures = [pool.submit(process_shard, settings, shard) for shard in shards]
-        for future in futures:
-            results.append(future.result())
-            if progress:
-                progress(results[-1].n_docs)
+    try:
+        with ProcessPoolExecutor(max_workers=settings.workers) as pool:
+            futures = [pool.submit(process_shard, settings, shard) for shard in shards]
+            for future in futures:
+                results.append(future.result())
+                if progress:
+                    progress(results[-1].n_docs)
+    finally:
+        gc.unfreeze()
     return results
 
 
