@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import gc
 import os
 import sys
 from contextlib import contextmanager
@@ -125,29 +126,36 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
     """Run one date, then check its partition: a broken contract exits 1 (the partition stays published)."""
     from pipeline import commit, etl, lock, quality, read
 
-    with Progress(
-        TextColumn(f"[bold]{date.isoformat()}[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=quiet,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("process", total=None)
-        with _exit_on({read.SourceNotFound: 2, lock.PartitionBusy: 3, commit.PublishError: 1}):
-            summary = etl.run_partition(
-                settings,
-                date,
-                trigger="cli",
-                progress=lambda n: bar.advance(task, n),
-                on_listed=lambda total: bar.update(task, total=total),
-            )
-    report = quality.check_partition(settings.out, date, settings.max_reject_rate, n_raw=summary.n_raw)
-    if not report.ok:
-        console.print(f"[red]quality check failed[/] {report.describe()}")
-        raise typer.Exit(1)
-    return summary
+    # What is alive now (the modules) outlives the run: frozen for the run, it is left out of the
+    # garbage collector's full collections, which walked all of it several times a run (~0.06 s
+    # of CPU on Reuters, measured). process_shards leaves the model and tables it loads frozen too.
+    gc.freeze()
+    try:
+        with Progress(
+            TextColumn(f"[bold]{date.isoformat()}[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=quiet,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("process", total=None)
+            with _exit_on({read.SourceNotFound: 2, lock.PartitionBusy: 3, commit.PublishError: 1}):
+                summary = etl.run_partition(
+                    settings,
+                    date,
+                    trigger="cli",
+                    progress=lambda n: bar.advance(task, n),
+                    on_listed=lambda total: bar.update(task, total=total),
+                )
+        report = quality.check_partition(settings.out, date, settings.max_reject_rate, n_raw=summary.n_raw)
+        if not report.ok:
+            console.print(f"[red]quality check failed[/] {report.describe()}")
+            raise typer.Exit(1)
+        return summary
+    finally:
+        gc.unfreeze()
 
 
 def _summary_table(summaries) -> Table:

@@ -359,7 +359,9 @@ def process_shards(settings: Settings, shards: list[Shard], progress: Progress |
     metadata.load_tables()
     # Python's recipe for forked workers: frozen, the inherited objects (modules, model, tables) are
     # left out of the workers' garbage collections, which walked all of them (and copied their pages)
-    # at each full collection: ~0.2-0.3 s of CPU per worker on Reuters (measured).
+    # at each full collection: ~0.2-0.3 s of CPU per worker on Reuters (measured). A caller that froze
+    # its heap itself (the CLI, a one-run process) keeps it frozen.
+    caller_froze = gc.get_freeze_count() > 0
     gc.freeze()
     results = []
     try:
@@ -370,7 +372,8 @@ def process_shards(settings: Settings, shards: list[Shard], progress: Progress |
                 if progress:
                     progress(results[-1].n_docs)
     finally:
-        gc.unfreeze()
+        if not caller_froze:
+            gc.unfreeze()
     return results
 
 
