@@ -513,19 +513,22 @@ def _candidate_pairs(
     found, pending, n_pending = np.zeros(0, dtype=np.int64), [], 0
     for band in range(n_bands):
         keys = band_column(band)
-        order = np.argsort(keys, kind="stable")  # nodes are sorted: equal keys keep node order
+        # Not a stable sort (the SIMD one is ~2x faster, measured): each bucket's members are put
+        # back in node order below, so the pairs are the same.
+        order = np.argsort(keys)
         keys, members = keys[order], nodes[order]
         starts = np.concatenate(([0], np.flatnonzero(keys[1:] != keys[:-1]) + 1))
         sizes = np.diff(np.append(starts, len(keys)))
         band_pairs = []
         for size in np.unique(sizes[sizes > 1]).tolist():
-            at = starts[sizes == size][:, None]
+            # The buckets of this size, one row each, members in node order.
+            buckets = np.sort(members[starts[sizes == size][:, None] + np.arange(size)], axis=1)
             if size <= _MAX_BUCKET:
                 i, j = np.triu_indices(size, 1)
             else:  # each member with the first and with the next
                 i = np.concatenate((np.zeros(size - 1, dtype=np.int64), np.arange(1, size - 1)))
                 j = np.concatenate((np.arange(1, size), np.arange(2, size)))
-            a, b = members[(at + i).ravel()], members[(at + j).ravel()]
+            a, b = buckets[:, i].ravel(), buckets[:, j].ravel()
             # Buckets are sorted by node, so a < b: a from the run means at least one side is. Pairs of
             # published articles alone were settled when they were published.
             wanted = a < n_run

@@ -261,3 +261,26 @@ def test_article_keys_are_the_body_hash_and_story_key_made_apart():
         content_hash, exact_key = dedup.article_keys(title, dateline, body)
         assert content_hash == describe.content_hash(body)
         assert exact_key == dedup.exact_key(dedup.story_text(title, dateline, body))
+
+
+def test_candidate_pairs_list_each_bucket_in_node_order_and_chain_oversized_buckets():
+    """Pairs come out the same whatever order the band keys sort nodes in: within a bucket, the
+    smaller node first; a bucket over the size limit pairs each member with the first and the next."""
+    import numpy as np
+
+    big = dedup._MAX_BUCKET + 2
+    nodes = np.arange(big + 5)  # the last three are published articles (not of the run)
+    band_keys = np.zeros((len(nodes), 2), dtype=np.uint64)
+    band_keys[:, 0] = np.arange(100, 100 + len(nodes))
+    band_keys[:big, 0] = 7  # one oversized bucket: nodes 0..big-1
+    band_keys[:, 1] = np.arange(100, 100 + len(nodes))[::-1]  # distinct keys, in reverse node order...
+    band_keys[[big + 3, big + 1, 2], 1] = 1  # ...but for a bucket whose keys sort against node order
+    band_keys[[big + 4, big + 2], 1] = 9  # and one of published articles only (settled when published)
+
+    a, b = dedup._candidate_pairs(nodes, lambda band: band_keys[:, band], 2, n_run=big + 2)
+
+    chain = [(0, k) for k in range(1, big)] + [(k, k + 1) for k in range(1, big - 1)]
+    assert sorted(zip(a.tolist(), b.tolist(), strict=True)) == sorted(
+        {*chain, (2, big + 1), (2, big + 3), (big + 1, big + 3)}
+    )
+    assert list(zip(a.tolist(), b.tolist(), strict=True)) == sorted(zip(a.tolist(), b.tolist(), strict=True))
