@@ -463,7 +463,9 @@ def duplicate_rows(
     return storage.columns_to_table({**taken, **columns}, DUPLICATES)
 
 
-def index_rows(kept: pa.Table, exact_keys: list[str], band_keys: np.ndarray, params: MinHashParams) -> pa.Table:
+def index_rows(
+    kept: pa.Table, exact_keys: list[str] | pa.StringArray, band_keys: np.ndarray, params: MinHashParams
+) -> pa.Table:
     """The date's dedup-index rows of some kept articles: what later runs compare against."""
     schema = index_schema(params)
     columns: dict[str, list | pa.Array] = {name: kept.column(name).combine_chunks() for name in ORDER_COLUMNS}

@@ -520,7 +520,7 @@ def stage_datasets(
                 articles = [counts if name == "duplicate_count" else kept.column(name) for name in ARTICLES.names]
                 sinks[1].write(pa.Table.from_arrays(articles, schema=ARTICLES))
                 bands = staging.sketch_matrix(kept.column(staging.SKETCH_BANDS), np.uint64)
-                keys = [key.hex() for key in kept.column(staging.SKETCH_KEY).to_pylist()]
+                keys = staging.hex_strings(kept.column(staging.SKETCH_KEY))
                 sinks[2].write(dedup.index_rows(kept, keys, bands, params))
                 landed.paths["articles"] += kept.column("raw_path").to_pylist()
             start += batch.num_rows

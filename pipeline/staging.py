@@ -195,6 +195,16 @@ def sketch_matrix(column: pa.ChunkedArray, dtype: type) -> np.ndarray:
     return data.view(dtype).reshape(len(array), -1)
 
 
+def hex_strings(column: pa.ChunkedArray) -> pa.StringArray:
+    """A fixed-size binary column as lowercase hex strings, encoded in one call (bytes.hex() per
+    value cost ~10 ms of publish's serial time on Reuters, measured)."""
+    values = sketch_matrix(column, np.uint8)
+    width = 2 * values.shape[1]
+    offsets = np.arange(0, len(values) * width + 1, width, dtype=np.int32)
+    text = values.tobytes().hex().encode("ascii")
+    return pa.StringArray.from_buffers(len(values), pa.py_buffer(offsets), pa.py_buffer(text))
+
+
 def _fixed_size_binary(matrix: np.ndarray) -> pa.FixedSizeBinaryArray:
     row = matrix.dtype.itemsize * matrix.shape[1]
     return pa.Array.from_buffers(pa.binary(row), len(matrix), [None, pa.py_buffer(np.ascontiguousarray(matrix))])
