@@ -37,7 +37,7 @@ def main() -> None:
         code = 0
     except SystemExit as exc:
         code = _exit_status(exc.code)
-    atexit._run_exitfuncs()
+    atexit._run_exitfuncs()  # what the interpreter's own exit runs first (os._exit skips it)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
