@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from pipeline import entities, gazetteer
+from pipeline import _names, entities, gazetteer
 
 
 def find_mentions(text: str) -> gazetteer.Mentions:
@@ -94,11 +94,37 @@ def test_reuters_place_labels_map_to_iso_codes():
     assert [gazetteer.country_of(x) for x in labels] == ["US", "DE", "GB", "SU", "HK", "DD", "CI", "KR"]
 
 
-def test_trie_regex_matches_the_longest_key_in_any_case():
-    import re
+def spans(trie: _names.NameTrie, text: str) -> list[str]:
+    return [text[start:end] for start, end in trie.find_all(text)]
 
-    rx = re.compile(gazetteer.trie_regex(["new york", "new", "newark"]) + r"\b")
-    assert [m.group() for m in rx.finditer("New York, NEWARK and New")] == ["New York", "NEWARK", "New"]
+
+def test_name_trie_matches_the_longest_key_in_any_case_after_a_capital():
+    trie = _names.NameTrie(["new york", "new", "newark"])
+    assert spans(trie, "New York, NEWARK and New") == ["New York", "NEWARK", "New"]
+    assert spans(trie, "new york") == []  # a name is written with its capital
+    assert trie.match_end("see New  York", 4) == 13  # a space of the key is any run of white space
+    assert trie.match_end("see New\u3000York", 4) == 12
+    assert trie.match_end("see New York", 3) == -1
+
+
+def test_name_trie_takes_a_shorter_key_when_a_longer_one_runs_into_a_word():
+    trie = _names.NameTrie(["japan", "new", "new york"])
+    assert spans(trie, "Japanese Japan's Japan’s Japan-based Japan.com Japan.") == ["Japan"]
+    assert spans(trie, "New Yorker") == ["New"]  # "New York" runs into "er": back to "New"
+    assert spans(trie, "New_") == []
+
+
+def test_name_trie_folds_case_as_python_re_does():
+    trie = _names.NameTrie(["stockholm", "o'hare", "riga", "swiss"])
+    assert spans(trie, "STOCKHOLM Stockholm ſtockholm") == ["STOCKHOLM", "Stockholm"]  # the capital as written
+    assert spans(trie, "Swiſs SWIſS") == ["Swiſs", "SWIſS"]  # re folds the long s to s
+    assert spans(trie, "O'Hare O’HARE") == ["O'Hare", "O’HARE"]
+    assert spans(trie, "Rİga") == ["Rİga"]  # re folds İ to i, one character to one
+
+
+def test_name_trie_rejects_a_key_whose_capital_is_two_letters():
+    with pytest.raises(ValueError, match="one letter"):
+        _names.NameTrie(["ßtadt"])
 
 
 @pytest.mark.parametrize(
