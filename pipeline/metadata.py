@@ -124,17 +124,24 @@ def extract_metadata(
     )
 
 
-# Wire datelines repeat ("NEW YORK, March 2", "TOKYO, June 1"): each distinct one is read once.
+# Wire datelines repeat ("NEW YORK, March 2", "TOKYO, June 1"): each distinct one is read once, and
+# each distinct place once (Reuters has ~7,700 datelines, but far fewer places).
 @functools.lru_cache(maxsize=1 << 12)
 def read_dateline(dateline: str) -> tuple[str | None, str | None, str | None]:
     """(place as the gazetteer names it, its country code, the date as written) of a dateline."""
     parts = parse.split_dateline(dateline)
     if not parts.place:
         return None, None, parts.date
-    place = gazetteer.lookup_dateline_place(parts.place, parts.region)
-    if place:
-        return place.name, place.country, parts.date
-    return (parts.place.title() if parts.place.isupper() else parts.place), None, parts.date
+    return (*_read_place(parts.place, parts.region), parts.date)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _read_place(place: str, region: str | None) -> tuple[str, str | None]:
+    """(place as the gazetteer names it, its country code) of a dateline's place and region."""
+    found = gazetteer.lookup_dateline_place(place, region)
+    if found:
+        return found.name, found.country
+    return (place.title() if place.isupper() else place), None
 
 
 def parse_dateline_date(text: str, published_at: dt.datetime | None) -> tuple[dt.date | None, bool]:
