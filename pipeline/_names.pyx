@@ -508,13 +508,13 @@ cdef class NameTrie:
             self.ends[i] = i > 0 and "" in node
             self.edge_start[i] = starts[i]
         self.edge_start[len(nodes)] = starts[len(nodes)]
+        ascii_of = {}  # key character → the ASCII characters it matches, as two words of bits
         for e, (ch, child, kind) in enumerate(edges):
             self.edge_char[e], self.edge_child[e], self.edge_kind[e] = ord(ch), child, kind
-            self.edge_ascii[2 * e] = self.edge_ascii[2 * e + 1] = 0
-            if kind == FOLD:
-                for c in range(128):
-                    if self.fold_matches(ch, chr(c)):
-                        self.edge_ascii[2 * e + c // 64] |= 1ULL << (c % 64)
+            if ch not in ascii_of:
+                bits = sum(1 << c for c in range(128) if NameTrie.fold_matches(ch, chr(c)))
+                ascii_of[ch] = (bits & 0xFFFFFFFFFFFFFFFF, bits >> 64)
+            self.edge_ascii[2 * e], self.edge_ascii[2 * e + 1] = ascii_of[ch]
 
     def __dealloc__(self):
         PyMem_Free(self.edge_start)
