@@ -158,9 +158,12 @@ def find_years(str text):
     """
     cdef Text t = _text_of(text)
     cdef Py_ssize_t n = t.n, i = 0
+    cdef Py_UCS4 ch
     cdef set found = set()
     while i + 4 <= n:
-        if _year_at(t, i):
+        ch = _at(t, i)
+        # Most characters open no year: they are passed over here, without a call.
+        if (ch == u"1" or ch == u"2") and _year_at(t, i):
             found.add(
                 1000 * Py_UNICODE_TODECIMAL(_at(t, i))
                 + 100 * Py_UNICODE_TODECIMAL(_at(t, i + 1))
@@ -243,6 +246,7 @@ cdef class WordSet:
     """
 
     cdef tuple _by_first  # 128 tuples: the words starting with that character, longest first
+    cdef unsigned char _firsts[128]  # 1 where a character begins a word: most positions stop at it
     cdef unsigned char _starts[128 * 128]  # 1 where two characters begin a word
 
     def __init__(self, words):
@@ -251,6 +255,7 @@ cdef class WordSet:
             if len(word) < 2 or ord(word[0]) >= 128 or ord(word[1]) >= 128:
                 raise ValueError(f"a word must start with two ASCII characters: {word!r}")
             table[ord(word[0])].append(word)
+            self._firsts[ord(word[0])] = 1
             self._starts[128 * ord(word[0]) + ord(word[1])] = 1
         self._by_first = tuple(tuple(words) for words in table)
 
@@ -261,8 +266,12 @@ cdef class WordSet:
         cdef Py_UCS4 ch, nxt
         cdef list spans = []
         while i + 1 < t.n:
-            ch, nxt = _at(t, i), _at(t, i + 1)
-            if ch < 128 and nxt < 128 and self._starts[128 * <Py_ssize_t>ch + <Py_ssize_t>nxt]:
+            ch = _at(t, i)
+            if ch >= 128 or not self._firsts[<Py_ssize_t>ch]:
+                i += 1
+                continue
+            nxt = _at(t, i + 1)
+            if nxt < 128 and self._starts[128 * <Py_ssize_t>ch + <Py_ssize_t>nxt]:
                 for word in <tuple>self._by_first[<Py_ssize_t>ch]:
                     if _word_at(t, i, word):
                         spans.append((i, i + len(word)))
