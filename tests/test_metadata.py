@@ -60,6 +60,15 @@ def test_dateline_place_country_leads_the_countries():
     assert meta.places == ["Cleveland"]
 
 
+def test_salient_countries_are_the_dateline_s_the_lead_s_and_those_named_twice_each_once():
+    hits = [(5, "JP"), (40, "US"), (90, "FR"), (120, "US"), (130, "JP"), (150, "DE")]
+    # Lead ends at 50: JP and US are in it, US is also named twice, FR and DE only once, late.
+    assert metadata.salient_countries("GB", hits, 50) == ["GB", "JP", "US"]
+    assert metadata.salient_countries("US", hits, 50) == ["US", "JP"]
+    assert metadata.salient_countries(None, hits, 0) == ["JP", "US"]  # in order of their first salient hit
+    assert metadata.salient_countries("", [], 10) == []
+
+
 def test_dateline_agencies_are_credited():
     for lead, agency in [
         ("WASHINGTON (Reuters) - The Senate voted on Tuesday.", "Reuters"),
