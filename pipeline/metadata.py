@@ -70,7 +70,7 @@ class Metadata:
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(Metadata))
-_field_values = operator.attrgetter(*_FIELD_NAMES)  # one C call for all fields: a third of a comprehension's time
+_field_values = operator.attrgetter(*_FIELD_NAMES)  # one C call for all fields: ~20% cheaper than getattr per field
 
 
 def load_tables() -> None:
