@@ -11,60 +11,35 @@ characters for which Py_UNICODE_ISSPACE is true (as does the regex `\s`), and an
 starts with " " or "\t".
 """
 
+from cpython.unicode cimport PyUnicode_FromKindAndData, PyUnicode_READ, PyUnicode_Substring, PyUnicode_WRITE
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
 
-
-cdef extern from "Python.h":
-    int PyUnicode_KIND(object text)
-    void* PyUnicode_DATA(object text)
-    Py_UCS4 PyUnicode_READ(int kind, void* data, Py_ssize_t index)
-    void PyUnicode_WRITE(int kind, void* data, Py_ssize_t index, Py_UCS4 ch)
-    bint Py_UNICODE_ISSPACE(Py_UCS4 ch)
-    object PyUnicode_FromKindAndData(int kind, const void* buffer, Py_ssize_t size)
-    object PyUnicode_Substring(object text, Py_ssize_t start, Py_ssize_t end)
-
-
-cdef struct Text:
-    int kind
-    void* data
-    Py_ssize_t length
-
-
-cdef inline Text _view(str text):
-    cdef Text t
-    t.kind = PyUnicode_KIND(text)
-    t.data = PyUnicode_DATA(text)
-    t.length = len(text)
-    return t
-
-
-cdef inline Py_UCS4 _at(Text t, Py_ssize_t i):
-    return PyUnicode_READ(t.kind, t.data, i)
+from pipeline._text cimport Text, char_at, is_space, text_of
 
 
 cdef inline Py_ssize_t _line_end(Text t, Py_ssize_t start, Py_ssize_t end):
     r"""Index of the next "\n" at or after `start`, or `end`."""
-    while start < end and _at(t, start) != u"\n":
+    while start < end and char_at(t, start) != u"\n":
         start += 1
     return start
 
 
 cdef inline Py_ssize_t _lstrip(Text t, Py_ssize_t start, Py_ssize_t end):
-    while start < end and Py_UNICODE_ISSPACE(_at(t, start)):
+    while start < end and is_space(char_at(t, start)):
         start += 1
     return start
 
 
 cdef inline Py_ssize_t _rstrip(Text t, Py_ssize_t start, Py_ssize_t end):
-    while end > start and Py_UNICODE_ISSPACE(_at(t, end - 1)):
+    while end > start and is_space(char_at(t, end - 1)):
         end -= 1
     return end
 
 
 cdef inline bint _indented(Text t, Py_ssize_t start, Py_ssize_t end):
     # `line[:1] in (" ", "\t")`
-    return start < end and (_at(t, start) == u" " or _at(t, start) == u"\t")
+    return start < end and (char_at(t, start) == u" " or char_at(t, start) == u"\t")
 
 
 cdef str _stripped(str text, Text t, Py_ssize_t start, Py_ssize_t end):
@@ -78,13 +53,13 @@ def split_title(str text):
     The title is the first line, or up to three unindented lines before the first blank or
     indented line when the wire wrapped a long headline.
     """
-    cdef Text t = _view(text)
+    cdef Text t = text_of(text)
     cdef Py_ssize_t lo = 0, hi = t.length, n = 1, chars, start, end
     cdef Py_ssize_t[3] ends
     # text.strip("\n").split("\n")
-    while lo < hi and _at(t, lo) == u"\n":
+    while lo < hi and char_at(t, lo) == u"\n":
         lo += 1
-    while hi > lo and _at(t, hi - 1) == u"\n":
+    while hi > lo and char_at(t, hi - 1) == u"\n":
         hi -= 1
     ends[0] = _line_end(t, lo, hi)
     chars = ends[0] - lo
@@ -109,7 +84,7 @@ def split_title(str text):
 
 def looks_hard_wrapped(str text):
     """Wire copy: most lines run on into the next one and none is long (wrapped at ~65 characters)."""
-    cdef Text t = _view(text)
+    cdef Text t = text_of(text)
     cdef Py_ssize_t start = 0, end, length, previous = 0
     cdef Py_ssize_t nonblank = 0, run_on = 0, short = 0
     while True:
@@ -159,7 +134,7 @@ def split_paragraphs(str text, bint wrapped):
     In hard-wrapped text a paragraph ends at a blank line or an indented line. Otherwise every
     line is its own paragraph (blank lines only separate them).
     """
-    cdef Text t = _view(text)
+    cdef Text t = text_of(text)
     cdef Py_ssize_t start = 0, end, first, para_start = -1, para_end = 0
     cdef list paragraphs = []
     cdef char* buffer = NULL
@@ -207,12 +182,12 @@ def boilerplate_candidates(list paragraphs, object fullmatch):
     cdef str para
     for i in range(len(paragraphs)):
         para = paragraphs[i]
-        t = _view(para)
+        t = text_of(para)
         first = _lstrip(t, 0, t.length)
         last = _rstrip(t, first, t.length)
         if fullmatch(PyUnicode_Substring(para, first, last)) is not None:
             found.append((i, True))
-        elif last > first and _at(t, last - 1) == u")":
+        elif last > first and char_at(t, last - 1) == u")":
             found.append((i, False))
     return found
 
@@ -229,22 +204,22 @@ def cut_tickers(str text):
     one pass. The regex's leading `\s*` left `re` no literal to skip to: it tried a match at every
     character, twice (~2 µs per tagged paragraph on Reuters); here only a "<" starts a test.
     """
-    cdef Text t = _view(text)
+    cdef Text t = text_of(text)
     cdef Py_ssize_t pos = 0, at = 0, first, end, start
     cdef list pieces = [], tickers = []
     while at < t.length:
-        if _at(t, at) != u"<":
+        if char_at(t, at) != u"<":
             at += 1
             continue
         first = at + 1
-        if first < t.length and _ticker_char(_at(t, first), True):
+        if first < t.length and _ticker_char(char_at(t, first), True):
             end = first + 1
-            while end < t.length and end - first < 10 and _ticker_char(_at(t, end), False):
+            while end < t.length and end - first < 10 and _ticker_char(char_at(t, end), False):
                 end += 1
-            if end < t.length and _at(t, end) == u">":
+            if end < t.length and char_at(t, end) == u">":
                 # `\s*` takes the spaces before the tag, back to the end of the previous match.
                 start = at
-                while start > pos and Py_UNICODE_ISSPACE(_at(t, start - 1)):
+                while start > pos and is_space(char_at(t, start - 1)):
                     start -= 1
                 pieces.append(PyUnicode_Substring(text, pos, start))
                 tickers.append(PyUnicode_Substring(text, first, end))

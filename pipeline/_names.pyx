@@ -13,37 +13,9 @@ the code mirrors (quoted in the comments).
 import re
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
-from cpython.unicode cimport (
-    Py_UCS1,
-    Py_UNICODE_ISALNUM,
-    Py_UNICODE_ISLOWER,
-    Py_UNICODE_ISSPACE,
-    Py_UNICODE_ISUPPER,
-    PyUnicode_DATA,
-    PyUnicode_KIND,
-    PyUnicode_READ,
-)
+from cpython.unicode cimport Py_UCS1, Py_UNICODE_ISALNUM, Py_UNICODE_ISLOWER, Py_UNICODE_ISUPPER
 
-
-cdef struct Text:
-    int kind
-    void *data
-    Py_ssize_t n
-
-
-cdef inline Text text_of(str s):
-    cdef Text t
-    t.kind = PyUnicode_KIND(s)
-    t.data = PyUnicode_DATA(s)
-    t.n = len(s)
-    return t
-
-
-cdef inline Py_UCS4 char_at(Text t, Py_ssize_t i) noexcept:
-    """The character at `i`, or 0 outside the text (0 is never a character the scans look for)."""
-    if i < 0 or i >= t.n:
-        return 0
-    return PyUnicode_READ(t.kind, t.data, i)
+from pipeline._text cimport Text, char_or_nul, is_space, is_word_char, text_of
 
 
 cdef inline bint is_capital(Py_UCS4 c) noexcept:
@@ -54,16 +26,8 @@ cdef inline bint is_blank(Py_UCS4 c) noexcept:
     return c == 32 or c == 9  # [ \t]
 
 
-cdef bint ASCII_TAIL[128]
-for _c in range(128):
-    ASCII_TAIL[_c] = chr(_c).isalnum() or chr(_c) in "_'&-"
-
-
 cdef inline bint is_tail(Py_UCS4 c) noexcept:
-    # [\w'’&-]; ASCII from a table (Py_UNICODE_ISALNUM is a call, and most characters are ASCII)
-    if c < 128:
-        return ASCII_TAIL[c]
-    return Py_UNICODE_ISALNUM(c) or c == 0x2019
+    return is_word_char(c) or c == 39 or c == 0x2019 or c == 38 or c == 45  # [\w'’&-]
 
 
 cdef inline bint is_ascii_lower(Py_UCS4 c) noexcept:
@@ -74,7 +38,7 @@ cdef Py_ssize_t literal_end(Text t, Py_ssize_t i, const char *literal) noexcept:
     """Where `literal` (ASCII) ends if the text has it at `i`, else -1."""
     cdef Py_ssize_t k = 0
     while literal[k]:
-        if char_at(t, i + k) != <Py_UCS4>literal[k]:
+        if char_or_nul(t, i + k) != <Py_UCS4>literal[k]:
             return -1
         k += 1
     return i + k
@@ -95,17 +59,17 @@ cdef Py_ssize_t token_end(Text t, Py_ssize_t p) noexcept:
     cdef Py_ssize_t q
     cdef int k
     for k in range(12):
-        if <Py_UCS4>ABBREVIATED_TITLES[k][0] == char_at(t, p):
+        if <Py_UCS4>ABBREVIATED_TITLES[k][0] == char_or_nul(t, p):
             q = literal_end(t, p + 1, ABBREVIATED_TITLES[k] + 1)
             if q >= 0:
                 return q
     q = p + 1
-    if char_at(t, q) == 46:  # "."
+    if char_or_nul(t, q) == 46:  # "."
         q += 1
-        while is_capital(char_at(t, q)) and char_at(t, q + 1) == 46:
+        while is_capital(char_or_nul(t, q)) and char_or_nul(t, q + 1) == 46:
             q += 2
         return q
-    while is_tail(char_at(t, q)):
+    while is_tail(char_or_nul(t, q)):
         q += 1
     return q
 
@@ -120,8 +84,8 @@ cdef Py_ssize_t after_joiners(Text t, Py_ssize_t q) noexcept:
         joined = False
         for k in range(14):
             end = literal_end(t, q, JOINERS[k])
-            if end >= 0 and is_blank(char_at(t, end)):
-                while is_blank(char_at(t, end)):
+            if end >= 0 and is_blank(char_or_nul(t, end)):
+                while is_blank(char_or_nul(t, end)):
                     end += 1
                 q = end
                 joined = True
@@ -171,23 +135,23 @@ def find_runs(str text) -> Runs:
     cdef Text t = text_of(text)
     cdef Runs runs = Runs()
     cdef Py_ssize_t p = 0, start, end, q
-    while p < t.n:
+    while p < t.length:
         if t.kind == 1:  # most texts: skip to the next capital without the per-character kind test
-            while p < t.n and not is_capital((<Py_UCS1 *>t.data)[p]):
+            while p < t.length and not is_capital((<Py_UCS1 *>t.data)[p]):
                 p += 1
-            if p == t.n:
+            if p == t.length:
                 break
-        if not is_capital(char_at(t, p)) or is_tail(char_at(t, p - 1)):
+        if not is_capital(char_or_nul(t, p)) or is_tail(char_or_nul(t, p - 1)):
             p += 1
             continue
         start = p
         end = token_end(t, p)
-        while is_blank(char_at(t, end)):
+        while is_blank(char_or_nul(t, end)):
             q = end
-            while is_blank(char_at(t, q)):
+            while is_blank(char_or_nul(t, q)):
                 q += 1
             q = after_joiners(t, q)
-            if not is_capital(char_at(t, q)):
+            if not is_capital(char_or_nul(t, q)):
                 break
             end = token_end(t, q)
         runs.add(start, end)
@@ -267,9 +231,9 @@ cdef class NameFinder:
         space and, being a role, is the whole stretch of [a-z] before it: only that stretch is
         looked up before the exact `word_before`."""
         cdef Py_ssize_t a = start - 2
-        if start < 2 or char_at(t, start - 1) != 32 or not Py_UNICODE_ISLOWER(char_at(t, start - 2)):
+        if start < 2 or char_or_nul(t, start - 1) != 32 or not Py_UNICODE_ISLOWER(char_or_nul(t, start - 2)):
             return False
-        while is_ascii_lower(char_at(t, a)):
+        while is_ascii_lower(char_or_nul(t, a)):
             a -= 1
         return text[a + 1 : start - 1] in self.roles and word_before(text, t, start) in self.roles
 
@@ -359,7 +323,7 @@ cdef str last_word(str name):
 cdef bint has_space(Text t, Py_ssize_t start, Py_ssize_t end) noexcept:
     cdef Py_ssize_t i
     for i in range(start, end):
-        if char_at(t, i) == 32:
+        if char_or_nul(t, i) == 32:
             return True
     return False
 
@@ -370,10 +334,10 @@ cdef list split_run(str text, Text t, Py_ssize_t start, Py_ssize_t end):
     cdef Py_ssize_t i = start, word
     while i < end:
         word = i
-        while i < end and not is_blank(char_at(t, i)):
+        while i < end and not is_blank(char_or_nul(t, i)):
             i += 1
         words.append(text[word:i])
-        while i < end and is_blank(char_at(t, i)):
+        while i < end and is_blank(char_or_nul(t, i)):
             i += 1
     return words
 
@@ -396,16 +360,16 @@ cdef str word_before(str text, Text t, Py_ssize_t start):
     cdef Py_ssize_t a, b = start, space = start - 2
     if start == 0:
         return ""
-    while space >= max(0, start - 30) and char_at(t, space) != 32:
+    while space >= max(0, start - 30) and char_or_nul(t, space) != 32:
         space -= 1
     if space < max(0, start - 30):
         space = -1
     a = space + 1
-    while a < b and Py_UNICODE_ISSPACE(char_at(t, a)):
+    while a < b and is_space(char_or_nul(t, a)):
         a += 1
-    while b > a and Py_UNICODE_ISSPACE(char_at(t, b - 1)):
+    while b > a and is_space(char_or_nul(t, b - 1)):
         b -= 1
-    while b > a and char_at(t, b - 1) == 44:  # ","
+    while b > a and char_or_nul(t, b - 1) == 44:  # ","
         b -= 1
     return text[a:b]
 
@@ -413,15 +377,15 @@ cdef str word_before(str text, Text t, Py_ssize_t start):
 cdef str word_after(str text, Text t, Py_ssize_t end):
     """The first word in the 20 characters from `end`, punctuation stripped:
     `text[end : end + 20].split(maxsplit=1)[0].strip(".,;:")`, "" when there is none."""
-    cdef Py_ssize_t limit = min(end + 20, t.n), a = end, b
-    while a < limit and Py_UNICODE_ISSPACE(char_at(t, a)):
+    cdef Py_ssize_t limit = min(end + 20, t.length), a = end, b
+    while a < limit and is_space(char_or_nul(t, a)):
         a += 1
     b = a
-    while b < limit and not Py_UNICODE_ISSPACE(char_at(t, b)):
+    while b < limit and not is_space(char_or_nul(t, b)):
         b += 1
-    while a < b and is_stop(char_at(t, a)):
+    while a < b and is_stop(char_or_nul(t, a)):
         a += 1
-    while b > a and is_stop(char_at(t, b - 1)):
+    while b > a and is_stop(char_or_nul(t, b - 1)):
         b -= 1
     return text[a:b]
 
@@ -448,10 +412,6 @@ cdef enum:
     EXACT = 0  # a name's first letter, upper-cased: as written ("M" of "Moscow")
     FOLD = 1  # a later character: in any case, as `re` folds case
     BLANKS = 2  # a space: one or more white-space characters (`\s+`)
-
-
-cdef inline bint is_word(Py_UCS4 c) noexcept:
-    return c == 95 or Py_UNICODE_ISALNUM(c)  # \w
 
 
 cdef class NameTrie:
@@ -545,16 +505,16 @@ cdef class NameTrie:
     cdef Py_ssize_t walk(self, Text t, Py_ssize_t node, Py_ssize_t at) except -2:
         """End of the first name through `node` from offset `at` that the look-ahead accepts, or -1."""
         cdef Py_ssize_t e, q, end
-        cdef Py_UCS4 c = char_at(t, at)
-        if at < t.n:
+        cdef Py_UCS4 c = char_or_nul(t, at)
+        if at < t.length:
             for e in range(self.edge_start[node], self.edge_start[node + 1]):
                 if self.edge_kind[e] == BLANKS:
-                    if not Py_UNICODE_ISSPACE(c):
+                    if not is_space(c):
                         continue
                     # `\s+` greedy: the key goes on with a character no white space matches, so
                     # giving back white space can never let it match.
                     q = at + 1
-                    while q < t.n and Py_UNICODE_ISSPACE(char_at(t, q)):
+                    while q < t.length and is_space(char_or_nul(t, q)):
                         q += 1
                 elif self.edge_matches(e, c):
                     q = at + 1
@@ -564,7 +524,7 @@ cdef class NameTrie:
                 if end >= 0:
                     return end
         if self.ends[node] and not (
-            is_word(c) or c == 39 or c == 0x2019 or c == 45 or (c == 46 and is_word(char_at(t, at + 1)))
+            is_word_char(c) or c == 39 or c == 0x2019 or c == 45 or (c == 46 and is_word_char(char_or_nul(t, at + 1)))
         ):
             return at  # (?![\w'’-]|\.\w); char_at is 0 past the end, which none of them is
         return -1
@@ -578,7 +538,7 @@ cdef class NameTrie:
         cdef Text t = text_of(text)
         cdef Py_ssize_t at = 0, end
         cdef list found = []
-        while at < t.n:
+        while at < t.length:
             end = self.walk(t, 0, at)
             if end >= 0:
                 found.append((at, end))
@@ -617,7 +577,7 @@ cdef class MentionFinder:
         cdef Py_UCS4 c
         cdef Py_ssize_t i
         for i in range(a, b):
-            c = char_at(t, i)
+            c = char_or_nul(t, i)
             h = hash_char(h, (<unsigned int>c) | 32 if is_capital(c) else c)  # lower-cased as ASCII
         return (self.filter[(h & (FILTER_BITS - 1)) >> 3] >> (h & 7)) & 1 and (
             self.filter[((h >> 32) & (FILTER_BITS - 1)) >> 3] >> ((h >> 32) & 7)
@@ -632,7 +592,7 @@ cdef class MentionFinder:
         cdef Py_UCS4 before
         # Runs start at ASCII capitals only: a text with other letters ("Łódź") is scanned whole.
         for start, end in self.hits_in_runs(text, t, runs) if text.isascii() else self.names.find_all(text):
-            before = char_at(t, start - 1)
+            before = char_or_nul(t, start - 1)
             if start and (before == 45 or before == 39 or before == 0x2019 or before == 46 or Py_UNICODE_ISALNUM(before)):
                 continue  # inside a word or a compound ("McDonald", "ex-Soviet")
             org, place, country = self.classify(text[start:end])
@@ -660,15 +620,15 @@ cdef class MentionFinder:
             a = start
             while a <= end:
                 b = a
-                while b < end and not is_blank(char_at(t, b)):
+                while b < end and not is_blank(char_or_nul(t, b)):
                     b += 1
                 if self.may_open_name(t, a, b) and text[a:b].lower() in self.first_words:
                     taken = self.try_name(t, a, taken, found)
                 for h in range(a, b):
-                    if char_at(t, h) == 45:  # "-"
+                    if char_or_nul(t, h) == 45:  # "-"
                         taken = self.try_name(t, h + 1, taken, found)
                 a = b + 1
-            if char_at(t, end - 1) == 46 and char_at(t, end) == 45:
+            if char_or_nul(t, end - 1) == 46 and char_or_nul(t, end) == 45:
                 taken = self.try_name(t, end + 1, taken, found)  # a run stops before a compound's next part ("U.S.-Japan")
         return found
 

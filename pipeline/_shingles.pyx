@@ -16,36 +16,21 @@ import unicodedata
 import numpy as np
 
 from cpython.bytes cimport PyBytes_FromStringAndSize
-from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_ISSPACE
+from cpython.unicode cimport PyUnicode_1BYTE_KIND, PyUnicode_2BYTE_KIND, PyUnicode_DATA, PyUnicode_KIND
 from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy
 
+from pipeline._text cimport is_space, is_word_char
+
 cdef extern from "Python.h":
-    bint PyUnicode_IS_ASCII(object text)
-    int PyUnicode_KIND(object text)
-    void *PyUnicode_DATA(object text)
-    int PyUnicode_1BYTE_KIND, PyUnicode_2BYTE_KIND
+    bint PyUnicode_IS_ASCII(object text)  # not in Cython's cpython.unicode
 
 # Polynomial hash base of shingles (odd, so invertible modulo 2**64); minhash's band keys reuse it.
 BASE = 0x100000001B3
 cdef uint64_t _BASE = BASE
 cdef uint64_t _BASE_INVERSE = pow(BASE, -1, 1 << 64)
 cdef uint64_t _SPACE = 0x20
-
-
-# `\\w` over Latin-1 (every character of a 1-byte str) as a table: Py_UNICODE_ISALNUM makes four
-# calls into Unicode's tables per character (a text's scan took 3x longer with it alone).
-cdef bint LATIN1_WORD[256]
-for _code in range(256):
-    LATIN1_WORD[_code] = chr(_code).isalnum() or _code == 0x5F
-
-
-cdef inline bint is_word_char(uint32_t ch) noexcept:
-    """`\\w` of Python's `re` on str."""
-    if ch < 256:
-        return LATIN1_WORD[ch]
-    return Py_UNICODE_ISALNUM(ch) or ch == 0x5F
 
 
 cdef inline uint32_t lower_ascii(uint32_t code) noexcept:
@@ -126,7 +111,7 @@ cdef Py_ssize_t join_words(const char_t *chars, Py_ssize_t n, unsigned char *out
     cdef bint gap = False
     for i in range(n):
         ch = chars[i]
-        if Py_UNICODE_ISSPACE(ch):
+        if is_space(ch):
             gap = size > 0
             continue
         if 0xD800 <= ch <= 0xDFFF:

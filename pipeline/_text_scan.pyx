@@ -8,15 +8,9 @@ its docstring), with the semantics of `re` on str: `\\w` is Py_UNICODE_ISALNUM o
 Py_UNICODE_ISSPACE, `\\d` is Py_UNICODE_ISDECIMAL; a character class such as `[A-Z0-9]` is ASCII.
 """
 
-from cpython.unicode cimport (
-    Py_UNICODE_ISALNUM,
-    Py_UNICODE_ISDECIMAL,
-    Py_UNICODE_ISSPACE,
-    Py_UNICODE_TODECIMAL,
-    PyUnicode_DATA,
-    PyUnicode_KIND,
-    PyUnicode_READ,
-)
+from cpython.unicode cimport Py_UNICODE_ISDECIMAL, Py_UNICODE_TODECIMAL
+
+from pipeline._text cimport Text, char_at, is_space, is_word_char, text_of
 
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st sr jr gen col lt capt sgt rev gov sen rep inc corp co ltd plc no nos vs etc "
@@ -32,36 +26,15 @@ _UNITS = tuple(
 cdef Py_ssize_t _QUOTE_LIMIT = 1500  # characters a quotation holds at most
 
 
-cdef struct Text:
-    # A str's characters read in place (PEP 393): indexing a str re-checks its layout at every character.
-    int kind
-    void* data
-    Py_ssize_t n
-
-
-cdef inline Text _text_of(str text):
-    cdef Text t
-    t.kind, t.data, t.n = PyUnicode_KIND(text), PyUnicode_DATA(text), len(text)
-    return t
-
-
-cdef inline Py_UCS4 _at(Text t, Py_ssize_t i) noexcept:
-    return PyUnicode_READ(t.kind, t.data, i)
-
-
-cdef inline bint _is_word(Py_UCS4 ch) noexcept:
-    return ch == u"_" or Py_UNICODE_ISALNUM(ch)
-
-
 cdef bint _word_at(Text t, Py_ssize_t at, str word):
     """`word` is written at `at` and a word boundary (`\\b`) follows it."""
     cdef Py_ssize_t k, size = len(word)
-    if at + size > t.n:
+    if at + size > t.length:
         return False
     for k in range(size):
-        if _at(t, at + k) != word[k]:
+        if char_at(t, at + k) != word[k]:
             return False
-    return _is_word(word[size - 1]) != (at + size < t.n and _is_word(_at(t, at + size)))
+    return is_word_char(word[size - 1]) != (at + size < t.length and is_word_char(char_at(t, at + size)))
 
 
 # ---- sentences
@@ -82,7 +55,7 @@ cdef inline bint _begins_sentence(Py_UCS4 ch) noexcept:
 cdef bint _after_abbreviation(str body, Text t, Py_ssize_t point) except -1:
     """The word before the point at `point` is an abbreviation or an initial ("Mr.", "U.S.", "J. Smith")."""
     cdef Py_ssize_t start = point
-    while start > 0 and _at(t, start - 1) != u" ":
+    while start > 0 and char_at(t, start - 1) != u" ":
         start -= 1
     # Unicode lower-casing can change a word's length ("İ"): Python's, as before.
     cdef str word = body[start:point].lower().lstrip('("“')
@@ -96,21 +69,22 @@ def count_sentences(str body, Py_ssize_t paragraphs):
     closing quotes or brackets, before a space and a capital or digit), unless the word before the
     point is an abbreviation or an initial.
     """
-    cdef Text t = _text_of(body)
-    cdef Py_ssize_t n = t.n, i = 0, closed, k, ends = 0
+    cdef Text t = text_of(body)
+    cdef Py_ssize_t n = t.length, i = 0, closed, k, ends = 0
     cdef Py_UCS4 ch
     while i < n:
-        ch = _at(t, i)
+        ch = char_at(t, i)
         if ch == u"." or ch == u"!" or ch == u"?":
             closed = i + 1
-            while closed < n and _closes(_at(t, closed)):
+            while closed < n and _closes(char_at(t, closed)):
                 closed += 1
             k = closed
-            while k < n and (_at(t, k) == u" " or _at(t, k) == u"\t"):
+            while k < n and (char_at(t, k) == u" " or char_at(t, k) == u"\t"):
                 k += 1
             # The look-ahead: an opening mark is optional, yet none of them begins a sentence itself.
             if k > closed and k < n and (
-                _begins_sentence(_at(t, k)) or (_opens(_at(t, k)) and k + 1 < n and _begins_sentence(_at(t, k + 1)))
+                _begins_sentence(char_at(t, k))
+                or (_opens(char_at(t, k)) and k + 1 < n and _begins_sentence(char_at(t, k + 1)))
             ):
                 if ch != u"." or not _after_abbreviation(body, t, i):
                     ends += 1
@@ -124,26 +98,26 @@ def count_sentences(str body, Py_ssize_t paragraphs):
 
 
 cdef bint _year_at(Text t, Py_ssize_t i) except -1:
-    cdef Py_UCS4 first = _at(t, i), second = _at(t, i + 1), before, after
+    cdef Py_UCS4 first = char_at(t, i), second = char_at(t, i + 1), before, after
     cdef Py_ssize_t k
     if not ((first == u"1" and (second == u"8" or second == u"9")) or (first == u"2" and second == u"0")):
         return False
-    if not (Py_UNICODE_ISDECIMAL(_at(t, i + 2)) and Py_UNICODE_ISDECIMAL(_at(t, i + 3))):
+    if not (Py_UNICODE_ISDECIMAL(char_at(t, i + 2)) and Py_UNICODE_ISDECIMAL(char_at(t, i + 3))):
         return False
     if i > 0:
-        before = _at(t, i - 1)
-        if _is_word(before) or before in u".,$£€/-":
+        before = char_at(t, i - 1)
+        if is_word_char(before) or before in u".,$£€/-":
             return False  # part of a longer number or an amount
     k = i + 4
-    if k == t.n:
+    if k == t.length:
         return True
-    after = _at(t, k)
-    if _is_word(after) or after == u"%":
+    after = char_at(t, k)
+    if is_word_char(after) or after == u"%":
         return False
-    if (after == u"." or after == u",") and k + 1 < t.n and Py_UNICODE_ISDECIMAL(_at(t, k + 1)):
+    if (after == u"." or after == u",") and k + 1 < t.length and Py_UNICODE_ISDECIMAL(char_at(t, k + 1)):
         return False  # "2000.5", "2,000"
-    if Py_UNICODE_ISSPACE(after):
-        while k < t.n and Py_UNICODE_ISSPACE(_at(t, k)):
+    if is_space(after):
+        while k < t.length and is_space(char_at(t, k)):
             k += 1
         for unit in _UNITS:
             if _word_at(t, k, unit):
@@ -156,19 +130,19 @@ def find_years(str text):
     `(?:1[89]|20)\\d\\d(?<![\\w.,$£€/-]\\d{4})(?![\\w%]|[.,]\\d|\\s+(?:dlrs|dollars|…|hectares)\\b)`, i.e.
     not part of a longer number, an amount ("$2000") or a quantity ("2000 tonnes").
     """
-    cdef Text t = _text_of(text)
-    cdef Py_ssize_t n = t.n, i = 0
+    cdef Text t = text_of(text)
+    cdef Py_ssize_t n = t.length, i = 0
     cdef Py_UCS4 ch
     cdef set found = set()
     while i + 4 <= n:
-        ch = _at(t, i)
+        ch = char_at(t, i)
         # Most characters open no year: they are passed over here, without a call.
         if (ch == u"1" or ch == u"2") and _year_at(t, i):
             found.add(
-                1000 * Py_UNICODE_TODECIMAL(_at(t, i))
-                + 100 * Py_UNICODE_TODECIMAL(_at(t, i + 1))
-                + 10 * Py_UNICODE_TODECIMAL(_at(t, i + 2))
-                + Py_UNICODE_TODECIMAL(_at(t, i + 3))
+                1000 * Py_UNICODE_TODECIMAL(char_at(t, i))
+                + 100 * Py_UNICODE_TODECIMAL(char_at(t, i + 1))
+                + 10 * Py_UNICODE_TODECIMAL(char_at(t, i + 2))
+                + Py_UNICODE_TODECIMAL(char_at(t, i + 3))
             )
             i += 4
         else:
@@ -203,10 +177,10 @@ cdef inline bint _quotable(Py_UCS4 opening, Py_UCS4 ch) noexcept:
 cdef Py_ssize_t _quotation_end(Text t, Py_ssize_t start) noexcept:
     """Where the quotation opened at `start` ends (after its closing mark), or -1 if it does not close:
     the shortest run of 2 to 1500 quotable characters followed by a closing mark."""
-    cdef Py_UCS4 opening = _at(t, start), ch
+    cdef Py_UCS4 opening = char_at(t, start), ch
     cdef Py_ssize_t k
-    for k in range(start + 1, t.n):
-        ch = _at(t, k)
+    for k in range(start + 1, t.length):
+        ch = char_at(t, k)
         if _closes_quotation(opening, ch) and k - start - 1 >= 2:
             return k + 1
         if not _quotable(opening, ch) or k - start - 1 == _QUOTE_LIMIT:
@@ -218,12 +192,12 @@ def find_quoted(str text):
     """(start, end) of each quoted passage, marks included, as `re.finditer` found them with
     `“([^“”]{2,1500}?)”|"([^"\\n]{2,1500}?)"|„([^„“”]{2,1500}?)[“”]|»([^»«]{2,1500}?)«`.
     """
-    cdef Text t = _text_of(text)
-    cdef Py_ssize_t n = t.n, i = 0, end
+    cdef Text t = text_of(text)
+    cdef Py_ssize_t n = t.length, i = 0, end
     cdef Py_UCS4 ch
     cdef list spans = []
     while i < n:
-        ch = _at(t, i)
+        ch = char_at(t, i)
         if ch == u"“" or ch == u'"' or ch == u"„" or ch == u"»":
             end = _quotation_end(t, i)
             if end >= 0:
@@ -261,16 +235,16 @@ cdef class WordSet:
 
     def find_spans(self, str text):
         """(start, end) of each word found in `text`, in order, not overlapping."""
-        cdef Text t = _text_of(text)
+        cdef Text t = text_of(text)
         cdef Py_ssize_t i = 0
         cdef Py_UCS4 ch, nxt
         cdef list spans = []
-        while i + 1 < t.n:
-            ch = _at(t, i)
+        while i + 1 < t.length:
+            ch = char_at(t, i)
             if ch >= 128 or not self._firsts[<Py_ssize_t>ch]:
                 i += 1
                 continue
-            nxt = _at(t, i + 1)
+            nxt = char_at(t, i + 1)
             if nxt < 128 and self._starts[128 * <Py_ssize_t>ch + <Py_ssize_t>nxt]:
                 for word in <tuple>self._by_first[<Py_ssize_t>ch]:
                     if _word_at(t, i, word):

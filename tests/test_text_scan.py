@@ -1,7 +1,10 @@
 """The compiled scans (pipeline/_text_scan.pyx) keep the semantics of the regexes they replaced,
 also where C and Python could part: Unicode digits, spaces and case, word boundaries, limits."""
 
+import re
+
 import pytest
+from pipeline._shingles import count_words
 from pipeline._text_scan import WordSet, count_sentences, find_quoted, find_years
 
 
@@ -45,3 +48,13 @@ def test_the_longest_word_followed_by_a_word_boundary_is_found():
     assert words.find_spans("") == []
     with pytest.raises(ValueError):
         WordSet(["Ä-word"])
+
+
+def test_word_characters_are_those_of_re_for_every_latin1_character_and_beyond():
+    # The kernels read `\w` below U+0100 from one table (pipeline/_text.pxd): every entry is checked.
+    chars = [chr(code) for code in range(256)] + ["ā", "ж", "٣", "_", "’", "\u2009", "\u3000", "𝐇", "😀"]
+    agency = WordSet(["Reuters"])
+    assert [bool(agency.find_spans(f"Reuters{ch}")) for ch in chars] == [
+        re.match(r"Reuters\b", f"Reuters{ch}") is not None for ch in chars
+    ]
+    assert [count_words(f"a{ch}b") for ch in chars] == [len(re.findall(r"\w+", f"a{ch}b")) for ch in chars]
