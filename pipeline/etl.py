@@ -20,6 +20,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -175,6 +176,25 @@ def describe_batch(articles: list[Article], settings: Settings) -> None:
     dedup.sketch_articles(articles, settings.minhash_params())
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while this holds (also a decorator); back on after.
+
+    A chunk allocates ~100,000 container objects and frees them by reference counting: on Reuters
+    the collections run meanwhile found no garbage at all, yet cost ~9 µs/doc (measured with
+    gc.callbacks; full collections walk every object of the process: gazetteer, model, caller's).
+    A reference cycle made meanwhile is collected after the chunk, by the next collection.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@collector_paused()
 def _process_chunk(docs: list[RawDoc], settings: Settings) -> list[Outcome]:
     """Outcomes of some raw inputs, in order: the unit of work of one worker process."""
     outcomes = [_build_outcome(doc, settings) for doc in docs]
@@ -336,7 +356,8 @@ def process_shard(settings: Settings, shard: Shard, progress: Progress | None = 
             outcomes = _process_chunk(chunk, settings)
             articles = [o for o in outcomes if isinstance(o, Article)]
             rejects = [o for o in outcomes if not isinstance(o, Article)]
-            writer.write(articles, rejects)
+            with collector_paused():
+                writer.write(articles, rejects)
             n_articles, n_rejects = n_articles + len(articles), n_rejects + len(rejects)
             if progress:
                 progress(len(chunk))

@@ -238,9 +238,14 @@ def _read_capped(read: Callable[[int], bytes], size: int, max_bytes: int) -> byt
     """Up to `max_bytes` + 1 bytes of a file listed at `size` bytes.
 
     The listed size (+1 to see growth) is read first: reading max_bytes + 1 at once allocates the
-    whole cap for every file, which cost 3x the read itself (measured).
+    whole cap for every file, which cost 3x the read itself (measured). A file still of its listed
+    size needs no second read to see its end: a read of a regular file returns less than asked
+    only at the end of the file, so getting `size` of the `size + 1` bytes asked is the end (one
+    system call a file fewer, ~1 µs).
     """
-    data = _read_full(read, size + 1)
+    data = read(size + 1)
+    if len(data) < size:  # shrank since it was listed (or a short read): read on to the end
+        data += _read_full(read, size + 1 - len(data))
     if len(data) > size:  # grew since it was listed: read on, up to the cap
         data += _read_full(read, max_bytes + 1 - len(data))
     return data

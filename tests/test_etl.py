@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 import pandas as pd
 import pytest
 
 from pipeline import etl
+from pipeline.models import RawDoc
 from pipeline.settings import Settings
 from tests.conftest import SEED_ARTICLE, read_dataset
 
@@ -163,3 +165,20 @@ def test_sample_wikinews_articles_are_kept_in_their_language(tmp_path, sample_ra
     english = articles[articles.raw_path.str.startswith("wikinews/")]
     dated = english[english.raw_path.str.contains(r"/\d{4}-\d{2}-\d{2}_")]
     assert dated.published_at.notna().all()
+
+
+def test_processing_pauses_the_garbage_collector_only_while_it_runs(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("Headline of the story\n\nThe body of the story has enough words to be kept as an article here.")
+    doc = RawDoc(uri=str(path), rel_path="a.txt", size=path.stat().st_size)
+    seen = []
+    with etl.collector_paused():
+        seen.append(gc.isenabled())
+    assert isinstance(etl.process_doc(doc, Settings()), etl.Article)
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        etl.process_doc(doc, Settings())
+        assert not gc.isenabled()  # a caller's own choice is left as it was
+    finally:
+        gc.enable()

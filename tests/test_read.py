@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import codecs
+import os
 
 import pytest
 
+from pipeline import read
 from pipeline.models import RawDoc
 from pipeline.read import RejectInput, SourceNotFound, decode_bytes, list_raw, load_bytes
 
@@ -68,6 +70,31 @@ def test_a_file_that_shrank_after_listing_is_read_as_it_is_now(tmp_path):
     path = tmp_path / "shrunk.txt"
     path.write_bytes(b"Headline\n\nShort body.")
     assert load_bytes(RawDoc(uri=str(path), rel_path="shrunk.txt", size=5_000), max_bytes=10_000) == path.read_bytes()
+
+
+def test_a_file_of_its_listed_size_is_read_with_one_read_call(tmp_path, monkeypatch):
+    path = tmp_path / "as-listed.txt"
+    path.write_bytes(b"Headline\n\nBody text of the article.")
+    calls, os_read = [], os.read
+
+    def counted_read(fd, n):
+        calls.append(n)
+        return os_read(fd, n)
+
+    monkeypatch.setattr(read.os, "read", counted_read)
+    doc = RawDoc(uri=str(path), rel_path="as-listed.txt", size=path.stat().st_size)
+    assert load_bytes(doc, max_bytes=10_000) == path.read_bytes()
+    assert calls == [path.stat().st_size + 1]
+
+
+def test_a_file_returned_in_short_reads_is_still_read_whole(tmp_path, monkeypatch):
+    path = tmp_path / "slow.txt"
+    path.write_bytes(b"Headline\n\n" + b"word " * 100)
+    os_read = os.read
+    monkeypatch.setattr(read.os, "read", lambda fd, n: os_read(fd, min(n, 7)))
+    for listed in (path.stat().st_size, 10):  # as listed, and grown since listed
+        doc = RawDoc(uri=str(path), rel_path="slow.txt", size=listed)
+        assert load_bytes(doc, max_bytes=10_000) == path.read_bytes()
 
 
 def test_control_characters_in_ascii_and_in_unicode_text_are_counted_alike():
