@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 
 import pandas as pd
 import pytest
 
-from pipeline import etl
+from pipeline import etl, metadata
 from pipeline.models import RawDoc
 from pipeline.settings import Settings
 from tests.conftest import SEED_ARTICLE, read_dataset
@@ -182,3 +183,15 @@ def test_processing_pauses_the_garbage_collector_only_while_it_runs(tmp_path):
         assert not gc.isenabled()  # a caller's own choice is left as it was
     finally:
         gc.enable()
+
+
+def test_every_metadata_field_reaches_the_article(tmp_path, monkeypatch):
+    path = tmp_path / "a.txt"
+    path.write_text("Headline of the story\n\nThe body of the story has enough words to be kept as an article here.")
+    doc = RawDoc(uri=str(path), rel_path="a.txt", size=path.stat().st_size)
+    # A distinct value in every field, so a field left out of the Article shows as its default.
+    made = metadata.Metadata(**{f.name: f"value of {f.name}" for f in dataclasses.fields(metadata.Metadata)})
+    monkeypatch.setattr(metadata, "extract_metadata", lambda *args, **kwargs: made)
+    article = etl.process_doc(doc, Settings())
+    for f in dataclasses.fields(metadata.Metadata):
+        assert getattr(article, f.name) == f"value of {f.name}"
