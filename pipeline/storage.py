@@ -14,7 +14,6 @@ publishes its files together through `pipeline.commit.Transaction`.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import os
 import posixpath
 import uuid
@@ -28,6 +27,7 @@ import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
 
+from pipeline._arrow_buffers import list_buffers, string_buffers
 from pipeline.schema import DATASETS
 
 PART = "part-0.parquet"
@@ -71,9 +71,25 @@ _MICROSECOND = dt.timedelta(microseconds=1)
 
 
 def _to_arrow(values: list, type_: pa.DataType) -> pa.Array:
-    # Each column is a few C-level passes over its list (count, map, join): a Python loop per value
-    # cost more than the rest of the staged write (measured).
+    # Each column is a few C-level passes over its list (count, map, join), strings one compiled
+    # pass (pipeline/_arrow_buffers.pyx): a Python loop per value cost more than the rest of the
+    # staged write (measured).
     n = len(values)
+    if pa.types.is_string(type_):
+        data, offsets, validity, nulls = string_buffers(values)
+        if nulls == n and n:
+            return pa.nulls(n, type_)
+        validity = None if validity is None else pa.py_buffer(validity)
+        return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data), validity, nulls)
+    if pa.types.is_list(type_) or pa.types.is_map(type_):  # a None list is an empty one
+        offsets, flat, nulls = list_buffers(values)
+        if nulls == n and n:
+            return pa.nulls(n, type_)
+        offsets_array = pa.Array.from_buffers(pa.int32(), n + 1, [None, pa.py_buffer(offsets)])
+        if pa.types.is_map(type_):
+            keys = _to_arrow([k for k, _ in flat], type_.key_type)
+            return pa.MapArray.from_arrays(offsets_array, keys, _to_arrow([x for _, x in flat], type_.item_type))
+        return pa.ListArray.from_arrays(offsets_array, _to_arrow(flat, type_.value_type))
     nulls = values.count(None)
     if nulls == n and n:  # a column nothing filled in (kicker, author... in wire copy)
         return pa.nulls(n, type_)
@@ -81,16 +97,6 @@ def _to_arrow(values: list, type_: pa.DataType) -> pa.Array:
     if nulls:
         present = [v is not None for v in values]
         validity = pa.py_buffer(np.packbits(np.array(present, dtype=bool), bitorder="little"))
-    if pa.types.is_string(type_):
-        return _string_array([v or "" for v in values] if nulls else values, validity, nulls)
-    if pa.types.is_list(type_) or pa.types.is_map(type_):
-        lists = [v or () for v in values] if nulls else values
-        offsets_array = pa.Array.from_buffers(pa.int32(), n + 1, [None, pa.py_buffer(_offsets(lists))])
-        flat = list(itertools.chain.from_iterable(lists))
-        if pa.types.is_map(type_):
-            keys = _to_arrow([k for k, _ in flat], type_.key_type)
-            return pa.MapArray.from_arrays(offsets_array, keys, _to_arrow([x for _, x in flat], type_.item_type))
-        return pa.ListArray.from_arrays(offsets_array, _to_arrow(flat, type_.value_type))
     if pa.types.is_struct(type_):  # values are tuples (NamedTuples) or dicts
         children = [
             _to_arrow([None if v is None else (v[f.name] if isinstance(v, dict) else v[i]) for v in values], f.type)
@@ -105,19 +111,6 @@ def _to_arrow(values: list, type_: pa.DataType) -> pa.Array:
     else:
         data = np.array([0 if v is None else v for v in values] if nulls else values, dtype=type_.to_pandas_dtype())
     return pa.Array.from_buffers(type_, n, [validity, pa.py_buffer(data)], nulls)
-
-
-def _string_array(texts: list[str], validity: pa.Buffer | None, nulls: int) -> pa.StringArray:
-    """Strings as one UTF-8 buffer: the whole column is joined and encoded once; only strings that are
-    not ASCII (where bytes differ from characters) are encoded again, to count their bytes."""
-    joined = "".join(texts)
-    data = joined.encode("utf-8")
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    if not joined.isascii():
-        wide = np.flatnonzero(~np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts)))
-        lengths[wide] = [len(texts[i].encode("utf-8")) for i in wide.tolist()]
-    offsets = pa.py_buffer(_cumulative(lengths))
-    return pa.StringArray.from_buffers(len(texts), offsets, pa.py_buffer(data), validity, nulls)
 
 
 def from_numpy(values: np.ndarray) -> pa.Array:
@@ -150,19 +143,6 @@ def list_column_matrix(column: pa.ChunkedArray, width: int, dtype: type = np.uin
     values = column.combine_chunks().flatten()
     data = np.frombuffer(values.buffers()[1], dtype=dtype)[values.offset : values.offset + len(values)]
     return data.reshape(-1, width)
-
-
-def _offsets(sequences: list) -> np.ndarray:
-    return _cumulative(np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences)))
-
-
-def _cumulative(lengths: np.ndarray) -> np.ndarray:
-    """Arrow's int32 offsets of items of `lengths`."""
-    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    if offsets[-1] >= 2**31:
-        raise ValueError("a column of one partition holds over 2 GiB of text")
-    return offsets.astype(np.int32)
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -82,6 +82,30 @@ def test_a_column_of_only_nulls_becomes_what_pyarrow_would_build(type_):
     assert built.equals(pa.table({"c": [None, None, None]}, schema=schema))
 
 
+def test_strings_of_every_script_and_nulls_past_a_byte_of_the_validity_bitmap_read_back_as_written():
+    texts = ["a", None, "", "e\u0301", "\u00a0nbsp\t", "line\r\n", "𝔘𝔫𝔦", "😀", None, "ſ", "中文", None, "x" * 70_000]
+    schema = pa.schema([pa.field("c", pa.string())])
+    built = storage.columns_to_table({"c": texts}, schema)
+    built.validate(full=True)
+    assert built.equals(pa.table({"c": texts}, schema=schema))
+    assert built.column("c").to_pylist() == texts
+
+
+def test_a_string_column_refuses_what_is_not_text_as_python_does():
+    schema = pa.schema([pa.field("c", pa.string())])
+    with pytest.raises(TypeError):
+        storage.columns_to_table({"c": ["a", 1]}, schema)
+    with pytest.raises(UnicodeEncodeError):  # a lone surrogate has no UTF-8
+        storage.columns_to_table({"c": ["a", "\ud800"]}, schema)
+
+
+def test_a_missing_list_in_a_list_column_is_an_empty_list():
+    schema = pa.schema([pa.field("c", pa.list_(pa.string()))])
+    built = storage.columns_to_table({"c": [["a"], None, ("b", "c"), [], None]}, schema)
+    built.validate(full=True)
+    assert built.column("c").to_pylist() == [["a"], [], ["b", "c"], [], []]
+
+
 def test_row_groups_are_the_same_bytes_however_the_rows_arrived_in_pieces(tmp_path):
     """The published file must not depend on where the shards ended. The Parquet writer decides,
     chunk by chunk, when a column's dictionary is full and it falls back to plain encoding; with a
