@@ -360,7 +360,8 @@ def process_shard(settings: Settings, shard: Shard, progress: Progress | None = 
     """Parse, clean and describe one shard's inputs and stage their outcomes (safe to retry).
 
     A chunk at a time: language detection and sketches run in batches (faster), and each chunk's
-    outcomes are staged before the next is made, so a worker holds one chunk whatever the shard size.
+    outcomes go to the shard's writer before the next is made, so a worker holds at most one row
+    group of outcomes (staging.STAGED_ROWS) whatever the shard size.
     """
     tick = time.perf_counter()
     docs = staging.read_docs(shard.staging, shard.start, shard.stop)

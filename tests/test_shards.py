@@ -8,10 +8,13 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from pipeline import etl, staging
+from pipeline.minhash import MinHashParams
+from pipeline.models import Reject
 from pipeline.settings import Settings
 from tests.conftest import assert_same_partitions, build_dated_raw, run_cli
 
@@ -149,3 +152,26 @@ def test_a_staging_folder_is_made_even_when_another_date_prunes_the_shared_paren
     monkeypatch.setattr(os, "makedirs", makedirs_racing_a_cleanup)
     staging.reset_dir(folder)
     assert pruned and Path(folder).is_dir() and not any(Path(folder).iterdir())
+
+
+def test_staged_row_groups_hold_staged_rows_whatever_the_chunks(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(staging, "STAGED_ROWS", 3)
+    rejects = [
+        Reject(
+            doc_id=f"id{i}",
+            raw_uri=f"/raw/{i}.txt",
+            raw_path=f"{i}.txt",
+            raw_sha256=None,
+            raw_size=i,
+            reason="empty",
+            detail="the file is empty",
+            stage="read",
+        )
+        for i in range(7)
+    ]
+    with staging.ShardWriter(str(tmp_path), 0, MinHashParams()) as writer:
+        for start in range(0, 7, 2):
+            writer.write([], rejects[start : start + 2])
+    staged = pa.ipc.open_file(pa.memory_map(str(tmp_path / "shard-0.rejects.arrow")))
+    assert [staged.get_batch(g).num_rows for g in range(staged.num_record_batches)] == [3, 3, 1]
+    assert staged.read_all().column("raw_path").to_pylist() == [f"{i}.txt" for i in range(7)]
