@@ -73,9 +73,10 @@ def time_stages(
     n_articles = 0
     start = clock.clock()
     try:
-        for at in range(0, len(docs), etl.SHARD_CHUNK):
-            outcomes = etl._process_chunk(docs[at : at + etl.SHARD_CHUNK], settings)
-            n_articles += sum(isinstance(o, etl.Article) for o in outcomes)
+        with etl.collector_paused():  # as process_shard runs
+            for at in range(0, len(docs), etl.SHARD_CHUNK):
+                outcomes = etl._process_chunk(docs[at : at + etl.SHARD_CHUNK], settings)
+                n_articles += sum(isinstance(o, etl.Article) for o in outcomes)
     finally:
         for restore in restores:
             restore()

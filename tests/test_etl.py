@@ -168,19 +168,23 @@ def test_sample_wikinews_articles_are_kept_in_their_language(tmp_path, sample_ra
     assert dated.published_at.notna().all()
 
 
-def test_processing_pauses_the_garbage_collector_only_while_it_runs(tmp_path):
-    path = tmp_path / "a.txt"
-    path.write_text("Headline of the story\n\nThe body of the story has enough words to be kept as an article here.")
-    doc = RawDoc(uri=str(path), rel_path="a.txt", size=path.stat().st_size)
+def test_a_shard_is_processed_with_the_garbage_collector_paused_and_resumed_after(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text("Headline of the story\n\nThe body of the story has enough words to be kept here.")
     seen = []
-    with etl.collector_paused():
-        seen.append(gc.isenabled())
-    assert isinstance(etl.process_doc(doc, Settings()), etl.Article)
+    process_chunk = etl._process_chunk
+    monkeypatch.setattr(etl, "_process_chunk", lambda *args: seen.append(gc.isenabled()) or process_chunk(*args))
+    etl.run_partition(Settings(raw=str(raw), out=str(tmp_path / "out")), dt.date(2024, 3, 1))
     assert seen == [False] and gc.isenabled()
+
+
+def test_pausing_the_garbage_collector_leaves_a_caller_s_own_choice_as_it_was():
     gc.disable()
     try:
-        etl.process_doc(doc, Settings())
-        assert not gc.isenabled()  # a caller's own choice is left as it was
+        with etl.collector_paused():
+            pass
+        assert not gc.isenabled()
     finally:
         gc.enable()
 
