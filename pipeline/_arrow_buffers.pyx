@@ -10,15 +10,13 @@ Python's own UTF-8 codec (so a lone surrogate raises UnicodeEncodeError, as `str
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from cpython.unicode cimport PyUnicode_AsUTF8String
+from cpython.unicode cimport PyUnicode_AsUTF8String, PyUnicode_DATA, PyUnicode_GET_LENGTH
 from libc.stdint cimport int32_t, int64_t, uint8_t
 from libc.string cimport memcpy, memset
 
-cdef extern from "Python.h":
-    int PyUnicode_READY(object text) except -1
+cdef extern from "Python.h":  # (not in Cython's cpython.unicode)
+    int PyUnicode_READY(object text) except -1  # a no-op from Python 3.12 on
     bint PyUnicode_IS_ASCII(object text)
-    void *PyUnicode_DATA(object text)
-    Py_ssize_t PyUnicode_GET_LENGTH(object text)
 
 # Arrow's string offsets are int32: a column of one table holds at most 2 GiB of text.
 cdef int64_t MAX_OFFSET = 2**31 - 1
