@@ -487,7 +487,11 @@ def _staged_sketches(shards: staging.StagedShards, params: MinHashParams) -> ded
         keys[start:stop] = staging.sketch_matrix(batch.column(staging.SKETCH_KEY), dedup.KEY)[:, 0]
         order.append(batch.select(dedup.ORDER_COLUMNS))
         start = stop
-    table = pa.concat_tables(order) if order else storage.empty_table(ARTICLES).select(dedup.ORDER_COLUMNS)
+    # Copied out (combine_chunks): a staged batch's columns are views of the whole memory-mapped batch,
+    # whose pages would otherwise stay mapped through publish (at 10x Reuters, ~0.3 GB, measured).
+    table = (
+        pa.concat_tables(order).combine_chunks() if order else storage.empty_table(ARTICLES).select(dedup.ORDER_COLUMNS)
+    )
     return dedup.Sketches.from_table(table, keys, bands)
 
 

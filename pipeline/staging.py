@@ -307,18 +307,28 @@ class StagedShards:
 
     def __init__(self, folder: str, n_shards: int):
         self.fs, path = url_to_fs(folder)
-        self.files: dict[str, list[pa.ipc.RecordBatchFileReader]] = {}
+        self.files: dict[str, list[str]] = {}
         for dataset in ("articles", "rejects"):
             self.files[dataset] = []
             for index in range(n_shards):
                 name = _shard_file(path, index, dataset)
                 if not self.fs.exists(name):
                     raise FileNotFoundError(f"shard {index} has no staged {dataset} at {name}: did its task run?")
-                self.files[dataset].append(pa.ipc.open_file(_open_staged(self.fs, name)))
+                self.files[dataset].append(name)
         # First row of each row group (record batch) of the articles, counted across shards: where a node is.
-        self._groups = [(f, g) for f in self.files["articles"] for g in range(f.num_record_batches)]
-        sizes = [f.get_batch(g).num_rows for f, g in self._groups]
+        self._groups: list[tuple[int, int]] = []
+        sizes = []
+        for k, name in enumerate(self.files["articles"]):
+            staged = self._open(name)
+            self._groups += [(k, g) for g in range(staged.num_record_batches)]
+            sizes += [staged.get_batch(g).num_rows for g in range(staged.num_record_batches)]
         self._group_starts = np.concatenate(([0], np.cumsum(sizes, dtype=np.int64)))
+
+    def _open(self, name: str) -> pa.ipc.RecordBatchFileReader:
+        """A staged file, opened for one pass only: its memory map (and the pages read through it, which
+        count as the process's memory) goes once the pass and its batches are done, instead of staying
+        for the whole publish (~0.4 GB of mapped text at 10x Reuters, measured)."""
+        return pa.ipc.open_file(_open_staged(self.fs, name))
 
     @property
     def n_articles(self) -> int:
@@ -326,7 +336,8 @@ class StagedShards:
 
     def batches(self, dataset: str, columns: list[str] | None = None) -> Iterator[pa.Table]:
         """Every staged row of `dataset`, a row group at a time, in input order."""
-        for staged in self.files[dataset]:
+        for name in self.files[dataset]:
+            staged = self._open(name)
             for group in range(staged.num_record_batches):
                 yield _table(staged.get_batch(group), columns)
 
@@ -335,11 +346,14 @@ class StagedShards:
         hold them, one row group at a time: (the row numbers found there, their rows)."""
         groups = np.searchsorted(self._group_starts, nodes, side="right") - 1
         bounds = np.searchsorted(groups, np.arange(len(self._groups) + 1))
+        opened: tuple[int, pa.ipc.RecordBatchFileReader] | None = None
         for group in np.unique(groups).tolist():
-            staged, local = self._groups[group]
+            k, local = self._groups[group]
+            if opened is None or opened[0] != k:
+                opened = (k, self._open(self.files["articles"][k]))
             found = nodes[bounds[group] : bounds[group + 1]]
             rows = from_numpy(found - self._group_starts[group])
-            yield found, _table(staged.get_batch(local), columns).take(rows)
+            yield found, _table(opened[1].get_batch(local), columns).take(rows)
 
 
 def _table(batch: pa.RecordBatch, columns: list[str] | None) -> pa.Table:
