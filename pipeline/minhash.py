@@ -74,11 +74,19 @@ def estimate_similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / len(a)
 
 
-def jaccard(a: np.ndarray, b: np.ndarray, assume_unique: bool = False) -> float:
-    """Exact Jaccard similarity of two shingle-hash sets (64-bit hashes: collisions are negligible)."""
-    if not assume_unique:
+def jaccard(a: np.ndarray, b: np.ndarray, assume_sorted_unique: bool = False) -> float:
+    """Exact Jaccard similarity of two shingle-hash sets (64-bit hashes: collisions are negligible).
+
+    The shared hashes are counted by a binary search of `a`'s in the sorted `b`: ~3x cheaper than
+    `np.intersect1d`, which concatenates and sorts both (most of publish's pair checks at 10x, measured).
+    """
+    if not assume_sorted_unique:
         a, b = np.unique(a), np.unique(b)
-    shared = len(np.intersect1d(a, b, assume_unique=True))
+    if not len(a) or not len(b):
+        return 0.0  # (every text has at least one shingle: only a caller's empty set gets here)
+    at = np.searchsorted(b, a)
+    at[at == len(b)] = 0
+    shared = int(np.count_nonzero(b[at] == a))
     return shared / (len(a) + len(b) - shared)
 
 
