@@ -239,7 +239,7 @@ class RowGroups:
     bytes (not the values) of large files.
     """
 
-    def __init__(self, sink: StagedFile | pq.ParquetWriter | pa.ipc.RecordBatchFileWriter, rows: int):
+    def __init__(self, sink: StagedFile | pq.ParquetWriter, rows: int):
         self.sink, self.rows = sink, rows
         self._pending: list[pa.Table] = []
         self._count = 0
