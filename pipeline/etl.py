@@ -327,7 +327,7 @@ def plan_partition(settings: Settings, date: dt.date, shards: int, run_key: str 
     except read.SourceNotFound:
         if not settings.raw_is_dated:
             raise
-        listing = read.Listing(root=raw_uri, docs=[], excluded=[])  # no folder for this day: nothing arrived
+        listing = read.Listing.empty(raw_uri)  # no folder for this day: nothing arrived
     folder = staging.staging_dir(settings.out, date, run_key or run_id)
     staging.reset_dir(folder)
     manifest = staging.Manifest(
@@ -337,16 +337,16 @@ def plan_partition(settings: Settings, date: dt.date, shards: int, run_key: str 
         started_at=started,
         list_seconds=round(time.perf_counter() - tick, 4),
         n_shards=shards,
-        n_docs=len(listing.docs),
+        n_docs=listing.table.num_rows,
         excluded=listing.excluded,
     )
-    staging.write_manifest(folder, manifest, listing.docs)
-    bounds = split_shards(len(listing.docs), shards)
+    staging.write_manifest(folder, manifest, listing.table)
+    bounds = split_shards(listing.table.num_rows, shards)
     return Plan(
         run_id=run_id,
         date=date,
         staging=folder,
-        n_raw=len(listing.docs),
+        n_raw=listing.table.num_rows,
         n_excluded=len(listing.excluded),
         shards=[Shard(folder, k, shards, start, stop) for k, (start, stop) in enumerate(bounds)],
     )

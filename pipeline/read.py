@@ -7,7 +7,6 @@ inputs in the same order and produces the same datasets.
 from __future__ import annotations
 
 import codecs
-import dataclasses
 import datetime as dt
 import fnmatch
 import functools
@@ -21,10 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import fsspec
+import numpy as np
+import pyarrow as pa
 from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
 
 from pipeline.models import RawDoc
+from pipeline.storage import column_values, columns_to_table, empty_table, from_numpy
 
 
 class SourceNotFound(Exception):
@@ -40,11 +42,55 @@ class RejectInput(Exception):
         self.detail = detail
 
 
+# The listed inputs, one row each, in listing order. Every uri and rel_path is valid Unicode
+# (`_printable`); sidecars and refusals (rare) are JSON text with ASCII escapes: a refusal's detail may
+# quote a link target that is not UTF-8 (surrogates), which JSON round-trips. The plan pins this
+# table as it is (staging.DOCS).
+LISTED = pa.schema(
+    [
+        pa.field("uri", pa.string(), nullable=False),
+        pa.field("rel_path", pa.string(), nullable=False),
+        pa.field("size", pa.int64(), nullable=False),
+        pa.field("modified_at", pa.timestamp("us", tz="UTC")),
+        pa.field("sidecar", pa.string()),
+        pa.field("refused", pa.string()),
+    ]
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Listing:
     root: str
-    docs: list[RawDoc]
+    table: pa.Table  # the inputs (LISTED), sorted by rel_path
     excluded: list[str]  # relative paths skipped by an exclude pattern (reported in the run row)
+
+    @property
+    def docs(self) -> list[RawDoc]:
+        return raw_docs(self.table)
+
+    @classmethod
+    def empty(cls, root: str) -> Listing:
+        return cls(root=root, table=empty_table(LISTED), excluded=[])
+
+
+def raw_docs(table: pa.Table) -> list[RawDoc]:
+    """The rows of a LISTED table as RawDocs."""
+    uris, paths, sizes, sidecars, refusals = (
+        table.column(name).to_pylist() for name in ("uri", "rel_path", "size", "sidecar", "refused")
+    )
+    return [
+        RawDoc(
+            uri=uri,
+            rel_path=rel_path,
+            size=size,
+            modified_at=modified_at,
+            sidecar=json.loads(sidecar) if sidecar else {},
+            refused=tuple(json.loads(refused)) if refused else None,
+        )
+        for uri, rel_path, size, modified_at, sidecar, refused in zip(
+            uris, paths, sizes, column_values(table.column("modified_at")), sidecars, refusals, strict=True
+        )
+    ]
 
 
 def _is_hidden(rel_path: str) -> bool:
@@ -77,12 +123,18 @@ def list_raw(uri: str, exclude: tuple[str, ...] = (), follow_symlinks: bool = Fa
         raise SourceNotFound(f"cannot list raw source {uri}: {exc}") from exc
 
     protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
-    docs: list[RawDoc] = []
+    local = isinstance(fs, LocalFileSystem)
+    # Built as columns, not RawDocs: the plan only writes them out (objects, datetimes and their
+    # conversion cost the serial plan step ~0.12 s per 20,000 inputs, measured).
+    uris: list[str] = []
+    rels: list[str] = []
+    sizes: list[int] = []
+    mtimes: list = []  # POSIX seconds (float) on a local disk, else datetimes or None
+    refusals: list[tuple[str, str] | None] = []
     excluded: list[str] = []
     sidecars: dict[str, str] = {}
     prefix = root.rstrip("/") + "/"
     is_excluded = re.compile("|".join(fnmatch.translate(p) for p in exclude)).match if exclude else None
-    local = isinstance(fs, LocalFileSystem)
     for full, info in found.items():
         if info.get("type") == "directory":
             continue
@@ -107,20 +159,24 @@ def list_raw(uri: str, exclude: tuple[str, ...] = (), follow_symlinks: bool = Fa
         if refused is None and info.get("islink"):
             size = os.path.getsize(full)  # the link's target, which is what gets read
         uri_out = full if protocol in ("file", "local") else f"{protocol}://{full}"
-        docs.append(
-            RawDoc(
-                uri=uri_out if plain else _printable(uri_out),
-                rel_path=rel if plain else _printable(rel),
-                size=size,
-                modified_at=_mtime(info),
-                refused=refused,
-            )
-        )
-    docs.sort(key=lambda d: d.rel_path)
+        uris.append(uri_out if plain else _printable(uri_out))
+        rels.append(rel if plain else _printable(rel))
+        sizes.append(size)
+        mtimes.append(info.get("mtime") if local else _mtime(info))
+        refusals.append(refused)
+    order = sorted(range(len(rels)), key=rels.__getitem__)
+    rels = [rels[i] for i in order]
+    sidecar_texts = [_sidecar(fs, sidecars[rel]) if rel in sidecars else None for rel in rels] if sidecars else None
+    columns = {
+        "uri": [uris[i] for i in order],
+        "rel_path": rels,
+        "size": [sizes[i] for i in order],
+        "modified_at": _timestamps([mtimes[i] for i in order]),
+        "sidecar": sidecar_texts or [None] * len(rels),
+        "refused": [json.dumps(refusals[i]) if refusals[i] else None for i in order],
+    }
     excluded.sort()
-    if sidecars:
-        docs = [_with_sidecar(fs, d, sidecars) for d in docs]
-    return Listing(root=uri, docs=docs, excluded=excluded)
+    return Listing(root=uri, table=columns_to_table(columns, LISTED), excluded=excluded)
 
 
 def _find_local(root: str) -> dict[str, dict]:
@@ -183,7 +239,11 @@ _KINDS = {
 
 
 def _mtime(info: dict) -> dt.datetime | None:
-    value = info.get("mtime") or info.get("LastModified") or info.get("last_modified")
+    value = next((info[k] for k in ("mtime", "LastModified", "last_modified") if info.get(k) is not None), None)
+    return _as_datetime(value)
+
+
+def _as_datetime(value) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC)
     if isinstance(value, int | float):
@@ -191,18 +251,38 @@ def _mtime(info: dict) -> dt.datetime | None:
     return None
 
 
-def _with_sidecar(fs, doc: RawDoc, sidecars: dict[str, str]) -> RawDoc:
-    """Attach `<file>.meta.json` (written by the fetch stage) to the file it describes."""
-    path = sidecars.get(doc.rel_path)
-    if path is None:
-        return doc
+_TIMESTAMP = pa.timestamp("us", tz="UTC")
+_LAST_SECOND = 253402300799  # 9999-12-31T23:59:59Z: datetime's range
+
+
+def _timestamps(values: list) -> list[dt.datetime | None] | pa.Array:
+    """The modified_at column of listed mtimes (POSIX seconds, datetimes or None). Seconds as floats
+    (a local listing) are rounded to microseconds as `datetime.fromtimestamp` rounds them (half to
+    even), in one vectorized step: a datetime per file cost ~2 µs, and converting them ~1 µs more."""
+    if not values or not all(isinstance(v, float) for v in values):
+        return [_as_datetime(v) for v in values]
+    seconds = np.array(values, dtype=np.float64)
+    if not ((seconds >= 0) & (seconds < _LAST_SECOND)).all():  # NaN too
+        return [_as_datetime(v) for v in values]
+    # CPython's _PyTime_DoubleToDenominator: modf, scale the fraction, round half to even, carry.
+    fraction, whole = np.modf(seconds)
+    micros = np.rint(fraction * 1e6)
+    carry = micros >= 1e6
+    micros[carry] -= 1e6
+    whole[carry] += 1
+    return from_numpy(whole.astype(np.int64) * 1_000_000 + micros.astype(np.int64)).view(_TIMESTAMP)
+
+
+def _sidecar(fs, path: str) -> str | None:
+    """`<file>.meta.json` (written by the fetch stage) as the JSON text of its non-empty string
+    fields, or None when it is unreadable, not an object or empty."""
     try:
         with fs.open(path, "rb") as fh:
             meta = json.loads(fh.read(1_000_000))
     except (OSError, ValueError):
-        return doc
+        return None
     clean = {str(k): str(v) for k, v in meta.items() if v not in (None, "")} if isinstance(meta, dict) else {}
-    return dataclasses.replace(doc, sidecar=clean)
+    return json.dumps(clean) if clean else None
 
 
 def load_bytes(doc: RawDoc, max_bytes: int) -> bytes:

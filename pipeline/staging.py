@@ -26,8 +26,9 @@ from fsspec.implementations.local import LocalFileSystem
 from pipeline import minhash
 from pipeline.minhash import MinHashParams
 from pipeline.models import Article, RawDoc, Reject
+from pipeline.read import LISTED, raw_docs
 from pipeline.schema import ARTICLES, REJECTS
-from pipeline.storage import column_values, columns_to_table, from_numpy
+from pipeline.storage import columns_to_table, from_numpy
 
 STAGING = "_staging"
 MANIFEST = "plan.json"
@@ -86,32 +87,13 @@ def remove_dir(folder: str) -> None:
             return
 
 
-# The planned inputs, one row each. Listing makes every uri and rel_path valid Unicode (read._printable);
-# sidecars and refusals (rare) are JSON text with ASCII escapes: a refusal's detail may quote a link
-# target that is not UTF-8 (surrogates), which JSON round-trips.
-_DOCS_SCHEMA = pa.schema(
-    [
-        pa.field("uri", pa.string(), nullable=False),
-        pa.field("rel_path", pa.string(), nullable=False),
-        pa.field("size", pa.int64(), nullable=False),
-        pa.field("modified_at", pa.timestamp("us", tz="UTC")),
-        pa.field("sidecar", pa.string()),
-        pa.field("refused", pa.string()),
-    ]
-)
-
-
-def write_manifest(folder: str, manifest: Manifest, docs: list[RawDoc]) -> None:
-    """The plan's header, and its inputs as an Arrow IPC file: a shard memory-maps it and reads only
-    its own rows, publish only the paths. (One JSON line per input cost the serial plan and publish
-    steps ~0.2 s of CPU per 20,000 inputs to write and parse back, measured.)"""
-    names = ["uri", "rel_path", "size", "modified_at"]
-    columns = _columns(docs, names) if docs else {name: [] for name in names}
-    columns["sidecar"] = [json.dumps(d.sidecar) if d.sidecar else None for d in docs]
-    columns["refused"] = [json.dumps(d.refused) if d.refused else None for d in docs]
+def write_manifest(folder: str, manifest: Manifest, docs: pa.Table) -> None:
+    """The plan's header, and its inputs (a read.LISTED table) as an Arrow IPC file: a shard
+    memory-maps it and reads only its own rows, publish only the paths. (One JSON line per input cost
+    the serial plan and publish steps ~0.2 s of CPU per 20,000 inputs to write and parse back, measured.)"""
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_file(sink, _DOCS_SCHEMA) as writer:
-        writer.write_table(columns_to_table(columns, _DOCS_SCHEMA))
+    with pa.ipc.new_file(sink, LISTED) as writer:
+        writer.write_table(docs)
     _write_chunks(folder, DOCS, [sink.getvalue()])
     data = asdict(manifest)
     data["date"] = manifest.date.isoformat()
@@ -142,24 +124,7 @@ def _docs_table(folder: str) -> pa.Table:
 
 def read_docs(folder: str, start: int, stop: int) -> list[RawDoc]:
     """The planned inputs start..stop-1 (a shard's slice), converting only their rows."""
-    table = _docs_table(folder).slice(start, max(stop - start, 0))
-    uris, paths, sizes, sidecars, refusals = (
-        table.column(name).to_pylist() for name in ("uri", "rel_path", "size", "sidecar", "refused")
-    )
-    modified = column_values(table.column("modified_at"))
-    return [
-        RawDoc(
-            uri=uri,
-            rel_path=rel_path,
-            size=size,
-            modified_at=modified_at,
-            sidecar=json.loads(sidecar) if sidecar else {},
-            refused=tuple(json.loads(refused)) if refused else None,
-        )
-        for uri, rel_path, size, modified_at, sidecar, refused in zip(
-            uris, paths, sizes, modified, sidecars, refusals, strict=True
-        )
-    ]
+    return raw_docs(_docs_table(folder).slice(start, max(stop - start, 0)))
 
 
 def read_doc_paths(folder: str) -> list[str]:

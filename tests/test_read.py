@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import os
 
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pipeline import read
+from pipeline import read, storage
 from pipeline.models import RawDoc
 from pipeline.read import RejectInput, SourceNotFound, decode_bytes, list_raw, load_bytes
 
@@ -28,6 +32,25 @@ def test_listing_is_recursive_sorted_and_skips_hidden_and_excluded_files(tmp_pat
     listing = list_raw(str(tmp_path), exclude=("SOURCES.tsv",))
     assert [d.rel_path for d in listing.docs] == ["a.txt", "b/2.txt"]
     assert listing.excluded == ["SOURCES.tsv"]
+
+
+def test_listed_modification_times_are_the_files_own_to_the_microsecond(tmp_path):
+    times = {"a.txt": 1_700_000_000.1234565, "b.txt": 1_234_567_890.9999996, "c.txt": 0.0, "d.txt": 86_400.5}
+    for name, seconds in times.items():
+        (tmp_path / name).write_text("x")
+        os.utime(tmp_path / name, (seconds, seconds))
+    docs = list_raw(str(tmp_path)).docs
+    # What datetime itself makes of each file's st_mtime (rounded half to even), epoch included.
+    assert {d.rel_path: d.modified_at for d in docs} == {
+        name: dt.datetime.fromtimestamp(os.stat(tmp_path / name).st_mtime, tz=dt.UTC) for name in times
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(min_value=-1e9, max_value=253402300798, allow_nan=False), min_size=1, max_size=50))
+def test_vectorized_timestamps_round_as_datetime_does(seconds):
+    column = storage.column_values(pa.chunked_array([read._timestamps(seconds)]))
+    assert column == [dt.datetime.fromtimestamp(s, tz=dt.UTC) for s in seconds]
 
 
 def test_glob_lists_only_matching_files(tmp_path):
