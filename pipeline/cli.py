@@ -128,7 +128,7 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
 
     # What is alive now (the modules) outlives the run: frozen for the run, it is left out of the
     # garbage collector's full collections, which walked all of it several times a run (~0.06 s
-    # of CPU on Reuters, measured). process_shards leaves the model and tables it loads frozen too.
+    # of CPU on Reuters, measured). Worker processes load and freeze the model and tables themselves.
     gc.freeze()
     try:
         with Progress(

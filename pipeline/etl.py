@@ -388,31 +388,55 @@ def process_shard(settings: Settings, shard: Shard, progress: Progress | None = 
     )
 
 
-def process_shards(settings: Settings, shards: list[Shard], progress: Progress | None = None) -> list[ShardResult]:
-    """Every shard, in a local process pool of `settings.workers` processes when there is more than one."""
+def process_shards(
+    settings: Settings, shards: list[Shard], progress: Progress | None = None, pool: ProcessPoolExecutor | None = None
+) -> list[ShardResult]:
+    """Every shard, in a local process pool of `settings.workers` processes when there is more than
+    one: `pool` when given (see `worker_pool`), else one started for them."""
     if settings.workers <= 1 or len(shards) <= 1:
         return [process_shard(settings, shard, progress) for shard in shards]
-    # Before the fork: the workers inherit these instead of each loading its own.
-    describe.load_language_model()
-    metadata.load_tables()
-    # Python's recipe for forked workers: frozen, the inherited objects (modules, model, tables) are
-    # left out of the workers' garbage collections, which walked all of them (and copied their pages)
-    # at each full collection: ~0.2-0.3 s of CPU per worker on Reuters (measured). A caller that froze
-    # its heap itself (the CLI, a one-run process) keeps it frozen.
+    if pool is None:
+        with worker_pool(settings) as started:
+            return process_shards(settings, shards, progress, started)
+    results = []
+    for future in [pool.submit(process_shard, settings, shard) for shard in shards]:
+        results.append(future.result())
+        if progress:
+            progress(results[-1].n_docs)
+    return results
+
+
+@contextmanager
+def worker_pool(settings: Settings) -> Iterator[ProcessPoolExecutor | None]:
+    """The local process pool of a run (None with one worker), its processes started at once.
+
+    Started before the plan, the workers load the language model and gazetteer (`_worker_ready`)
+    while the main process lists the inputs: the two had run one after the other on one core,
+    the other idle (~0.1 s of a Reuters run's wall time, measured).
+    """
+    if settings.workers <= 1:
+        yield None
+        return
+    # Python's recipe for forked workers: frozen, the inherited objects (the modules) are left out
+    # of the workers' garbage collections, which walked all of them (and copied their pages) at each
+    # full collection: ~0.2-0.3 s of CPU per worker on Reuters (measured). A caller that froze its
+    # heap itself (the CLI, a one-run process) keeps it frozen.
     caller_froze = gc.get_freeze_count() > 0
     gc.freeze()
-    results = []
     try:
-        with ProcessPoolExecutor(max_workers=settings.workers) as pool:
-            futures = [pool.submit(process_shard, settings, shard) for shard in shards]
-            for future in futures:
-                results.append(future.result())
-                if progress:
-                    progress(results[-1].n_docs)
+        with ProcessPoolExecutor(max_workers=settings.workers, initializer=_worker_ready) as pool:
+            pool.submit(gc.get_freeze_count)  # the first task forks every worker (the start method is fork)
+            yield pool
     finally:
         if not caller_froze:
             gc.unfreeze()
-    return results
+
+
+def _worker_ready() -> None:
+    """A new worker: what every shard needs, loaded once, then frozen (see worker_pool)."""
+    describe.load_language_model()
+    metadata.load_tables()
+    gc.freeze()
 
 
 def publish_partition(settings: Settings, results: list[ShardResult], trigger: str = "cli") -> RunSummary:
@@ -582,23 +606,26 @@ def run_partition(
 
     The CLI's one call; the DAG runs the same three steps as separate tasks.
     """
-    plan = plan_partition(settings, date, settings.shard_count())
-    if on_listed:
-        on_listed(plan.n_raw)
-    try:
-        # The date's lock from here to the end: a second run of the date fails fast (lock.PartitionBusy).
-        with lock.partition_lock(settings.out, date, settings.lock_wait):
-            try:
-                results = process_shards(settings, plan.shards, progress)
-            except OSError as exc:  # a full disk while staging: as when publishing, nothing was published
-                raise commit.PublishError(
-                    f"could not stage the outcomes of {date.isoformat()} under {settings.out}: "
-                    f"{exc.strerror or exc}; nothing was published, the datasets are as before this run"
-                ) from exc
-            faults.reach("processed")
-            return _publish(settings, staging.read_manifest(plan.staging), results, trigger)
-    finally:
-        staging.remove_dir(plan.staging)  # a one-call run has no retry that could reuse it
+    with worker_pool(settings) as pool:
+        plan = plan_partition(settings, date, settings.shard_count())
+        if on_listed:
+            on_listed(plan.n_raw)
+        try:
+            # The date's lock from here to the end: a second run of the date fails fast (lock.PartitionBusy).
+            with lock.partition_lock(settings.out, date, settings.lock_wait):
+                try:
+                    results = process_shards(settings, plan.shards, progress, pool)
+                except OSError as exc:  # a full disk while staging: as when publishing, nothing was published
+                    raise commit.PublishError(
+                        f"could not stage the outcomes of {date.isoformat()} under {settings.out}: "
+                        f"{exc.strerror or exc}; nothing was published, the datasets are as before this run"
+                    ) from exc
+                if pool:
+                    pool.shutdown()  # publish has the workers' cores and memory
+                faults.reach("processed")
+                return _publish(settings, staging.read_manifest(plan.staging), results, trigger)
+        finally:
+            staging.remove_dir(plan.staging)  # a one-call run has no retry that could reuse it
 
 
 def _run_row(settings: Settings, summary: RunSummary, trigger: str, started: dt.datetime):
