@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pipeline import storage
+from pipeline import quality, storage
 from pipeline.quality import check_partition
+from pipeline.rules import RULES
 from tests.conftest import run_cli
 
 DAY = dt.date(2024, 5, 1)
@@ -86,3 +89,32 @@ def test_too_many_rejects_fail_the_cli_run_but_the_partition_stays_published(tmp
     assert storage.read_partition(str(out), "rejects", DAY).num_rows == 2
     lenient = run_cli("check", "--date", DAY.isoformat(), "--out", str(out), "--max-reject-rate", "0.7", check=False)
     assert lenient.returncode == 0, lenient.stdout + lenient.stderr
+
+
+def _boilerplate_paragraph_by_paragraph(ids: list[str], bodies: list[str]) -> list[str]:
+    """The specification of quality._boilerplate_found: every paragraph tried against every rule."""
+    found = []
+    for article_id, body in zip(ids, bodies, strict=True):
+        paragraphs = body.split("\n\n")
+        rule = next((r for r in RULES if r.where == "tail" and r.match(paragraphs[-1])), None) or next(
+            (r for p in paragraphs for r in RULES if r.where == "anywhere" and r.match(p)), None
+        )
+        if rule is not None:
+            found.append(f"{article_id} ({rule.name})")
+    return found
+
+
+# Paragraph text, rule examples among it, glued by every kind of break and white space.
+_PIECES = st.sampled_from(
+    [example for rule in RULES for example in rule.examples]
+    + ["Shares rose 3 pct.", "Read the report", "Photo", "REUTERS", "(Photo: a very long credit", ""]
+)
+_GLUE = st.sampled_from(["\n\n", "\n\n\n", "\n\n\n\n", "\n", " ", "\n \n", "\t\n\n ", " \n\n"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_PIECES, _GLUE), min_size=1, max_size=6))
+def test_the_boilerplate_scan_finds_what_a_paragraph_by_paragraph_check_finds(parts):
+    body = "".join(piece + glue for piece, glue in parts)
+    for text in (body, body.strip(), body.rstrip(), "Lead paragraph.\n\n" + body):
+        assert quality._boilerplate_found(["a"], [text]) == _boilerplate_paragraph_by_paragraph(["a"], [text])
