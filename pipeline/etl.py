@@ -323,7 +323,8 @@ def plan_partition(settings: Settings, date: dt.date, shards: int, run_key: str 
     tick = time.perf_counter()
     raw_uri = settings.raw_for(date)
     try:
-        listing = read.list_raw(raw_uri, settings.exclude, settings.follow_symlinks)
+        # Files are stat-ed by the workers that read them (read.list_raw says why).
+        listing = read.list_raw(raw_uri, settings.exclude, settings.follow_symlinks, stat=False)
     except read.SourceNotFound:
         if not settings.raw_is_dated:
             raise

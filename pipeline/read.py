@@ -50,7 +50,7 @@ LISTED = pa.schema(
     [
         pa.field("uri", pa.string(), nullable=False),
         pa.field("rel_path", pa.string(), nullable=False),
-        pa.field("size", pa.int64(), nullable=False),
+        pa.field("size", pa.int64()),  # null: a local file not stat-ed yet (see list_raw)
         pa.field("modified_at", pa.timestamp("us", tz="UTC")),
         pa.field("sidecar", pa.string()),
         pa.field("refused", pa.string()),
@@ -74,23 +74,36 @@ class Listing:
 
 
 def raw_docs(table: pa.Table) -> list[RawDoc]:
-    """The rows of a LISTED table as RawDocs."""
+    """The rows of a LISTED table as RawDocs; a file listed without a stat is stat-ed now."""
     uris, paths, sizes, sidecars, refusals = (
         table.column(name).to_pylist() for name in ("uri", "rel_path", "size", "sidecar", "refused")
     )
-    return [
-        RawDoc(
-            uri=uri,
-            rel_path=rel_path,
-            size=size,
-            modified_at=modified_at,
-            sidecar=json.loads(sidecar) if sidecar else {},
-            refused=tuple(json.loads(refused)) if refused else None,
+    docs = []
+    for uri, rel_path, size, modified_at, sidecar, refused in zip(
+        uris, paths, sizes, column_values(table.column("modified_at")), sidecars, refusals, strict=True
+    ):
+        if size is None:  # a plain local file listed without a stat
+            size, modified_at = _size_and_mtime(uri)
+        docs.append(
+            RawDoc(
+                uri=uri,
+                rel_path=rel_path,
+                size=size,
+                modified_at=modified_at,
+                sidecar=json.loads(sidecar) if sidecar else {},
+                refused=tuple(json.loads(refused)) if refused else None,
+            )
         )
-        for uri, rel_path, size, modified_at, sidecar, refused in zip(
-            uris, paths, sizes, column_values(table.column("modified_at")), sidecars, refusals, strict=True
-        )
-    ]
+    return docs
+
+
+def _size_and_mtime(path: str) -> tuple[int, dt.datetime | None]:
+    """What listing reads of a local file it did not stat (see list_raw)."""
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except OSError:  # gone since the listing: reading it says so (an "unreadable" reject)
+        return 0, None
+    return st.st_size, dt.datetime.fromtimestamp(st.st_mtime, tz=dt.UTC)
 
 
 def _is_hidden(rel_path: str) -> bool:
@@ -98,12 +111,17 @@ def _is_hidden(rel_path: str) -> bool:
     return rel_path.startswith((".", "_")) or "/." in rel_path or "/_" in rel_path
 
 
-def list_raw(uri: str, exclude: tuple[str, ...] = (), follow_symlinks: bool = False) -> Listing:
+def list_raw(uri: str, exclude: tuple[str, ...] = (), follow_symlinks: bool = False, stat: bool = True) -> Listing:
     """Every file under `uri` (recursively) or matching it when it is a glob.
 
     Folders are not inputs (their files are). Anything else that is not a readable regular file
     (a FIFO, a broken link, a link leading outside the raw root unless `follow_symlinks`, a name
     that is not UTF-8) is still listed, already refused, so it becomes a reject row, not a silent drop.
+
+    With `stat` false, the regular files of a local folder are listed without their size and
+    mtime (null), which `raw_docs` reads when it makes their RawDocs: the plan's listing then
+    needs no system call per file, and each worker stats the files it reads, in parallel
+    (the stats were ~0.06 s of the serial plan step per 20,000 files, measured).
     """
     fs, path = url_to_fs(uri)
     is_glob = fsspec.core.has_magic(path)
@@ -112,7 +130,11 @@ def list_raw(uri: str, exclude: tuple[str, ...] = (), follow_symlinks: bool = Fa
             found = fs.glob(path, detail=True)
             root = path.split("*", 1)[0].rsplit("/", 1)[0]
         elif fs.isdir(path):
-            found = _find_local(path) if isinstance(fs, LocalFileSystem) else fs.find(path, withdirs=False, detail=True)
+            found = (
+                _find_local(path, stat)
+                if isinstance(fs, LocalFileSystem)
+                else fs.find(path, withdirs=False, detail=True)
+            )
             root = path
         elif fs.isfile(path):
             found = {path: fs.info(path)}
@@ -150,7 +172,7 @@ def list_raw(uri: str, exclude: tuple[str, ...] = (), follow_symlinks: bool = Fa
         if is_excluded and is_excluded(name):
             excluded.append(_printable(rel))
             continue
-        size = int(info.get("size") or 0)
+        size = None if info is _NOT_STATED else int(info.get("size") or 0)
         # A regular file with an ASCII name needs no check (most inputs: skipping it saves ~40 ms per 20,000).
         plain = local and info["type"] == "file" and full.isascii() and rel.isascii()
         refused = _refusal(full, rel, info, root, follow_symlinks) if local and not plain else None
@@ -179,7 +201,10 @@ def list_raw(uri: str, exclude: tuple[str, ...] = (), follow_symlinks: bool = Fa
     return Listing(root=uri, table=columns_to_table(columns, LISTED), excluded=excluded)
 
 
-def _find_local(root: str) -> dict[str, dict]:
+_NOT_STATED = {"type": "file"}  # a regular file listed without its size and mtime
+
+
+def _find_local(root: str, stat: bool = True) -> dict[str, dict]:
     """What `fs.find(root, detail=True)` lists for a local folder (folders entered, symlinks not
     followed), by os.scandir: fsspec's per-file info dicts cost ~1 s per 20,000 files (profiled).
     Entries that are neither folders nor regular files (links, FIFOs) are kept, for `_refusal`."""
@@ -190,6 +215,11 @@ def _find_local(root: str) -> dict[str, dict]:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(entry.path)
+                    continue
+                # A regular file (the directory entry's type: no system call) with a plain name: its
+                # stat can wait. Others are checked at listing, which needs it.
+                if not stat and entry.is_file(follow_symlinks=False) and entry.path.isascii():
+                    found[entry.path] = _NOT_STATED
                     continue
                 st = entry.stat(follow_symlinks=False)
                 info = {"type": "file", "size": st.st_size, "mtime": st.st_mtime}

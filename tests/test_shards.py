@@ -136,6 +136,29 @@ def test_the_staged_plan_keeps_what_listing_refused(tmp_path):
     assert any(r and r[0] == "bad_name" for r in refused.values())
 
 
+def test_a_shard_reads_its_files_as_they_are_when_it_runs_not_as_the_plan_listed_them(tmp_path):
+    """The plan lists local files by name only; the worker stats each one it reads. A file that grew,
+    was touched or vanished after the plan is read whole, with its mtime then, or rejected: never cut."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    story = "Title\n\nA story with enough words to be an article, and then some more words.\n"
+    for name in ("grew.txt", "gone.txt", "same.txt"):
+        (raw / name).write_text(story)
+    settings = Settings(raw=str(raw), out=str(tmp_path / "out"))
+    plan = etl.plan_partition(settings, DAY, shards=1)
+    (raw / "grew.txt").write_text(story + "\nA paragraph added after the plan was made.\n")
+    os.utime(raw / "grew.txt", (1_700_000_000.25, 1_700_000_000.25))
+    (raw / "gone.txt").unlink()
+
+    docs = {d.rel_path: d for d in staging.read_docs(plan.staging, 0, plan.n_raw)}
+    assert docs["grew.txt"].size == (raw / "grew.txt").stat().st_size
+    assert docs["grew.txt"].modified_at == dt.datetime.fromtimestamp(1_700_000_000.25, tz=dt.UTC)
+    assert docs["same.txt"].size == len(story)
+    outcomes = {o.raw_path: o for o in (etl.process_doc(d, settings) for d in docs.values())}
+    assert outcomes["grew.txt"].body.endswith("A paragraph added after the plan was made.")
+    assert isinstance(outcomes["gone.txt"], Reject) and outcomes["gone.txt"].reason == "unreadable"
+
+
 def test_a_staging_folder_is_made_even_when_another_date_prunes_the_shared_parent_meanwhile(tmp_path, monkeypatch):
     """Two dates run at once: one run's cleanup may remove the then-empty `_staging` while the other
     run is between creating `_staging` and `_staging/<date>`; the second run must not fail."""
