@@ -141,15 +141,22 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
             transient=True,
         ) as bar:
             task = bar.add_task("process", total=None)
-            with _exit_on({read.SourceNotFound: 2, lock.PartitionBusy: 3, commit.PublishError: 1}):
+            with (
+                _exit_on({read.SourceNotFound: 2, lock.PartitionBusy: 3, commit.PublishError: 1}),
+                etl.worker_pool(settings) as pool,
+            ):
                 summary = etl.run_partition(
                     settings,
                     date,
                     trigger="cli",
                     progress=lambda n: bar.advance(task, n),
                     on_listed=lambda total: bar.update(task, total=total),
+                    pool=pool,
                 )
-        report = quality.check_partition(settings.out, date, settings.max_reject_rate, n_raw=summary.n_raw)
+                # The workers, idle after the run, scan the article bodies for the check.
+                report = quality.check_partition(
+                    settings.out, date, settings.max_reject_rate, n_raw=summary.n_raw, pool=pool
+                )
         if not report.ok:
             console.print(f"[red]quality check failed[/] {report.describe()}")
             raise typer.Exit(1)

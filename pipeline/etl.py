@@ -11,10 +11,13 @@ byte for byte whatever the shard or worker count and whichever driver ran them.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import gc
 import json
+import os
 import platform
+import signal
 import time
 import uuid
 from collections import Counter
@@ -425,7 +428,9 @@ def worker_pool(settings: Settings) -> Iterator[ProcessPoolExecutor | None]:
     caller_froze = gc.get_freeze_count() > 0
     gc.freeze()
     try:
-        with ProcessPoolExecutor(max_workers=settings.workers, initializer=_worker_ready) as pool:
+        with ProcessPoolExecutor(
+            max_workers=settings.workers, initializer=_worker_ready, initargs=(os.getpid(),)
+        ) as pool:
             pool.submit(gc.get_freeze_count)  # the first task forks every worker (the start method is fork)
             yield pool
     finally:
@@ -433,11 +438,30 @@ def worker_pool(settings: Settings) -> Iterator[ProcessPoolExecutor | None]:
             gc.unfreeze()
 
 
-def _worker_ready() -> None:
-    """A new worker: what every shard needs, loaded once, then frozen (see worker_pool)."""
+def _worker_ready(parent: int) -> None:
+    """A new worker: bound to its parent's life, then what every shard needs, loaded once and frozen
+    (see worker_pool)."""
+    _exit_with(parent)
     describe.load_language_model()
     metadata.load_tables()
     gc.freeze()
+
+
+def _exit_with(parent: int) -> None:
+    """Have the kernel kill this worker when `parent` dies (Linux; elsewhere nothing is done).
+
+    A worker otherwise outlives a killed run (SIGKILL, the OOM killer): idle forever, waiting for
+    tasks, and holding the run's output pipes open, so that whoever waits for the run never sees it end.
+    """
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # no prctl (not Linux)
+        return
+    if os.getppid() != parent:  # it died before the call above
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1  # <sys/prctl.h>
 
 
 def publish_partition(settings: Settings, results: list[ShardResult], trigger: str = "cli") -> RunSummary:
@@ -602,31 +626,34 @@ def run_partition(
     trigger: str = "cli",
     progress: Progress | None = None,
     on_listed: Callable[[int], None] | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> RunSummary:
     """Process every raw input of `date` and publish its partition: plan → process shards → publish.
 
-    The CLI's one call; the DAG runs the same three steps as separate tasks.
+    The CLI's one call; the DAG runs the same three steps as separate tasks. With several workers
+    the shards run in `pool` (the caller's `worker_pool`, which may use it after the run: the CLI's
+    quality check does), else in a pool of the run's own.
     """
-    with worker_pool(settings) as pool:
-        plan = plan_partition(settings, date, settings.shard_count())
-        if on_listed:
-            on_listed(plan.n_raw)
-        try:
-            # The date's lock from here to the end: a second run of the date fails fast (lock.PartitionBusy).
-            with lock.partition_lock(settings.out, date, settings.lock_wait):
-                try:
-                    results = process_shards(settings, plan.shards, progress, pool)
-                except OSError as exc:  # a full disk while staging: as when publishing, nothing was published
-                    raise commit.PublishError(
-                        f"could not stage the outcomes of {date.isoformat()} under {settings.out}: "
-                        f"{exc.strerror or exc}; nothing was published, the datasets are as before this run"
-                    ) from exc
-                if pool:
-                    pool.shutdown()  # publish has the workers' cores and memory
-                faults.reach("processed")
-                return _publish(settings, staging.read_manifest(plan.staging), results, trigger)
-        finally:
-            staging.remove_dir(plan.staging)  # a one-call run has no retry that could reuse it
+    if pool is None and settings.workers > 1:
+        with worker_pool(settings) as own:
+            return run_partition(settings, date, trigger, progress, on_listed, own)
+    plan = plan_partition(settings, date, settings.shard_count())
+    if on_listed:
+        on_listed(plan.n_raw)
+    try:
+        # The date's lock from here to the end: a second run of the date fails fast (lock.PartitionBusy).
+        with lock.partition_lock(settings.out, date, settings.lock_wait):
+            try:
+                results = process_shards(settings, plan.shards, progress, pool)
+            except OSError as exc:  # a full disk while staging: as when publishing, nothing was published
+                raise commit.PublishError(
+                    f"could not stage the outcomes of {date.isoformat()} under {settings.out}: "
+                    f"{exc.strerror or exc}; nothing was published, the datasets are as before this run"
+                ) from exc
+            faults.reach("processed")
+            return _publish(settings, staging.read_manifest(plan.staging), results, trigger)
+    finally:
+        staging.remove_dir(plan.staging)  # a one-call run has no retry that could reuse it
 
 
 def _run_row(settings: Settings, summary: RunSummary, trigger: str, started: dt.datetime):

@@ -10,8 +10,11 @@ bad luck). The DAG's quality task and `newsetl check` both call `check_partition
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import pyarrow.parquet as pq
@@ -63,28 +66,30 @@ class QualityReport:
 
 
 @storage.system_allocator()
-def check_partition(out: str, date: dt.date, max_reject_rate: float, n_raw: int | None = None) -> QualityReport:
+def check_partition(
+    out: str, date: dt.date, max_reject_rate: float, n_raw: int | None = None, pool: Executor | None = None
+) -> QualityReport:
     """Check one date's partition; `n_raw` defaults to the count in the date's latest `runs` row.
 
     The files are read a row group at a time, only the columns checked: memory is the paths and
-    ids of the partition, not its articles.
+    ids of the partition, not its articles. The article bodies, most of the work, are scanned by
+    the processes of `pool` when given (a run's workers, idle by then), a share of the row groups
+    each, while this process reads the rest: ~0.13 -> ~0.06 s after a Reuters run (measured).
     """
     failures: list[str] = []
     counts: dict[str, int] = {}
     paths: list[str] = []
     ids: dict[str, list[str]] = {}
-    boilerplate: list[str] = []
+    scans = _scan_bodies(out, date, pool)
     for dataset in CHECKED:
         failures += _schema_failures(out, dataset, date)
         id_column = "article_id" if dataset == "articles" else "doc_id"
-        columns = ["raw_path", id_column, *(["body"] if dataset == "articles" else [])]
         counts[dataset], ids[dataset] = 0, []
-        for batch in storage.partition_batches(out, dataset, date, columns):
+        for batch in storage.partition_batches(out, dataset, date, ["raw_path", id_column]):
             counts[dataset] += batch.num_rows
             paths += batch.column("raw_path").to_pylist()
             ids[dataset] += batch.column(id_column).to_pylist()
-            if dataset == "articles":
-                boilerplate += _boilerplate_found(ids[dataset][-batch.num_rows :], batch.column("body").to_pylist())
+    boilerplate = [found for scan in scans for found in scan()]
     n_articles, n_duplicates, n_rejects = (counts[d] for d in CHECKED)
     if n_raw is None:
         n_raw = latest_run_count(out, date)
@@ -141,6 +146,24 @@ def _schema_failures(out: str, dataset: str, date: dt.date) -> list[str]:
 def _repeated(what: str, values: list) -> list[str]:
     twice = sorted(str(v) for v, n in Counter(values).items() if n > 1)
     return [f"{what} not unique: {len(twice)} values repeated, e.g. {twice[:3]}"] if twice else []
+
+
+def _scan_bodies(out: str, date: dt.date, pool: Executor | None) -> list[Callable[[], list[str]]]:
+    """The boilerplate scans of the articles' row groups, in order, each a call giving its findings:
+    one task per row group submitted to `pool`, or without one, a single scan run when called."""
+    groups = storage.partition_row_groups(out, "articles", date)
+    if pool is None or len(groups) < 2:
+        return [functools.partial(_boilerplate_in, out, groups)]
+    # One thread per task: the pool's processes read side by side (Arrow's threads in each of them
+    # made a row group's read up to ~10x slower, measured).
+    return [pool.submit(_boilerplate_in, out, [group], False).result for group in groups]
+
+
+def _boilerplate_in(out: str, groups: list[tuple[str, int]], use_threads: bool = True) -> list[str]:
+    found = []
+    for batch in storage.read_row_groups(out, groups, ["article_id", "body"], use_threads):
+        found += _boilerplate_found(batch.column("article_id").to_pylist(), batch.column("body").to_pylist())
+    return found
 
 
 def _boilerplate_found(ids: list[str], bodies: list[str]) -> list[str]:

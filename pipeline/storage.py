@@ -330,12 +330,28 @@ def read_partition(out: str, dataset: str, date: dt.date, columns: list[str] | N
 
 def partition_batches(out: str, dataset: str, date: dt.date, columns: list[str]) -> Iterator[pa.Table]:
     """Some columns of every file of one partition, a row group at a time (nothing when absent)."""
+    return read_row_groups(out, partition_row_groups(out, dataset, date), columns)
+
+
+def partition_row_groups(out: str, dataset: str, date: dt.date) -> list[tuple[str, int]]:
+    """(file, row group) of every row group of one partition, in order: work to share out."""
     fs, _ = url_to_fs(out)
     folder = partition_dir(out, dataset, date)
-    for path in sorted(f for f in (fs.ls(folder, detail=False) if fs.isdir(folder) else []) if _visible_parquet(f)):
-        parquet = pq.ParquetFile(path, filesystem=fs)
-        for group in range(parquet.num_row_groups):
-            yield parquet.read_row_group(group, columns=columns)
+    files = sorted(f for f in (fs.ls(folder, detail=False) if fs.isdir(folder) else []) if _visible_parquet(f))
+    return [(path, group) for path in files for group in range(pq.ParquetFile(path, filesystem=fs).num_row_groups)]
+
+
+def read_row_groups(
+    out: str, groups: list[tuple[str, int]], columns: list[str], use_threads: bool = True
+) -> Iterator[pa.Table]:
+    """Some columns of the given row groups (from `partition_row_groups`), one at a time; without
+    `use_threads` in the calling thread only (processes already reading side by side)."""
+    fs, _ = url_to_fs(out)
+    opened: tuple[str, pq.ParquetFile] | None = None
+    for path, group in groups:
+        if opened is None or opened[0] != path:
+            opened = (path, pq.ParquetFile(path, filesystem=fs))
+        yield opened[1].read_row_group(group, columns=columns, use_threads=use_threads)
 
 
 def delete_partition(out: str, date: dt.date, datasets: Iterable[str]) -> list[str]:

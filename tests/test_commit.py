@@ -14,6 +14,7 @@ import random
 import shutil
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import duckdb
@@ -236,3 +237,33 @@ def test_on_a_non_local_filesystem_an_interrupted_commit_is_rolled_forward(state
 
     assert published("/crashed") == published("/clean")
     assert [p for p in fs.find("/crashed") if p.endswith(".tmp") or "_journal" in p] == []
+
+
+def _processes_naming(text: str) -> list[int]:
+    """Processes whose command line holds `text` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and text in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux /proc")
+def test_a_killed_run_leaves_no_worker_process_behind(states, tmp_path):
+    """The workers outlive the processing (the quality check uses them): killed with their run, they
+    must go too, not linger idle holding the run's pipes (whoever waits for the run would wait forever)."""
+    out = tmp_path / "out"
+    shutil.copytree(states["before"], out)
+    proc = run_cli(
+        "run", "--raw", str(states["raw2"]), "--out", str(out), "--date", DATE, "-q", "--workers", "2",
+        check=False, env={"NEWSETL_TEST_CRASH_AT": "staged"}, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    for _ in range(50):  # the kernel's signal to the workers is immediate; their exit takes a moment
+        if not _processes_naming(str(out)):
+            break
+        time.sleep(0.1)
+    assert _processes_naming(str(out)) == []
