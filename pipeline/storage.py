@@ -161,6 +161,25 @@ def write_partition(out: str, dataset: str, date: dt.date, table: pa.Table, name
     return staged.final
 
 
+# Columns whose values are (nearly) all distinct: ids, hashes, keys, texts. Dictionary encoding
+# finds nothing to share in them; trying it cost the dedup index's writes 3x their time (and 25 %
+# of its size), the articles' 7 % (measured on Reuters). They are written plain.
+_DISTINCT = {
+    "articles": (
+        "article_id",
+        "title",
+        "lead",
+        "body",
+        "content_hash",
+        "raw_sha256",
+        "raw_uri",
+        "raw_path",
+        "exact_key",
+    ),
+    "dedup_index": ("article_id", "exact_key", "band_keys"),
+}
+
+
 class StagedFile:
     """One file of a date partition, written table by table under a hidden temporary name in its final folder.
 
@@ -183,6 +202,7 @@ class StagedFile:
         self.fs.makedirs(folder, exist_ok=True)
         self.final = posixpath.join(folder, name)
         self.tmp = posixpath.join(folder, f".{name}.{tag}{TMP_SUFFIX}")
+        self.dataset = dataset
         self.schema = schema or DATASETS[dataset]
         self._fh = None
         self._writer = None
@@ -191,7 +211,9 @@ class StagedFile:
 
     def __enter__(self) -> StagedFile:
         self._fh = self.fs.open(self.tmp, "wb")
-        self._writer = pq.ParquetWriter(self._fh, self.schema, compression="zstd")
+        plain = _DISTINCT.get(self.dataset, ())
+        dictionary = [name for name in self.schema.names if name not in plain] if plain else True
+        self._writer = pq.ParquetWriter(self._fh, self.schema, compression="zstd", use_dictionary=dictionary)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsetl-write")
         return self
 

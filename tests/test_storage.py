@@ -132,3 +132,23 @@ def test_row_groups_are_the_same_bytes_however_the_rows_arrived_in_pieces(tmp_pa
     assert write([100, 333, 7, 300, 160], "five.parquet") == one_piece
     assert write([1] * 900, "many.parquet") == one_piece
     assert pq.read_table(tmp_path / "many.parquet").equals(table)
+
+
+def test_columns_of_distinct_values_are_written_plain_the_others_with_a_dictionary(sample_raw, tmp_path):
+    """Ids, hashes, keys and texts have nothing to share: no dictionary page is tried for them."""
+    import pyarrow.parquet as pq
+
+    from tests.conftest import run_cli
+
+    out = tmp_path / "out"
+    run_cli("run", "--date", "2024-05-01", "--raw", str(sample_raw), "--out", str(out), "-q")
+
+    def encodings(dataset: str) -> dict[str, tuple]:
+        [path] = (out / dataset).glob("date=2024-05-01/*.parquet")
+        group = pq.ParquetFile(path).metadata.row_group(0)
+        return {group.column(i).path_in_schema: group.column(i).encodings for i in range(group.num_columns)}
+
+    articles, index = encodings("articles"), encodings("dedup_index")
+    for encoded in (articles["body"], articles["article_id"], index["band_keys.list.element"], index["exact_key"]):
+        assert "RLE_DICTIONARY" not in encoded
+    assert "RLE_DICTIONARY" in articles["language"] and "RLE_DICTIONARY" in articles["dateline_place"]
