@@ -4,24 +4,41 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import functools
 import gc
 import os
 import sys
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from pipeline.settings import DEFAULT_MAX_BYTES, DEFAULT_MAX_REJECT_RATE, DEFAULT_OUT, DEFAULT_RAW, Settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 app = typer.Typer(
     help="News-article ETL: raw article text → clean, deduplicated, described Parquet.", no_args_is_help=True
 )
-console = Console(stderr=True)
+
+
+# rich is imported when something is shown: importing it cost ~40 ms of every command, quiet runs
+# included (measured).
+@functools.cache
+def _stderr() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@functools.cache
+def _stdout() -> Console:
+    from rich.console import Console
+
+    return Console()
 
 
 def main() -> None:
@@ -57,7 +74,7 @@ def _exit_on(codes: dict[type[Exception], int]):
     try:
         yield
     except tuple(codes) as exc:
-        console.print(f"[red]error:[/] {exc}")
+        _stderr().print(f"[red]error:[/] {exc}")
         raise typer.Exit(next(code for kind, code in codes.items() if isinstance(exc, kind))) from exc
 
 
@@ -131,41 +148,44 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
     # of CPU on Reuters, measured). Worker processes load and freeze the model and tables themselves.
     gc.freeze()
     try:
-        with Progress(
-            TextColumn(f"[bold]{date.isoformat()}[/]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            disable=quiet,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("process", total=None)
+        with _progress_bar(date, quiet) as (advance, listed):
             with (
                 _exit_on({read.SourceNotFound: 2, lock.PartitionBusy: 3, commit.PublishError: 1}),
                 etl.worker_pool(settings) as pool,
             ):
                 summary = etl.run_partition(
-                    settings,
-                    date,
-                    trigger="cli",
-                    progress=lambda n: bar.advance(task, n),
-                    on_listed=lambda total: bar.update(task, total=total),
-                    pool=pool,
+                    settings, date, trigger="cli", progress=advance, on_listed=listed, pool=pool
                 )
                 # The workers, idle after the run, scan the article bodies for the check.
                 report = quality.check_partition(
                     settings.out, date, settings.max_reject_rate, n_raw=summary.n_raw, pool=pool
                 )
         if not report.ok:
-            console.print(f"[red]quality check failed[/] {report.describe()}")
+            _stderr().print(f"[red]quality check failed[/] {report.describe()}")
             raise typer.Exit(1)
         return summary
     finally:
         gc.unfreeze()
 
 
+@contextmanager
+def _progress_bar(date: dt.date, quiet: bool):
+    """(advance by n inputs, set the total) of a transient progress bar on stderr; with `quiet`, no
+    bar and (None, None)."""
+    if quiet:
+        yield None, None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn(f"[bold]{date.isoformat()}[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=_stderr(), transient=True) as bar:
+        task = bar.add_task("process", total=None)
+        yield (lambda n: bar.advance(task, n)), (lambda total: bar.update(task, total=total))
+
+
 def _summary_table(summaries) -> Table:
+    from rich.table import Table
+
     table = Table(title="newsetl runs")
     for col in ("date", "raw", "articles", "duplicates", "rejects", "excluded", "seconds"):
         table.add_column(col, justify="right" if col not in ("date", "raw") else "left")
@@ -215,8 +235,8 @@ def run(
     settings = _run_settings(raw, out, locals())
     summary = _run_one(settings, day, quiet)
     if not quiet:
-        console.print(_summary_table([summary]))
-        console.print(f"datasets under [bold]{out}[/]: articles, duplicates, rejects, runs")
+        _stderr().print(_summary_table([summary]))
+        _stderr().print(f"datasets under [bold]{out}[/]: articles, duplicates, rejects, runs")
 
 
 @app.command()
@@ -245,7 +265,7 @@ def backfill(
     for offset in range((last - first).days + 1):
         summaries.append(_run_one(settings, first + dt.timedelta(days=offset), quiet))
     if not quiet:
-        console.print(_summary_table(summaries))
+        _stderr().print(_summary_table(summaries))
 
 
 def _fetch_one(
@@ -273,8 +293,8 @@ def _fetch_one(
     summary = fetch.fetch_sources(chosen, landing.landing_for(landing_raw, date), settings, date)
     if not quiet:
         counts = ", ".join(f"{outcome}={n}" for outcome, n in summary.outcomes.items()) or "nothing"
-        console.print(f"fetch {date.isoformat()}: {counts}")
-        console.print(f"landed in [bold]{summary.landing}[/], manifest [bold]{summary.manifest}[/]")
+        _stderr().print(f"fetch {date.isoformat()}: {counts}")
+        _stderr().print(f"landed in [bold]{summary.landing}[/], manifest [bold]{summary.manifest}[/]")
     return summary
 
 
@@ -338,10 +358,10 @@ def delete(
         commit.recover(out)
         removed = storage.delete_partition(out, day, datasets)
     if not removed:
-        console.print(f"[yellow]no partition {date} under {out}[/]")
+        _stderr().print(f"[yellow]no partition {date} under {out}[/]")
         raise typer.Exit(1)
     for folder in removed:
-        console.print(f"removed {folder}")
+        _stderr().print(f"removed {folder}")
 
 
 @app.command()
@@ -354,7 +374,7 @@ def check(
     from pipeline import quality
 
     report = quality.check_partition(out, _parse_date(date), max_reject_rate)
-    Console().print(report.describe())
+    _stdout().print(report.describe())
     if not report.ok:
         raise typer.Exit(1)
 
@@ -370,8 +390,10 @@ def stats(out: OutOpt = DEFAULT_OUT) -> None:
         | set(storage.partition_dates(out, "duplicates"))
     )
     if not dates:
-        console.print(f"[yellow]no partitions under {out}[/]")
+        _stderr().print(f"[yellow]no partitions under {out}[/]")
         raise typer.Exit(1)
+    from rich.table import Table
+
     table = Table(title=f"datasets under {out}")
     for col in ("date", "articles", "duplicates", "rejects", "words", "languages"):
         table.add_column(col)
@@ -389,7 +411,7 @@ def stats(out: OutOpt = DEFAULT_OUT) -> None:
         for i, v in enumerate((arts.num_rows, n_dup, n_rej, words)):
             totals[i] += v
     table.add_row("total", str(totals[0]), str(totals[1]), str(totals[2]), f"{totals[3]:,}", "", style="bold")
-    Console().print(table)
+    _stdout().print(table)
 
 
 class QueryFormat(StrEnum):
@@ -418,10 +440,12 @@ def query(
     elif fmt is QueryFormat.json:
         typer.echo(q.to_json(result))
     else:
+        from rich.table import Table
+
         table = Table(*result.columns, caption=f"{len(result.rows)} rows")
         for row in result.rows:
             table.add_row(*(q.format_cell(v) for v in row))
-        Console().print(table)
+        _stdout().print(table)
 
 
 @app.command()
@@ -449,7 +473,7 @@ def migrate(out: OutOpt = DEFAULT_OUT, lock_wait: LockWaitOpt = 0) -> None:
     with _exit_on({migration.MigrationError: 2, lock.PartitionBusy: 3}):
         rewritten = migration.migrate(out, lock_wait)
     for name, paths in rewritten.items():
-        console.print(f"{name}: {len(paths)} files rewritten")
+        _stderr().print(f"{name}: {len(paths)} files rewritten")
 
 
 if __name__ == "__main__":
