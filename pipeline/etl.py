@@ -606,7 +606,7 @@ def stage_datasets(
                 landed.paths["duplicates"] += duplicates.column("raw_path").to_pylist()
             rows = np.flatnonzero(kinds == dedup.KEPT)
             if len(rows):
-                kept = batch.take(storage.from_numpy(rows))
+                kept = storage.rows_of(batch, rows)
                 counts = pa.chunked_array([storage.from_numpy(verdicts.copies[start + rows])])
                 articles = [counts if name == "duplicate_count" else kept.column(name) for name in ARTICLES.names]
                 sinks[1].write(pa.Table.from_arrays(articles, schema=ARTICLES))

@@ -113,6 +113,17 @@ def _to_arrow(values: list, type_: pa.DataType) -> pa.Array:
     return pa.Array.from_buffers(type_, n, [validity, pa.py_buffer(data)], nulls)
 
 
+def rows_of(table: pa.Table, rows: np.ndarray) -> pa.Table:
+    """Rows `rows` (increasing) of `table` as slices of it, without a copy. Publish keeps nearly
+    every article, in long runs between the few duplicates: `take` copied every column of every
+    batch (~0.05 s of a Reuters publish, measured), and the row groups are copied once more anyway."""
+    if len(rows) == table.num_rows:
+        return table
+    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+    starts, ends = rows[np.r_[0, breaks]], rows[np.r_[breaks - 1, len(rows) - 1]] + 1
+    return pa.concat_tables([table.slice(a, b - a) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)])
+
+
 def from_numpy(values: np.ndarray) -> pa.Array:
     """A 1-D numeric numpy array as an Arrow array, from its buffer (pa.array() would import pandas)."""
     data = np.packbits(values, bitorder="little") if values.dtype == bool else np.ascontiguousarray(values)

@@ -8,6 +8,8 @@ import sys
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import storage
 from pipeline.schema import DATASETS
@@ -152,3 +154,15 @@ def test_columns_of_distinct_values_are_written_plain_the_others_with_a_dictiona
     for encoded in (articles["body"], articles["article_id"], index["band_keys.list.element"], index["exact_key"]):
         assert "RLE_DICTIONARY" not in encoded
     assert "RLE_DICTIONARY" in articles["language"] and "RLE_DICTIONARY" in articles["dateline_place"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=60))
+def test_rows_of_a_table_are_what_take_gives(keep):
+    import numpy as np
+
+    table = pa.table({"n": list(range(len(keep))), "s": [f"row {i}" if i % 3 else None for i in range(len(keep))]})
+    rows = np.flatnonzero(keep)
+    if not len(rows):
+        return
+    assert storage.rows_of(table, rows).equals(table.take(pa.array(rows)))
