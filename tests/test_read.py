@@ -6,12 +6,9 @@ import codecs
 import datetime as dt
 import os
 
-import pyarrow as pa
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from pipeline import read, storage
+from pipeline import read
 from pipeline.models import RawDoc
 from pipeline.read import RejectInput, SourceNotFound, decode_bytes, list_raw, load_bytes
 
@@ -44,13 +41,6 @@ def test_listed_modification_times_are_the_files_own_to_the_microsecond(tmp_path
     assert {d.rel_path: d.modified_at for d in docs} == {
         name: dt.datetime.fromtimestamp(os.stat(tmp_path / name).st_mtime, tz=dt.UTC) for name in times
     }
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.floats(min_value=-1e9, max_value=253402300798, allow_nan=False), min_size=1, max_size=50))
-def test_vectorized_timestamps_round_as_datetime_does(seconds):
-    column = storage.column_values(pa.chunked_array([read._timestamps(seconds)]))
-    assert column == [dt.datetime.fromtimestamp(s, tz=dt.UTC) for s in seconds]
 
 
 def test_glob_lists_only_matching_files(tmp_path):
