@@ -393,15 +393,11 @@ def process_shard(settings: Settings, shard: Shard, progress: Progress | None = 
 
 
 def process_shards(
-    settings: Settings, shards: list[Shard], progress: Progress | None = None, pool: ProcessPoolExecutor | None = None
+    settings: Settings, shards: list[Shard], pool: ProcessPoolExecutor | None, progress: Progress | None = None
 ) -> list[ShardResult]:
-    """Every shard, in a local process pool of `settings.workers` processes when there is more than
-    one: `pool` when given (see `worker_pool`), else one started for them."""
-    if settings.workers <= 1 or len(shards) <= 1:
+    """Every shard: in `pool` (see `worker_pool`), or in this process without one."""
+    if pool is None or len(shards) <= 1:
         return [process_shard(settings, shard, progress) for shard in shards]
-    if pool is None:
-        with worker_pool(settings) as started:
-            return process_shards(settings, shards, progress, started)
     results = []
     for future in [pool.submit(process_shard, settings, shard) for shard in shards]:
         results.append(future.result())
@@ -644,7 +640,7 @@ def run_partition(
         # The date's lock from here to the end: a second run of the date fails fast (lock.PartitionBusy).
         with lock.partition_lock(settings.out, date, settings.lock_wait):
             try:
-                results = process_shards(settings, plan.shards, progress, pool)
+                results = process_shards(settings, plan.shards, pool, progress)
             except OSError as exc:  # a full disk while staging: as when publishing, nothing was published
                 raise commit.PublishError(
                     f"could not stage the outcomes of {date.isoformat()} under {settings.out}: "
