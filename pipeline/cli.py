@@ -105,7 +105,8 @@ LockWaitOpt = Annotated[
     float, typer.Option("--lock-wait", min=0, help="Seconds to wait for another run of the same date (0: fail).")
 ]
 ShardsOpt = Annotated[
-    int, typer.Option("--shards", min=0, help="Slices of the input (0: 1, or 8 per worker). Output is the same.")
+    int,
+    typer.Option("--shards", min=0, help="Equal slices of the input (0: shrinking ones). Output is the same."),
 ]
 RejectRateOpt = Annotated[
     float,

@@ -313,13 +313,37 @@ def split_shards(n_docs: int, n_shards: int) -> list[tuple[int, int]]:
     return [(k * n_docs // n_shards, (k + 1) * n_docs // n_shards) for k in range(n_shards)]
 
 
-def plan_partition(settings: Settings, date: dt.date, shards: int, run_key: str | None = None) -> Plan:
-    """List the raw inputs of `date`, pin them in a manifest and split them into `shards` shards.
+# Guided shards are whole multiples of this many inputs (a shard is processed SHARD_CHUNK at a time).
+GUIDED_STEP = 256
+
+
+def split_guided(n_docs: int, workers: int) -> list[tuple[int, int]]:
+    """Contiguous slices for a local pool of `workers` processes that shrink toward the end: each takes
+    1/(2 x workers) of the inputs left (rounded up to GUIDED_STEP), as guided self-scheduling does.
+
+    The pool hands each slice to the first idle worker, so the last ones, small, end close together.
+    Equal slices left a core idle for about half a slice at the end (~0.1 s of a 2-worker Reuters
+    run, measured); more of them cost each its own files and batches (~4 ms of CPU a shard).
+    """
+    if workers <= 1 or n_docs == 0:
+        return [(0, n_docs)]
+    bounds, start = [], 0
+    while start < n_docs:
+        size = -(-(n_docs - start) // (2 * workers))
+        size = -(-size // GUIDED_STEP) * GUIDED_STEP
+        bounds.append((start, min(start + size, n_docs)))
+        start += size
+    return bounds
+
+
+def plan_partition(settings: Settings, date: dt.date, shards: int | None, run_key: str | None = None) -> Plan:
+    """List the raw inputs of `date`, pin them in a manifest and split them into `shards` equal shards,
+    or with None, guided shards for `settings.workers` (split_guided).
 
     `run_key` names the staging folder: a driver that may retry a step (Airflow) passes a key
     stable across attempts; by default it is the run id.
     """
-    if shards < 1:
+    if shards is not None and shards < 1:
         raise ValueError(f"shards must be at least 1, got {shards}")
     run_id = uuid.uuid4().hex[:16]
     started = dt.datetime.now(dt.UTC)
@@ -334,25 +358,26 @@ def plan_partition(settings: Settings, date: dt.date, shards: int, run_key: str 
         listing = read.Listing.empty(raw_uri)  # no folder for this day: nothing arrived
     folder = staging.staging_dir(settings.out, date, run_key or run_id)
     staging.reset_dir(folder)
+    n_docs = listing.table.num_rows
+    bounds = split_shards(n_docs, shards) if shards else split_guided(n_docs, settings.workers)
     manifest = staging.Manifest(
         run_id=run_id,
         date=date,
         raw=raw_uri,
         started_at=started,
         list_seconds=round(time.perf_counter() - tick, 4),
-        n_shards=shards,
+        n_shards=len(bounds),
         n_docs=listing.table.num_rows,
         excluded=listing.excluded,
     )
     staging.write_manifest(folder, manifest, listing.table)
-    bounds = split_shards(listing.table.num_rows, shards)
     return Plan(
         run_id=run_id,
         date=date,
         staging=folder,
         n_raw=listing.table.num_rows,
         n_excluded=len(listing.excluded),
-        shards=[Shard(folder, k, shards, start, stop) for k, (start, stop) in enumerate(bounds)],
+        shards=[Shard(folder, k, len(bounds), start, stop) for k, (start, stop) in enumerate(bounds)],
     )
 
 
@@ -633,7 +658,7 @@ def run_partition(
     if pool is None and settings.workers > 1:
         with worker_pool(settings) as own:
             return run_partition(settings, date, trigger, progress, on_listed, own)
-    plan = plan_partition(settings, date, settings.shard_count())
+    plan = plan_partition(settings, date, settings.shards or None)
     if on_listed:
         on_listed(plan.n_raw)
     try:

@@ -14,10 +14,6 @@ DEFAULT_OUT = str(PROJECT_ROOT / "data" / "processed")
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 DEFAULT_MAX_REJECT_RATE = 0.5
 
-# Shards per worker of a local run: the last shards finish at different times and leave a core idle
-# meanwhile, for about half a shard. A shard costs nothing measurable (Reuters, one process: 5.4-5.7 s
-# of CPU with 8 or 16 shards), so 8 per worker halve that tail compared with 4.
-SHARDS_PER_WORKER = 8
 # Files that live beside raw articles but are not articles: attribution tables, notes, sidecars.
 DEFAULT_EXCLUDE = ("SOURCES.tsv", "README*", "LICENSE*", "*.meta.json")
 
@@ -29,7 +25,7 @@ class Settings:
     max_bytes: int = DEFAULT_MAX_BYTES  # larger inputs are rejected as too_large without being read
     min_words: int = 1  # fewer words than this after cleaning is a no_body reject
     workers: int = 1  # local processes (CLI); the DAG's parallelism is its mapped shard tasks
-    shards: int = 0  # slices of the input processed apart; 0: 1 for one worker, else SHARDS_PER_WORKER each
+    shards: int = 0  # equal slices of the input processed apart; 0: guided ones for the workers (etl.split_guided)
     max_reject_rate: float = DEFAULT_MAX_REJECT_RATE  # the quality check fails a partition above this
     exclude: tuple[str, ...] = field(default=DEFAULT_EXCLUDE)
     follow_symlinks: bool = False  # read symbolic links that point outside the raw root (off: reject them)
@@ -50,12 +46,6 @@ class Settings:
     def raw_for(self, date: dt.date) -> str:
         """The raw location of one partition: the template with its date filled in."""
         return self.raw.replace("{date}", date.isoformat())
-
-    def shard_count(self) -> int:
-        """Shards for a local run: several per worker, so a slow shard does not leave a core idle."""
-        if self.shards:
-            return self.shards
-        return 1 if self.workers <= 1 else self.workers * SHARDS_PER_WORKER
 
     @property
     def raw_is_dated(self) -> bool:

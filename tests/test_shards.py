@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import shutil
 from pathlib import Path
@@ -37,6 +38,17 @@ def test_split_shards_are_contiguous_near_equal_and_always_as_many_as_asked():
     assert etl.split_shards(0, 2) == [(0, 0), (0, 0)]  # an empty day still maps to tasks, so publish runs
 
 
+def test_guided_shards_cover_the_input_in_order_and_shrink_toward_the_end():
+    bounds = etl.split_guided(21_578, 2)
+    assert bounds[0][0] == 0 and bounds[-1][1] == 21_578
+    assert all(before[1] == after[0] for before, after in itertools.pairwise(bounds))
+    sizes = [stop - start for start, stop in bounds]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] >= 8 * sizes[-2]
+    assert all(size % etl.GUIDED_STEP == 0 for size in sizes[:-1])
+    assert etl.split_guided(100, 1) == [(0, 100)]  # one worker: one shard
+    assert etl.split_guided(0, 2) == [(0, 0)]  # an empty day: one empty shard, so publish runs
+
+
 def test_datasets_are_byte_identical_whatever_the_shard_or_worker_count(messy_raw: Path, tmp_path: Path):
     layouts = {"one": ("1", "0"), "seven_shards": ("1", "7"), "two_workers": ("2", "3")}
     for name, (workers, shards) in layouts.items():
@@ -60,9 +72,14 @@ def test_published_row_groups_do_not_depend_on_where_the_shards_and_chunks_end(
     monkeypatch.setattr(etl, "SHARD_CHUNK", 2)
     monkeypatch.setattr(staging, "STAGED_ROWS", 3)
     monkeypatch.setattr(etl, "ROW_GROUP", 5)
-    for shards in (1, 7):
-        etl.run_partition(Settings(raw=str(messy_raw), out=str(tmp_path / f"s{shards}"), shards=shards), DAY)
+    monkeypatch.setattr(etl, "GUIDED_STEP", 1)  # guided shards of a few inputs each (the workers fork with it)
+    layouts = {"s1": {"shards": 1}, "s7": {"shards": 7}, "guided": {"workers": 2}}
+    for name, layout in layouts.items():
+        etl.run_partition(Settings(raw=str(messy_raw), out=str(tmp_path / name), **layout), DAY)
     assert_same_partitions(tmp_path / "s1", tmp_path / "s7", [DAY.isoformat()])
+    assert_same_partitions(tmp_path / "s1", tmp_path / "guided", [DAY.isoformat()])
+    runs = pd.read_parquet(tmp_path / "guided" / "runs")
+    assert len(etl.split_guided(int(runs["n_raw"].iloc[0]), 2)) > 2
     articles = pq.ParquetFile(tmp_path / "s7" / "articles" / f"date={DAY.isoformat()}" / "part-0.parquet")
     sizes = [articles.metadata.row_group(g).num_rows for g in range(articles.num_row_groups)]
     assert sizes[:-1] == [5] * (len(sizes) - 1) and 0 < sizes[-1] <= 5 and len(sizes) > 2
