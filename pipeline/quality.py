@@ -124,8 +124,9 @@ def check_partition(
 
 def latest_run_count(out: str, date: dt.date) -> int | None:
     """n_raw of the most recent run of `date`, or None when the date was never run."""
-    runs = storage.read_partition(out, "runs", date, columns=["finished_at", "n_raw"]).to_pylist()
-    return max(runs, key=lambda r: r["finished_at"])["n_raw"] if runs else None
+    runs = storage.read_partition(out, "runs", date, columns=["finished_at", "n_raw"])
+    finished = storage.column_values(runs.column("finished_at"))  # (to_pylist would import pandas for them)
+    return runs.column("n_raw")[max(range(len(finished)), key=finished.__getitem__)].as_py() if finished else None
 
 
 def _schema_failures(out: str, dataset: str, date: dt.date) -> list[str]:

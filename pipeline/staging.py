@@ -28,7 +28,7 @@ from pipeline.minhash import MinHashParams
 from pipeline.models import Article, RawDoc, Reject
 from pipeline.read import LISTED, raw_docs
 from pipeline.schema import ARTICLES, REJECTS
-from pipeline.storage import columns_to_table, from_numpy
+from pipeline.storage import columns_to_table, rows_of
 
 STAGING = "_staging"
 MANIFEST = "plan.json"
@@ -312,13 +312,12 @@ class StagedShards:
         groups = np.searchsorted(self._group_starts, nodes, side="right") - 1
         bounds = np.searchsorted(groups, np.arange(len(self._groups) + 1))
         opened: tuple[int, pa.ipc.RecordBatchFileReader] | None = None
-        for group in np.unique(groups).tolist():
+        for group in groups[np.diff(groups, prepend=-1) != 0].tolist():  # sorted: its distinct values
             k, local = self._groups[group]
             if opened is None or opened[0] != k:
                 opened = (k, self._open(self.files["articles"][k]))
             found = nodes[bounds[group] : bounds[group + 1]]
-            rows = from_numpy(found - self._group_starts[group])
-            yield found, _table(opened[1].get_batch(local), columns).take(rows)
+            yield found, rows_of(_table(opened[1].get_batch(local), columns), found - self._group_starts[group])
 
 
 def _table(batch: pa.RecordBatch, columns: list[str] | None) -> pa.Table:

@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import dedup, describe, etl
 from pipeline.settings import Settings
@@ -284,3 +286,41 @@ def test_candidate_pairs_list_each_bucket_in_node_order_and_chain_oversized_buck
         {*chain, (2, big + 1), (2, big + 3), (big + 1, big + 3)}
     )
     assert list(zip(a.tolist(), b.tolist(), strict=True)) == sorted(zip(a.tolist(), b.tolist(), strict=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(0, 3)),  # published_at (few values: ties)
+            st.one_of(st.none(), st.integers(0, 3)),  # raw_modified_at
+            st.integers(0, 3),  # char_count
+            st.sampled_from(["a", "b", "é", "ab", "z", "ß"]),  # article_id (repeats: rows equal in all)
+        ),
+        max_size=30,
+    )
+)
+def test_keep_order_is_what_a_stable_arrow_sort_of_the_keep_rule_gives(rows):
+    """Earliest known time (published, else modified; unknown last), longest body, smallest id, then
+    input order: the ranks match pyarrow.compute's stable sort of the same keys."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def stamp(hours):
+        return None if hours is None else dt.datetime(2024, 1, 1, hours, tzinfo=dt.UTC)
+
+    table = pa.table(
+        {
+            "published_at": pa.array([stamp(r[0]) for r in rows], pa.timestamp("us", tz="UTC")),
+            "raw_modified_at": pa.array([stamp(r[1]) for r in rows], pa.timestamp("us", tz="UTC")),
+            "char_count": pa.array([r[2] for r in rows], pa.int32()),
+            "article_id": pa.array([r[3] for r in rows], pa.string()),
+        }
+    )
+    when = pc.coalesce(table["published_at"], table["raw_modified_at"])
+    keys = pa.table({"u": pc.is_null(when), "w": when, "s": pc.negate(table["char_count"]), "i": table["article_id"]})
+    order = pc.sort_indices(keys, sort_keys=[(name, "ascending") for name in keys.column_names]).to_numpy()
+    expected = np.empty(len(order), dtype=np.int64)
+    expected[order] = np.arange(len(order))
+    assert dedup._keep_ranks(table).tolist() == expected.tolist()

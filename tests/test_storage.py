@@ -53,14 +53,17 @@ def test_every_dataset_schema_is_supported_for_empty_partitions():
         assert table.num_rows == 0 and table.schema.equals(schema)
 
 
-def test_a_run_never_imports_pandas(tmp_path):
-    # The second date reads the first one's dedup index and articles back.
+def test_a_run_never_imports_pandas_nor_pyarrow_compute(tmp_path):
+    # The second date reads the first one's dedup index and articles back, and the quality check reads
+    # the partition. (Importing pandas costs ~1 s, pyarrow.compute ~45 ms of a run's serial time.)
     script = (
         "import sys, datetime as dt\n"
-        "from pipeline import etl\nfrom pipeline.settings import Settings\n"
+        "from pipeline import etl, quality\nfrom pipeline.settings import Settings\n"
         f"etl.run_partition(Settings(out={str(tmp_path)!r}), dt.date(2024, 3, 1))\n"
         f"etl.run_partition(Settings(out={str(tmp_path)!r}), dt.date(2024, 3, 2))\n"
+        f"assert quality.check_partition({str(tmp_path)!r}, dt.date(2024, 3, 2), 0.5).ok\n"
         "assert 'pandas' not in sys.modules, 'pandas was imported'\n"
+        "assert 'pyarrow.compute' not in sys.modules, 'pyarrow.compute was imported'\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True, cwd=PROJECT, timeout=300)
 
@@ -163,6 +166,17 @@ def test_rows_of_a_table_are_what_take_gives(keep):
 
     table = pa.table({"n": list(range(len(keep))), "s": [f"row {i}" if i % 3 else None for i in range(len(keep))]})
     rows = np.flatnonzero(keep)
-    if not len(rows):
-        return
-    assert storage.rows_of(table, rows).equals(table.take(pa.array(rows)))
+    assert storage.rows_of(table, rows).equals(table.take(pa.array(rows, type=pa.int64())))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(-(2**62), 2**62)), max_size=40), st.integers(0, 3))
+def test_numbers_and_validity_read_the_buffers_as_pyarrow_reads_the_values(values, cut):
+    column = pa.chunked_array([pa.array(values[:cut], pa.int64()), pa.array(values[cut:], pa.int64())])
+    for sliced in (column, column.slice(min(cut, len(values)))):
+        numbers, valid = storage.numbers_and_validity(sliced)
+        expected = sliced.to_pylist()
+        assert valid.tolist() == [v is not None for v in expected]
+        assert numbers[valid].tolist() == [v for v in expected if v is not None]
+    numbers, valid = storage.numbers_and_validity(column.cast(pa.timestamp("us", tz="UTC")))
+    assert numbers[valid].tolist() == [v for v in column.to_pylist() if v is not None]
