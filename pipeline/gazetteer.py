@@ -19,6 +19,7 @@ process loads them in ~0.1 s.
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import os
 import pickle
@@ -38,6 +39,11 @@ class Place(NamedTuple):
     name: str  # canonical name: "Russia", "Moscow", "Ohio", "Nagorno-Karabakh"
     country: str | None  # ISO 3166-1 alpha-2 (historic alpha-2 for dissolved states: SU, DD, YU, CS)
     kind: PlaceKind
+
+    def __reduce__(self):
+        # Unpickled by tuple.__new__ (C), not the NamedTuple's __new__ (a Python call per place): the
+        # cached tables then load in ~half the time (~55 -> ~25 ms of each worker's start, measured).
+        return tuple.__new__, (Place, tuple(self))
 
 
 # Names the packages spell differently from the news: "U.S.", "Britain", "Soviet Union"…
@@ -257,6 +263,10 @@ def tables() -> Tables:
     optimisation: when it cannot be read or written the tables are built in memory.
     """
     path = _cache_path()
+    # The collector paused while ~100,000 objects are unpickled: its collections, triggered by their
+    # allocation, walked them over and over (33 ms with it off, 45-75 ms with it on, measured).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         with path.open("rb") as fh:
             parts = pickle.load(fh)
@@ -269,6 +279,9 @@ def tables() -> Tables:
             os.replace(tmp, path)
         except OSError:
             pass  # a read-only home: build per process
+    finally:
+        if collecting:
+            gc.enable()
     *data, keys = parts
     return Tables(*data, names=_names.NameTrie(keys))
 
