@@ -171,9 +171,10 @@ def list_raw(uri: str, exclude: tuple[str, ...] = (), follow_symlinks: bool = Fa
         if is_excluded and is_excluded(name):
             excluded.append(_printable(rel))
             continue
-        size = None if info is _NOT_STATED else int(info.get("size") or 0)
+        stated = info is not _NOT_STATED
+        size = int(info.get("size") or 0) if stated else None
         # A regular file with an ASCII name needs no check (most inputs: skipping it saves ~40 ms per 20,000).
-        plain = local and info["type"] == "file" and full.isascii() and rel.isascii()
+        plain = not stated or (local and info["type"] == "file" and full.isascii() and rel.isascii())
         refused = _refusal(full, rel, info, root, follow_symlinks) if local and not plain else None
         if not local and info.get("type") != "file":
             continue  # not a regular file on a remote store (a "directory" marker object and the like)
@@ -183,7 +184,7 @@ def list_raw(uri: str, exclude: tuple[str, ...] = (), follow_symlinks: bool = Fa
         uris.append(uri_out if plain else _printable(uri_out))
         rels.append(rel if plain else _printable(rel))
         sizes.append(size)
-        mtimes.append(_mtime(info))
+        mtimes.append(_mtime(info) if stated else None)
         refusals.append(refused)
     order = sorted(range(len(rels)), key=rels.__getitem__)
     rels = [rels[i] for i in order]
