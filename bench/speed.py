@@ -36,6 +36,13 @@ class Timing:
     def peak_mb(self) -> float:
         return max(self.peaks_mb)
 
+    def add(self, other: Timing) -> None:
+        """Another run (or runs) of the same job."""
+        self.walls += other.walls
+        self.peaks_mb += other.peaks_mb
+        for name, seconds in other.stages.items():
+            self.stages.setdefault(name, []).extend(seconds)
+
 
 def _tree_rss_mb(pid: int) -> float:
     """Resident memory of a process and all its descendants, in MB (Linux /proc)."""
