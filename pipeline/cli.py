@@ -157,9 +157,14 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
                 summary = etl.run_partition(
                     settings, date, trigger="cli", progress=advance, on_listed=listed, pool=pool
                 )
-                # The workers, idle after the run, scan the article bodies for the check.
+                # The bodies were scanned while publishing (by the workers); else the workers scan them now.
                 report = quality.check_partition(
-                    settings.out, date, settings.max_reject_rate, n_raw=summary.n_raw, pool=pool
+                    settings.out,
+                    date,
+                    settings.max_reject_rate,
+                    n_raw=summary.n_raw,
+                    pool=pool,
+                    scanned=summary.boilerplate,
                 )
         if not report.ok:
             _stderr().print(f"[red]quality check failed[/] {report.describe()}")

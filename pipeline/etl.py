@@ -11,6 +11,7 @@ byte for byte whatever the shard or worker count and whichever driver ran them.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import datetime as dt
 import gc
@@ -29,7 +30,21 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from pipeline import __version__, clean, commit, dedup, describe, faults, lock, metadata, parse, read, staging, storage
+from pipeline import (
+    __version__,
+    clean,
+    commit,
+    dedup,
+    describe,
+    faults,
+    lock,
+    metadata,
+    parse,
+    quality,
+    read,
+    staging,
+    storage,
+)
 from pipeline.minhash import MinHashParams
 from pipeline.models import Article, Outcome, RawDoc, Reject
 from pipeline.schema import ARTICLES, SCHEMA_VERSION
@@ -55,6 +70,9 @@ class RunSummary:
     n_rejects: int
     reject_reasons: dict[str, int]
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    # (article id, rule) of the staged bodies that still hold boilerplate, found by a run's workers
+    # while it published (quality.staged_boilerplate); None when nothing scanned them.
+    boilerplate: list[tuple[str, str]] | None = None
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -497,7 +515,9 @@ def publish_partition(settings: Settings, results: list[ShardResult], trigger: s
         raise InvariantError(f"expected shards 0..{manifest.n_shards - 1} of {folder}, got {reported}")
     with lock.partition_lock(settings.out, manifest.date, settings.lock_wait):
         faults.reach("processed")
-        return _publish(settings, manifest, results, trigger)
+        summary = _publish(settings, manifest, results, trigger)
+    staging.remove_dir(folder)
+    return summary
 
 
 @storage.system_allocator()
@@ -540,7 +560,6 @@ def _publish(settings: Settings, manifest: staging.Manifest, results: list[Shard
             row = _run_row(settings, summary, trigger, manifest.started_at)
             txn.stage("runs", row, name=f"run-{summary.run_id}.parquet")
             txn.commit()
-    staging.remove_dir(folder)
     return summary
 
 
@@ -672,7 +691,16 @@ def run_partition(
                     f"{exc.strerror or exc}; nothing was published, the datasets are as before this run"
                 ) from exc
             faults.reach("processed")
-            return _publish(settings, staging.read_manifest(plan.staging), results, trigger)
+            # The idle workers scan the staged bodies for the quality check meanwhile (at low priority).
+            scans = (
+                [pool.submit(quality.staged_boilerplate, plan.staging, shard.index) for shard in plan.shards]
+                if pool
+                else []
+            )
+            summary = _publish(settings, staging.read_manifest(plan.staging), results, trigger)
+            with contextlib.suppress(Exception):  # a scan that failed: the check reads the published bodies
+                summary.boilerplate = [found for scan in scans for found in scan.result()] if pool else None
+            return summary
     finally:
         staging.remove_dir(plan.staging)  # a one-call run has no retry that could reuse it
 

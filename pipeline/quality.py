@@ -9,18 +9,21 @@ bad luck). The DAG's quality task and `newsetl check` both call `check_partition
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import os
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
 
-from pipeline import storage
+from pipeline import staging, storage
 from pipeline.rules import RULES, any_of
 from pipeline.schema import DATASETS
 
@@ -67,20 +70,27 @@ class QualityReport:
 
 @storage.system_allocator()
 def check_partition(
-    out: str, date: dt.date, max_reject_rate: float, n_raw: int | None = None, pool: Executor | None = None
+    out: str,
+    date: dt.date,
+    max_reject_rate: float,
+    n_raw: int | None = None,
+    pool: Executor | None = None,
+    scanned: list[tuple[str, str]] | None = None,
 ) -> QualityReport:
     """Check one date's partition; `n_raw` defaults to the count in the date's latest `runs` row.
 
     The files are read a row group at a time, only the columns checked: memory is the paths and
     ids of the partition, not its articles. The article bodies, most of the work, are scanned by
     the processes of `pool` when given (a run's workers, idle by then), a row group per task, while
-    this process reads the paths and ids: ~0.13 -> ~0.07 s after a Reuters run (measured).
+    this process reads the paths and ids: ~0.13 -> ~0.07 s after a Reuters run (measured). A run
+    that scanned its staged bodies while publishing passes what it found as `scanned` (see
+    `staged_boilerplate`): the findings of published articles count, the bodies are not read again.
     """
     failures: list[str] = []
     counts: dict[str, int] = {}
     paths: list[str] = []
     ids: dict[str, list[str]] = {}
-    scans = _scan_bodies(out, date, pool)
+    scans = _scan_bodies(out, date, pool) if scanned is None else []
     for dataset in CHECKED:
         failures += _schema_failures(out, dataset, date)
         id_column = "article_id" if dataset == "articles" else "doc_id"
@@ -89,7 +99,11 @@ def check_partition(
             counts[dataset] += batch.num_rows
             paths += batch.column("raw_path").to_pylist()
             ids[dataset] += batch.column(id_column).to_pylist()
-    boilerplate = [found for scan in scans for found in scan()]
+    if scanned is None:
+        boilerplate = [found for scan in scans for found in scan()]
+    else:  # the run's copies (duplicates) were scanned too: only published bodies count
+        published = set(ids["articles"])
+        boilerplate = [found for found in scanned if found[0] in published]
     n_articles, n_duplicates, n_rejects = (counts[d] for d in CHECKED)
     if n_raw is None:
         n_raw = latest_run_count(out, date)
@@ -107,7 +121,8 @@ def check_partition(
     failures += _repeated("duplicates.doc_id", ids["duplicates"])
     failures += _repeated("rejects.doc_id", ids["rejects"])
     if boilerplate:
-        failures.append(f"{len(boilerplate)} article bodies still hold boilerplate, e.g. {boilerplate[:3]}")
+        examples = [f"{article_id} ({rule})" for article_id, rule in boilerplate[:3]]
+        failures.append(f"{len(boilerplate)} article bodies still hold boilerplate, e.g. {examples}")
     rate = n_rejects / n_raw if n_raw else 0.0
     if rate > max_reject_rate:
         failures.append(f"reject rate {rate:.3f} is over the threshold {max_reject_rate}")
@@ -149,7 +164,7 @@ def _repeated(what: str, values: list) -> list[str]:
     return [f"{what} not unique: {len(twice)} values repeated, e.g. {twice[:3]}"] if twice else []
 
 
-def _scan_bodies(out: str, date: dt.date, pool: Executor | None) -> list[Callable[[], list[str]]]:
+def _scan_bodies(out: str, date: dt.date, pool: Executor | None) -> list[Callable[[], list[tuple[str, str]]]]:
     """The boilerplate scans of the articles' row groups, in order, each a call giving its findings:
     one task per row group submitted to `pool`, or without one, a single scan run when called."""
     groups = storage.partition_row_groups(out, "articles", date)
@@ -160,15 +175,36 @@ def _scan_bodies(out: str, date: dt.date, pool: Executor | None) -> list[Callabl
     return [pool.submit(_boilerplate_in, out, [group], False).result for group in groups]
 
 
-def _boilerplate_in(out: str, groups: list[tuple[str, int]], use_threads: bool = True) -> list[str]:
+def _boilerplate_in(out: str, groups: list[tuple[str, int]], use_threads: bool = True) -> list[tuple[str, str]]:
     found = []
     for batch in storage.read_row_groups(out, groups, ["article_id", "body"], use_threads):
         found += _boilerplate_found(batch.column("article_id").to_pylist(), batch.column("body").to_pylist())
     return found
 
 
-def _boilerplate_found(ids: list[str], bodies: list[str]) -> list[str]:
-    """Bodies that still hold a paragraph a cleaning rule should have removed: "id (rule)" of each."""
+def staged_boilerplate(folder: str, index: int) -> list[tuple[str, str]]:
+    """(article id, rule) of each body of one staged shard that still holds boilerplate.
+
+    A run's workers scan the staged bodies while the run publishes (etl.run_partition): the
+    published ones are these very strings, and the scan, most of the check's work, then costs no
+    time after publishing (~0.09 -> ~0.02 s of a Reuters run's check, measured). It runs on a thread
+    of the lowest priority, so that it takes what publishing leaves of the cores.
+    """
+
+    def scan() -> list[tuple[str, str]]:
+        with contextlib.suppress(OSError, AttributeError):  # per thread on Linux; elsewhere: normal priority
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        found = []
+        for batch in staging.shard_batches(folder, index, "articles", ["article_id", "body"]):
+            found += _boilerplate_found(batch.column("article_id").to_pylist(), batch.column("body").to_pylist())
+        return found
+
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(scan).result()
+
+
+def _boilerplate_found(ids: list[str], bodies: list[str]) -> list[tuple[str, str]]:
+    """Bodies that still hold a paragraph a cleaning rule should have removed: (id, rule) of each."""
     found = []
     for article_id, body in zip(ids, bodies, strict=True):
         # The last paragraph, stripped, as split() makes it: rpartition's may only start with one more "\n".
@@ -180,5 +216,5 @@ def _boilerplate_found(ids: list[str], bodies: list[str]) -> list[str]:
             (r for p in paragraphs for r in _ANYWHERE_RULES if r.match(p)), None
         )
         if rule is not None:
-            found.append(f"{article_id} ({rule.name})")
+            found.append((article_id, rule.name))
     return found

@@ -91,7 +91,39 @@ def test_too_many_rejects_fail_the_cli_run_but_the_partition_stays_published(tmp
     assert lenient.returncode == 0, lenient.stdout + lenient.stderr
 
 
-def _boilerplate_paragraph_by_paragraph(ids: list[str], bodies: list[str]) -> list[str]:
+def test_a_run_scans_its_staged_bodies_while_publishing_and_counts_only_the_published_ones(tmp_path: Path, monkeypatch):
+    """With cleaning switched off, a trailer stays in two copies of a story: the run's workers find it in
+    both staged bodies; the check counts the published copy only, as a reading of the partition does."""
+    from pipeline import clean, etl
+    from pipeline.settings import Settings
+
+    monkeypatch.setattr(clean, "strip_boilerplate", lambda paragraphs: (list(paragraphs), clean.Removed()))
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    story = "Council approves budget\n\nThe city council approved the budget on Monday.\n\nsource site-34\n"
+    (raw / "a.txt").write_text(story)
+    (raw / "b.txt").write_text(story)  # an exact copy: a duplicate, not published
+    (raw / "c.txt").write_text("Rain expected\n\nForecasters expect rain across the region on Tuesday.\n")
+    out = tmp_path / "out"
+    summary = etl.run_partition(Settings(raw=str(raw), out=str(out), workers=2), DAY)
+
+    assert sorted(rule for _, rule in summary.boilerplate) == ["trailer_source_site"] * 2
+    with_scan = check_partition(str(out), DAY, 0.5, n_raw=summary.n_raw, scanned=summary.boilerplate)
+    read_back = check_partition(str(out), DAY, 0.5, n_raw=summary.n_raw)
+    assert with_scan.failures == read_back.failures
+    assert len(with_scan.failures) == 1 and "1 article bodies still hold boilerplate" in with_scan.failures[0]
+    assert "trailer_source_site" in with_scan.failures[0]
+
+
+def test_a_run_with_one_worker_leaves_the_scan_to_the_check(sample_raw: Path, tmp_path: Path):
+    from pipeline import etl
+    from pipeline.settings import Settings
+
+    summary = etl.run_partition(Settings(raw=str(sample_raw), out=str(tmp_path / "out"), workers=1), DAY)
+    assert summary.boilerplate is None
+
+
+def _boilerplate_paragraph_by_paragraph(ids: list[str], bodies: list[str]) -> list[tuple[str, str]]:
     """The specification of quality._boilerplate_found: every paragraph tried against every rule."""
     found = []
     for article_id, body in zip(ids, bodies, strict=True):
@@ -100,7 +132,7 @@ def _boilerplate_paragraph_by_paragraph(ids: list[str], bodies: list[str]) -> li
             (r for p in paragraphs for r in RULES if r.where == "anywhere" and r.match(p)), None
         )
         if rule is not None:
-            found.append(f"{article_id} ({rule.name})")
+            found.append((article_id, rule.name))
     return found
 
 
