@@ -520,12 +520,19 @@ def _candidate_pairs(
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     span = int(nodes.max()) + 1
     found, pending, n_pending = np.zeros(0, dtype=np.int64), [], 0
+    slots = 1 << max(10, (4 * len(nodes)).bit_length())  # 4-8 a node: most keys alone in theirs
     for band in range(n_bands):
         keys = band_column(band)
+        # A key can equal another only if their low bits do: counted in a table (one pass), the keys
+        # alone in their slot (most) are left out before the sort (32 sorts of every key were ~25 of
+        # the ~35 ms of this search on Reuters, measured). Keys are mixed hashes: low bits are uniform.
+        low = (keys & np.uint64(slots - 1)).astype(np.intp)
+        shared = np.bincount(low, minlength=slots)[low] > 1
         # Not a stable sort (the SIMD one is ~2x faster, measured): each bucket's members are put
         # back in node order below, so the pairs are the same.
+        keys, members = keys[shared], nodes[shared]
         order = np.argsort(keys)
-        keys, members = keys[order], nodes[order]
+        keys, members = keys[order], members[order]
         starts = np.concatenate(([0], np.flatnonzero(keys[1:] != keys[:-1]) + 1))
         sizes = np.diff(np.append(starts, len(keys)))
         band_pairs = []

@@ -324,3 +324,34 @@ def test_keep_order_is_what_a_stable_arrow_sort_of_the_keep_rule_gives(rows):
     expected = np.empty(len(order), dtype=np.int64)
     expected[order] = np.arange(len(order))
     assert dedup._keep_ranks(table).tolist() == expected.tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 12),  # nodes (at most a bucket's size limit: every bucket lists all its pairs)
+    st.integers(1, 4),  # bands
+    st.data(),
+)
+def test_candidate_pairs_are_every_pair_sharing_a_band_key_with_a_run_node(n_nodes, n_bands, data):
+    """Keys drawn from a few values, some equal only in their low bits (the search's prefilter
+    buckets keys by low bits before sorting): the pairs are exactly those a brute force finds."""
+    import numpy as np
+
+    values = [0, 1, 2**40, 2**40 + 1, 2**63 + 1, 7 << 20]  # equal low bits across different keys
+    keys = np.array(
+        data.draw(
+            st.lists(
+                st.lists(st.sampled_from(values), min_size=n_bands, max_size=n_bands),
+                min_size=n_nodes,
+                max_size=n_nodes,
+            )
+        ),
+        dtype=np.uint64,
+    )
+    n_run = data.draw(st.integers(0, n_nodes))
+    nodes = np.arange(n_nodes)
+    a, b = dedup._candidate_pairs(nodes, lambda band: keys[:, band].copy(), n_bands, n_run)
+    expected = sorted(
+        (x, y) for x in range(n_nodes) for y in range(x + 1, n_nodes) if x < n_run and (keys[x] == keys[y]).any()
+    )
+    assert list(zip(a.tolist(), b.tolist(), strict=True)) == expected
