@@ -259,7 +259,7 @@ def _reject(doc: RawDoc, sha: str | None, reason: str, detail: str, stage: str) 
         raw_uri=doc.uri,
         raw_path=doc.rel_path,
         raw_sha256=sha,
-        raw_size=doc.size,
+        raw_size=doc.size or 0,  # (None: a file listed without a stat that could not be read)
         reason=reason,
         detail=detail,
         stage=stage,

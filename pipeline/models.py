@@ -24,13 +24,17 @@ def pickled_by_fields(cls):
     return cls
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RawDoc:
-    """One raw input file as listed by the read stage (bytes not loaded yet)."""
+    """One raw input file as listed by the read stage (bytes not loaded yet).
+
+    A local file listed without a stat (read.list_raw) has no size yet: read.load_bytes fills size
+    and modified_at from the file it opens.
+    """
 
     uri: str  # full URI the bytes came from (protocol included for non-local filesystems)
     rel_path: str  # path relative to the raw root: stable across machines, used for ids and order
-    size: int
+    size: int | None
     modified_at: dt.datetime | None = None
     sidecar: dict[str, str] = field(default_factory=dict)  # metadata that travelled with the file
     refused: tuple[str, str] | None = None  # (reason, detail) when listing already saw it cannot be read

@@ -154,3 +154,15 @@ def test_unusable_bytes_are_rejected_with_a_reason(data, reason):
         decode_bytes(data)
     assert err.value.reason == reason
     assert err.value.detail
+
+
+def test_a_file_listed_without_a_stat_gets_its_size_and_mtime_from_the_file_it_opens(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"x" * 100)
+    os.utime(path, (1_600_000_000.5, 1_600_000_000.5))
+    doc = RawDoc(uri=str(path), rel_path="a.txt", size=None)
+    assert load_bytes(doc, max_bytes=1_000) == b"x" * 100
+    assert doc.size == 100
+    assert doc.modified_at == dt.datetime.fromtimestamp(1_600_000_000.5, tz=dt.UTC)
+    with pytest.raises(RejectInput, match="100 bytes is over the 50-byte limit"):
+        load_bytes(RawDoc(uri=str(path), rel_path="a.txt", size=None), max_bytes=50)

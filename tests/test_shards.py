@@ -168,12 +168,17 @@ def test_a_shard_reads_its_files_as_they_are_when_it_runs_not_as_the_plan_listed
     (raw / "gone.txt").unlink()
 
     docs = {d.rel_path: d for d in staging.read_docs(plan.staging, 0, plan.n_raw)}
-    assert docs["grew.txt"].size == (raw / "grew.txt").stat().st_size
-    assert docs["grew.txt"].modified_at == dt.datetime.fromtimestamp(1_700_000_000.25, tz=dt.UTC)
-    assert docs["same.txt"].size == len(story)
+    assert {d.size for d in docs.values()} == {None}  # listed by name: stat-ed as they are read
     outcomes = {o.raw_path: o for o in (etl.process_doc(d, settings) for d in docs.values())}
     assert outcomes["grew.txt"].body.endswith("A paragraph added after the plan was made.")
+    assert outcomes["grew.txt"].raw_size == (raw / "grew.txt").stat().st_size
+    assert outcomes["grew.txt"].raw_modified_at == dt.datetime.fromtimestamp(1_700_000_000.25, tz=dt.UTC)
+    assert outcomes["same.txt"].raw_size == len(story)
+    assert outcomes["same.txt"].raw_modified_at == dt.datetime.fromtimestamp(
+        (raw / "same.txt").stat().st_mtime, tz=dt.UTC
+    )
     assert isinstance(outcomes["gone.txt"], Reject) and outcomes["gone.txt"].reason == "unreadable"
+    assert outcomes["gone.txt"].raw_size == 0
 
 
 def test_a_staging_folder_is_made_even_when_another_date_prunes_the_shared_parent_meanwhile(tmp_path, monkeypatch):
