@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import os
 import re
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -192,8 +193,7 @@ def staged_boilerplate(folder: str, index: int) -> list[tuple[str, str]]:
     """
 
     def scan() -> list[tuple[str, str]]:
-        with contextlib.suppress(OSError, AttributeError):  # per thread on Linux; elsewhere: normal priority
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        _lower_thread_priority()
         found = []
         for batch in staging.shard_batches(folder, index, "articles", ["article_id", "body"]):
             found += _boilerplate_found(batch.column("article_id").to_pylist(), batch.column("body").to_pylist())
@@ -201,6 +201,14 @@ def staged_boilerplate(folder: str, index: int) -> list[tuple[str, str]]:
 
     with ThreadPoolExecutor(max_workers=1) as thread:
         return thread.submit(scan).result()
+
+
+def _lower_thread_priority() -> None:
+    """The calling thread at the lowest CPU priority (nice 19). Linux only, where a priority is per
+    thread; elsewhere nothing is done (setpriority would name a process, not this thread)."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
 
 
 def _boilerplate_found(ids: list[str], bodies: list[str]) -> list[tuple[str, str]]:
