@@ -122,6 +122,20 @@ def test_name_trie_folds_case_as_python_re_does():
     assert spans(trie, "Rİga") == ["Rİga"]  # re folds İ to i, one character to one
 
 
+def test_a_pickled_name_trie_finds_what_the_built_one_finds():
+    """The gazetteer's cache keeps the trie as its arrays; unpickled, it matches the same spans (the
+    memo of folds beyond ASCII is rebuilt as it is used)."""
+    built = _names.NameTrie(["new york", "new", "newark", "stockholm", "o'hare", "riga", "swiss", "japan"])
+    loaded = pickle.loads(pickle.dumps(built))
+    text = "New York, NEWARK and New; STOCKHOLM ſtockholm Swiſs O’HARE Rİga Japan's Japanese Japan, new york"
+    assert spans(loaded, text) == spans(built, text) == [
+        "New York", "NEWARK", "New", "STOCKHOLM", "Swiſs", "O’HARE", "Rİga", "Japan",
+    ]  # fmt: skip
+    assert spans(pickle.loads(pickle.dumps(_names.NameTrie([]))), text) == []
+    with pytest.raises(ValueError, match="inconsistent"):
+        _names._trie_from_arrays(2, 1, b"", b"", b"", b"", b"", b"")
+
+
 def test_name_trie_rejects_a_key_whose_capital_is_two_letters():
     with pytest.raises(ValueError, match="one letter"):
         _names.NameTrie(["ßtadt"])
