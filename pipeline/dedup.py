@@ -434,7 +434,8 @@ def duplicate_rows(
 ) -> pa.Table:
     """The duplicates rows of the copies among staged rows start.. (`batch`, holding the articles' columns)."""
     rows = np.flatnonzero(verdicts.kind[start : start + batch.num_rows] != KEPT)
-    dropped = storage.rows_of(batch, rows)
+    names = ("raw_uri", "raw_path", "raw_sha256", "title", "content_hash")
+    dropped = storage.rows_of(batch.select(["article_id", *names]), rows)
     n = len(run)
     columns: dict[str, list] = defaultdict(list)
     for node in (rows + start).tolist():
@@ -464,7 +465,6 @@ def duplicate_rows(
             ("estimated_similarity", estimate),
         ):
             columns[name].append(value)
-    names = ("raw_uri", "raw_path", "raw_sha256", "title", "content_hash")
     taken = {name: dropped.column(name).combine_chunks() for name in ("article_id", *names)}
     taken["doc_id"] = taken.pop("article_id")
     return storage.columns_to_table({**taken, **columns}, DUPLICATES)

@@ -160,13 +160,18 @@ def test_columns_of_distinct_values_are_written_plain_the_others_with_a_dictiona
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.booleans(), min_size=1, max_size=60))
-def test_rows_of_a_table_are_what_take_gives(keep):
+@given(st.lists(st.booleans(), min_size=1, max_size=60), st.sampled_from([0, 8, storage.MAX_SLICED_PIECES]))
+def test_rows_of_a_table_are_what_take_gives(keep, max_pieces):
+    """Sliced (few runs) or copied (many): the same rows."""
     import numpy as np
 
     table = pa.table({"n": list(range(len(keep))), "s": [f"row {i}" if i % 3 else None for i in range(len(keep))]})
     rows = np.flatnonzero(keep)
-    assert storage.rows_of(table, rows).equals(table.take(pa.array(rows, type=pa.int64())))
+    original, storage.MAX_SLICED_PIECES = storage.MAX_SLICED_PIECES, max_pieces
+    try:
+        assert storage.rows_of(table, rows).equals(table.take(pa.array(rows, type=pa.int64())))
+    finally:
+        storage.MAX_SLICED_PIECES = original
 
 
 @settings(max_examples=200, deadline=None)
