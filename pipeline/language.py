@@ -105,25 +105,18 @@ def numpy_sgemv() -> int:
     return 0
 
 
-def _same_as_numpy(function) -> bool:
-    """`function` (a ctypes CBLAS sgemv, 64-bit integers) computes np.matmul(vector, matrix) bit for bit."""
+def sgemv_argtypes() -> list:
+    """The ctypes argument types of CBLAS's sgemv with 64-bit integers: order, transpose, m, n, alpha,
+    a, lda, x, incx, beta, y, incy."""
     import ctypes
 
-    i64, pointer = ctypes.c_int64, ctypes.c_void_p
-    function.argtypes = [
-        ctypes.c_int,
-        ctypes.c_int,
-        i64,
-        i64,
-        ctypes.c_float,
-        pointer,
-        i64,
-        pointer,
-        i64,
-        ctypes.c_float,
-        pointer,
-        i64,
-    ]
+    i64, pointer, number = ctypes.c_int64, ctypes.c_void_p, ctypes.c_float
+    return [ctypes.c_int, ctypes.c_int, i64, i64, number, pointer, i64, pointer, i64, number, pointer, i64]
+
+
+def _same_as_numpy(function) -> bool:
+    """`function` (a ctypes CBLAS sgemv, 64-bit integers) computes np.matmul(vector, matrix) bit for bit."""
+    function.argtypes = sgemv_argtypes()
     function.restype = None
     for n in (1, 2, 3, 7, 16, 33, 100, 257, 600, 1100):  # a text's features: ~240 on Reuters, rarely 1,000
         # Products like the model's: log1p of small counts times scores of either sign, in many magnitudes.

@@ -108,22 +108,7 @@ def test_numpys_bundled_blas_function_is_found_where_numpy_ships_it():
 
 
 def test_a_blas_function_that_sums_differently_from_numpy_is_not_used():
-    i64, pointer = ctypes.c_int64, ctypes.c_void_p
-    prototype = ctypes.CFUNCTYPE(
-        None,
-        ctypes.c_int,
-        ctypes.c_int,
-        i64,
-        i64,
-        ctypes.c_float,
-        pointer,
-        i64,
-        pointer,
-        i64,
-        ctypes.c_float,
-        pointer,
-        i64,
-    )
+    prototype = ctypes.CFUNCTYPE(None, *language.sgemv_argtypes())
 
     def in_float64(order, trans, n, m, alpha, a, lda, x, incx, beta, y, incy):  # exact sums, rounded once
         matrix = np.ctypeslib.as_array(ctypes.cast(a, ctypes.POINTER(ctypes.c_float)), shape=(n, m))
