@@ -560,13 +560,6 @@ cdef class NameTrie:
             return at  # (?![\w'’-]|\.\w); char_at is 0 past the end, which none of them is
         return -1
 
-    cdef void* _copy(self, bytes data) except NULL:
-        cdef void* out = PyMem_Malloc(max(1, len(data)))
-        if not out:
-            raise MemoryError()
-        memcpy(out, <const char *>data, len(data))
-        return out
-
     def match_end(self, str text, Py_ssize_t at):
         """Where the name starting at `at` ends, or -1 when none starts there."""
         return self.walk(text_of(text), 0, at)
@@ -711,10 +704,19 @@ def _trie_from_arrays(Py_ssize_t n_nodes, Py_ssize_t n_edges, bytes starts, byte
         raise ValueError("a NameTrie's arrays of inconsistent sizes")
     cdef NameTrie trie = NameTrie.__new__(NameTrie)
     trie.n_nodes, trie.n_edges, trie.folds = n_nodes, n_edges, {}
-    trie.edge_start = <Py_ssize_t *>trie._copy(starts)
-    trie.edge_char = <Py_UCS4 *>trie._copy(chars)
-    trie.edge_child = <Py_ssize_t *>trie._copy(children)
-    trie.edge_kind = <unsigned char *>trie._copy(kinds)
-    trie.edge_ascii = <unsigned long long *>trie._copy(ascii)
-    trie.ends = <unsigned char *>trie._copy(ends)
+    trie.edge_start = <Py_ssize_t *>_copied(starts)
+    trie.edge_char = <Py_UCS4 *>_copied(chars)
+    trie.edge_child = <Py_ssize_t *>_copied(children)
+    trie.edge_kind = <unsigned char *>_copied(kinds)
+    trie.edge_ascii = <unsigned long long *>_copied(ascii)
+    trie.ends = <unsigned char *>_copied(ends)
     return trie
+
+
+cdef void* _copied(bytes data) except NULL:
+    """`data` in memory of its own (PyMem, freed by NameTrie.__dealloc__)."""
+    cdef void* out = PyMem_Malloc(max(1, len(data)))
+    if not out:
+        raise MemoryError()
+    memcpy(out, <const char *>data, len(data))
+    return out

@@ -385,7 +385,7 @@ def plan_partition(settings: Settings, date: dt.date, shards: int | None, run_ke
         started_at=started,
         list_seconds=round(time.perf_counter() - tick, 4),
         n_shards=len(bounds),
-        n_docs=listing.table.num_rows,
+        n_docs=n_docs,
         excluded=listing.excluded,
     )
     staging.write_manifest(folder, manifest, listing.table)
@@ -393,7 +393,7 @@ def plan_partition(settings: Settings, date: dt.date, shards: int | None, run_ke
         run_id=run_id,
         date=date,
         staging=folder,
-        n_raw=listing.table.num_rows,
+        n_raw=n_docs,
         n_excluded=len(listing.excluded),
         shards=[Shard(folder, k, len(bounds), start, stop) for k, (start, stop) in enumerate(bounds)],
     )
@@ -693,13 +693,12 @@ def run_partition(
             faults.reach("processed")
             # The idle workers scan the staged bodies for the quality check meanwhile (at low priority).
             scans = (
-                [pool.submit(quality.staged_boilerplate, plan.staging, shard.index) for shard in plan.shards]
-                if pool
-                else []
+                [pool.submit(quality.staged_boilerplate, plan.staging, s.index) for s in plan.shards] if pool else None
             )
             summary = _publish(settings, staging.read_manifest(plan.staging), results, trigger)
-            with contextlib.suppress(Exception):  # a scan that failed: the check reads the published bodies
-                summary.boilerplate = [found for scan in scans for found in scan.result()] if pool else None
+            if scans is not None:
+                with contextlib.suppress(Exception):  # a scan that failed: the check reads the published bodies
+                    summary.boilerplate = [found for scan in scans for found in scan.result()]
             return summary
     finally:
         staging.remove_dir(plan.staging)  # a one-call run has no retry that could reuse it

@@ -17,10 +17,11 @@ import re
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
 
@@ -177,10 +178,7 @@ def _scan_bodies(out: str, date: dt.date, pool: Executor | None) -> list[Callabl
 
 
 def _boilerplate_in(out: str, groups: list[tuple[str, int]], use_threads: bool = True) -> list[tuple[str, str]]:
-    found = []
-    for batch in storage.read_row_groups(out, groups, ["article_id", "body"], use_threads):
-        found += _boilerplate_found(batch.column("article_id").to_pylist(), batch.column("body").to_pylist())
-    return found
+    return _boilerplate_of(storage.read_row_groups(out, groups, ["article_id", "body"], use_threads))
 
 
 def staged_boilerplate(folder: str, index: int) -> list[tuple[str, str]]:
@@ -194,10 +192,7 @@ def staged_boilerplate(folder: str, index: int) -> list[tuple[str, str]]:
 
     def scan() -> list[tuple[str, str]]:
         _lower_thread_priority()
-        found = []
-        for batch in staging.shard_batches(folder, index, "articles", ["article_id", "body"]):
-            found += _boilerplate_found(batch.column("article_id").to_pylist(), batch.column("body").to_pylist())
-        return found
+        return _boilerplate_of(staging.shard_batches(folder, index, "articles", ["article_id", "body"]))
 
     with ThreadPoolExecutor(max_workers=1) as thread:
         return thread.submit(scan).result()
@@ -209,6 +204,14 @@ def _lower_thread_priority() -> None:
     if sys.platform == "linux":
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+
+
+def _boilerplate_of(batches: Iterable[pa.Table]) -> list[tuple[str, str]]:
+    """_boilerplate_found over tables holding article_id and body."""
+    found = []
+    for batch in batches:
+        found += _boilerplate_found(batch.column("article_id").to_pylist(), batch.column("body").to_pylist())
+    return found
 
 
 def _boilerplate_found(ids: list[str], bodies: list[str]) -> list[tuple[str, str]]:

@@ -283,7 +283,7 @@ def load_bytes(doc: RawDoc, max_bytes: int) -> bytes:
 
     A local file listed without a stat gets its size and mtime here, from the open file (an fstat:
     a stat by path before the open cost ~3 µs a file more, measured); one that cannot be opened
-    is an `unreadable` reject of size 0.
+    keeps no size, and its `unreadable` reject says 0 (etl._reject).
     """
     if doc.refused:
         raise RejectInput(*doc.refused)
@@ -305,13 +305,11 @@ def load_bytes(doc: RawDoc, max_bytes: int) -> bytes:
                 data = _read_capped(functools.partial(os.read, fd), doc.size, max_bytes)
             finally:
                 os.close(fd)
+    except PermissionError as exc:
+        raise RejectInput("unreadable", f"permission denied: {exc.strerror or exc}") from exc
+    except IsADirectoryError as exc:
+        raise RejectInput("unreadable", "is a directory, not a file") from exc
     except OSError as exc:
-        if doc.size is None:  # gone since the listing, or never readable
-            doc.size = 0
-        if isinstance(exc, PermissionError):
-            raise RejectInput("unreadable", f"permission denied: {exc.strerror or exc}") from exc
-        if isinstance(exc, IsADirectoryError):
-            raise RejectInput("unreadable", "is a directory, not a file") from exc
         raise RejectInput("unreadable", f"could not read the file: {exc}") from exc
     if len(data) > max_bytes:
         raise RejectInput("too_large", f"over the {max_bytes:,}-byte limit (grew while reading)")
