@@ -16,9 +16,9 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
-# The editable install compiles the Cython kernels (pipeline/_*.pyx, and the _*.pxd they cimport) in
+# The editable install compiles the Cython kernels (pipeline/kernels/*.pyx, and the *.pxd they cimport) in
 # place: editing one re-runs it.
-$(STAMP): requirements.lock pyproject.toml setup.py $(wildcard pipeline/_*.pyx pipeline/_*.pxd) | $(UV)
+$(STAMP): requirements.lock pyproject.toml setup.py $(wildcard pipeline/kernels/*.pyx pipeline/kernels/*.pxd) | $(UV)
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
 	$(UV) pip sync --quiet --compile-bytecode --python $(VENV)/bin/python --require-hashes requirements.lock
 	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps --config-settings editable_mode=compat -e .

@@ -1,4 +1,4 @@
-"""Build of the compiled kernels: every `pipeline/_*.pyx` becomes an extension module of its name.
+"""Build of the compiled kernels: every `pipeline/kernels/*.pyx` becomes an extension module of its name.
 
 The project's metadata lives in pyproject.toml; this file only lists the Cython modules, which
 setuptools cannot discover by itself. Cython and a C compiler are needed at install time (both
@@ -12,8 +12,8 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 extensions = [
-    Extension(f"pipeline.{Path(source).stem}", [source], extra_compile_args=["-O3"])
-    for source in sorted(glob("pipeline/_*.pyx"))
+    Extension(f"pipeline.kernels.{Path(source).stem}", [source], extra_compile_args=["-O3"])
+    for source in sorted(glob("pipeline/kernels/*.pyx"))
 ]
 
 setup(

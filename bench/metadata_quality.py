@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.metadata_quality [--corpus ../shared/corpora/reuters21578] [--limit N]
 
-Runs the real per-document pipeline (etl.process_doc: read, parse, clean, describe, metadata) on
+Runs the real per-document pipeline (process_doc: read, parse, clean, describe, metadata) on
 every story, in one process so the timings are comparable, and compares with metadata.jsonl:
 
 - title / dateline: exact match (after trimming spaces) on the stories whose label is not empty
@@ -27,8 +27,9 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
-from pipeline import etl, gazetteer, metadata
+from pipeline.enrich import gazetteer, metadata
 from pipeline.models import Article, RawDoc
+from pipeline.run.transform import process_doc
 from pipeline.settings import Settings
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "reuters21578"
@@ -126,7 +127,7 @@ def run(corpus: Path, limit: int | None) -> dict:
         for rec in records:
             path = corpus / "docs" / f"{rec['newid']:05d}.txt"
             doc = RawDoc(uri=str(path), rel_path=path.name, size=path.stat().st_size)
-            out = etl.process_doc(doc, settings)
+            out = process_doc(doc, settings)
             if not isinstance(out, Article):
                 c["rejected"] += 1
                 continue

@@ -20,7 +20,14 @@ import functools  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from pipeline import dedup, describe, etl, metadata, read  # noqa: E402
+from pipeline.dedup import duplicates as dedup  # noqa: E402
+from pipeline.enrich import describe, metadata  # noqa: E402
+from pipeline.ingest import decode  # noqa: E402
+from pipeline.ingest.listing import list_raw  # noqa: E402
+from pipeline.models import Article  # noqa: E402
+from pipeline.run import transform  # noqa: E402
+from pipeline.run.shards import SHARD_CHUNK  # noqa: E402
+from pipeline.run.transform import _process_chunk, collector_paused  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 
 _IMPORTED = time.perf_counter()
@@ -60,13 +67,13 @@ def time_stages(
     """Process the inputs as a shard would; returns (#inputs, #articles, seconds per stage)."""
     settings = Settings(raw=str(docs_path), out="/nonexistent")
     # Listed as a plan lists (no stat per file): each file is stat-ed as it is read, in read+decode.
-    docs = read.list_raw(settings.raw, settings.exclude, settings.follow_symlinks, stat=False).docs[:limit]
+    docs = list_raw(settings.raw, settings.exclude, settings.follow_symlinks, stat=False).docs[:limit]
     clock = StageClock(clock)
     restores = [
-        clock.wrap(read, "load_bytes", "read+decode"),
-        clock.wrap(read, "sha256_hex", "read+decode"),
-        clock.wrap(read, "decode_bytes", "read+decode"),
-        clock.wrap(etl, "build_article", "parse+clean+metadata"),
+        clock.wrap(decode, "load_bytes", "read+decode"),
+        clock.wrap(decode, "sha256_hex", "read+decode"),
+        clock.wrap(decode, "decode_bytes", "read+decode"),
+        clock.wrap(transform, "build_article", "parse+clean+metadata"),
         clock.wrap(metadata, "extract_metadata", "metadata"),
         clock.wrap(describe, "detect_languages", "language"),
         clock.wrap(dedup, "sketch_articles", "sketch"),
@@ -74,10 +81,10 @@ def time_stages(
     n_articles = 0
     start = clock.clock()
     try:
-        with etl.collector_paused():  # as process_shard runs
-            for at in range(0, len(docs), etl.SHARD_CHUNK):
-                outcomes = etl._process_chunk(docs[at : at + etl.SHARD_CHUNK], settings)
-                n_articles += sum(isinstance(o, etl.Article) for o in outcomes)
+        with collector_paused():  # as process_shard runs
+            for at in range(0, len(docs), SHARD_CHUNK):
+                outcomes = _process_chunk(docs[at : at + SHARD_CHUNK], settings)
+                n_articles += sum(isinstance(o, Article) for o in outcomes)
     finally:
         for restore in restores:
             restore()

@@ -1,4 +1,4 @@
-"""news_etl: the daily newsetl job under Airflow 3 — a thin driver of `pipeline.etl`'s three steps.
+"""news_etl: the daily newsetl job under Airflow 3 — a thin driver of `pipeline.run`'s three steps.
 
 resolve_date → fetch → plan → process_shard (one mapped task per shard) → publish → check_quality, report.
 `plan` lists the date's raw inputs into a manifest in the staging area and splits them into
@@ -110,9 +110,9 @@ def news_etl():
         if not params["sources"]:
             print("newsetl fetch: no sources file configured, nothing to fetch")
             return {"date": date, "outcomes": {}}
-        from pipeline.fetch import fetch_sources
-        from pipeline.landing import landing_for
-        from pipeline.sources import load_sources
+        from pipeline.ingest.fetch import fetch_sources
+        from pipeline.ingest.landing import landing_for
+        from pipeline.ingest.sources import load_sources
 
         day = dt.date.fromisoformat(date)
         config = load_sources(params["sources"])
@@ -122,7 +122,7 @@ def news_etl():
 
     @task
     def plan(date: str) -> list[dict]:
-        from pipeline.etl import plan_partition
+        from pipeline.run.plan import plan_partition
 
         ctx = get_current_context()
         settings = _settings(ctx["params"])
@@ -140,7 +140,8 @@ def news_etl():
 
     @task(map_index_template="{{ shard_label }}")
     def process_shard(shard: dict) -> dict:
-        from pipeline.etl import Shard, process_shard
+        from pipeline.run.plan import Shard
+        from pipeline.run.shards import process_shard
 
         ctx = get_current_context()
         piece = Shard(**shard)
@@ -159,7 +160,8 @@ def news_etl():
 
     @task(outlets=[ARTICLES])
     def publish(results: list[dict]) -> dict:
-        from pipeline.etl import ShardResult, publish_partition
+        from pipeline.run.publish import publish_partition
+        from pipeline.run.shards import ShardResult
 
         ctx = get_current_context()
         summary = publish_partition(_settings(ctx["params"]), [ShardResult(**r) for r in results], trigger="airflow")
@@ -179,7 +181,7 @@ def news_etl():
     # A broken contract is not transient: fail the run at once rather than retry.
     @task(retries=0)
     def check_quality(published: dict) -> dict:
-        from pipeline.quality import QualityError, check_partition
+        from pipeline.checks.quality import QualityError, check_partition
 
         params = get_current_context()["params"]
         day = dt.date.fromisoformat(published["date"])
@@ -192,7 +194,7 @@ def news_etl():
     @task
     def report(summary: dict) -> list[str]:
         """HTML report of this run and of the whole dataset, written under `<out>/reports`."""
-        from pipeline.report import write_reports
+        from pipeline.checks.report import write_reports
 
         return write_reports(summary["out"], summary["run_id"])
 

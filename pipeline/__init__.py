@@ -1,7 +1,7 @@
 """newsetl: raw news-article text to clean, deduplicated, described, partitioned Parquet.
 
 A plain library (it never imports Airflow): the `newsetl` CLI and the DAGs in `dags/` both call
-`pipeline.etl.run_partition`. Analysts read the output with `pipeline.read_articles(...)` and its
+`pipeline.run.partition.run_partition`. Analysts read the output with `pipeline.read_articles(...)` and its
 siblings from `pipeline.readers` (imported on first use, so `import pipeline` stays cheap).
 """
 

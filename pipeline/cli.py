@@ -142,7 +142,11 @@ def _run_settings(raw: str, out: str, options: dict) -> Settings:
 
 def _run_one(settings: Settings, date: dt.date, quiet: bool):
     """Run one date, then check its partition: a broken contract exits 1 (the partition stays published)."""
-    from pipeline import commit, etl, lock, quality, read
+    from pipeline.checks import quality
+    from pipeline.ingest.listing import SourceNotFound
+    from pipeline.io import commit, lock
+    from pipeline.run.partition import run_partition
+    from pipeline.run.pool import worker_pool
 
     # What is alive now (the modules) outlives the run: frozen for the run, it is left out of the
     # garbage collector's full collections, which walked all of it several times a run (~0.06 s
@@ -151,10 +155,10 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
     try:
         with _progress_bar(date, quiet) as (advance, listed):
             with (
-                _exit_on({read.SourceNotFound: 2, lock.PartitionBusy: 3, commit.PublishError: 1}),
-                etl.worker_pool(settings) as pool,
+                _exit_on({SourceNotFound: 2, lock.PartitionBusy: 3, commit.PublishError: 1}),
+                worker_pool(settings) as pool,
             ):
-                summary = etl.run_partition(
+                summary = run_partition(
                     settings, date, trigger="cli", progress=advance, on_listed=listed, pool=pool
                 )
                 # The bodies were scanned while publishing (by the workers); else the workers scan them now.
@@ -287,7 +291,7 @@ def _fetch_one(
     quiet: bool = False,
 ):
     """Fetch the sources file's and the flags' sources into the landing zone of `date`."""
-    from pipeline import fetch, landing, sources
+    from pipeline.ingest import fetch, landing, sources
 
     with _exit_on({sources.SourcesError: 2}):
         config = sources.load_sources(sources_file) if sources_file else None
@@ -355,14 +359,15 @@ def delete(
     lock_wait: LockWaitOpt = 0,
 ) -> None:
     """Remove one date's articles, duplicates, rejects and dedup-index partitions (the runs history stays)."""
-    from pipeline import commit, lock, storage
+    from pipeline.io import commit, lock
+    from pipeline.io.partitions import delete_partition
 
     day = _parse_date(date)
     datasets = ("articles", "duplicates", "rejects", "dedup_index")
     # The locks of a run: never remove a date while a run of it, or another date's dedup, is under way.
     with _exit_on({lock.PartitionBusy: 3}), lock.partition_lock(out, day, lock_wait), lock.publish_lock(out):
         commit.recover(out)
-        removed = storage.delete_partition(out, day, datasets)
+        removed = delete_partition(out, day, datasets)
     if not removed:
         _stderr().print(f"[yellow]no partition {date} under {out}[/]")
         raise typer.Exit(1)
@@ -377,7 +382,7 @@ def check(
     max_reject_rate: RejectRateOpt = DEFAULT_MAX_REJECT_RATE,
 ) -> None:
     """Check a published partition against the datasets' contract; exit 1 when it is broken."""
-    from pipeline import quality
+    from pipeline.checks import quality
 
     report = quality.check_partition(out, _parse_date(date), max_reject_rate)
     _stdout().print(report.describe())
@@ -388,12 +393,12 @@ def check(
 @app.command()
 def stats(out: OutOpt = DEFAULT_OUT) -> None:
     """Summarise what the processed datasets hold, per date partition."""
-    from pipeline import storage
+    from pipeline.io.partitions import partition_dates, read_partition
 
     dates = sorted(
-        set(storage.partition_dates(out, "articles"))
-        | set(storage.partition_dates(out, "rejects"))
-        | set(storage.partition_dates(out, "duplicates"))
+        set(partition_dates(out, "articles"))
+        | set(partition_dates(out, "rejects"))
+        | set(partition_dates(out, "duplicates"))
     )
     if not dates:
         _stderr().print(f"[yellow]no partitions under {out}[/]")
@@ -405,9 +410,9 @@ def stats(out: OutOpt = DEFAULT_OUT) -> None:
         table.add_column(col)
     totals = [0, 0, 0, 0]
     for day in dates:
-        arts = storage.read_partition(out, "articles", day, columns=["word_count", "language"])
-        n_dup = storage.read_partition(out, "duplicates", day, columns=["doc_id"]).num_rows
-        n_rej = storage.read_partition(out, "rejects", day, columns=["doc_id"]).num_rows
+        arts = read_partition(out, "articles", day, columns=["word_count", "language"])
+        n_dup = read_partition(out, "duplicates", day, columns=["doc_id"]).num_rows
+        n_rej = read_partition(out, "rejects", day, columns=["doc_id"]).num_rows
         words = sum(v or 0 for v in arts.column("word_count").to_pylist())
         langs: dict[str, int] = {}
         for lang in arts.column("language").to_pylist():
@@ -463,7 +468,7 @@ def report(
     ] = None,
 ) -> None:
     """Write the HTML report of a run and of the whole dataset (self-contained: open them from disk)."""
-    from pipeline import report as rep
+    from pipeline.checks import report as rep
 
     with _exit_on({rep.NoRunsError: 2}):
         paths = rep.write_reports(out, run_id, dest)
@@ -474,7 +479,7 @@ def report(
 @app.command()
 def migrate(out: OutOpt = DEFAULT_OUT, lock_wait: LockWaitOpt = 0) -> None:
     """Rewrite files written by an older schema version into the current schema (new columns as nulls)."""
-    from pipeline import lock, migration
+    from pipeline.io import lock, migration
 
     with _exit_on({migration.MigrationError: 2, lock.PartitionBusy: 3}):
         rewritten = migration.migrate(out, lock_wait)

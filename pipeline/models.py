@@ -7,7 +7,7 @@ import operator
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
-from pipeline.quotes import Quote
+from pipeline.enrich.quotes import Quote
 
 if TYPE_CHECKING:
     import numpy as np

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.minhash import MinHashParams
+from pipeline.dedup.minhash import MinHashParams
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RAW = str(PROJECT_ROOT / "data" / "raw")
@@ -25,7 +25,7 @@ class Settings:
     max_bytes: int = DEFAULT_MAX_BYTES  # larger inputs are rejected as too_large without being read
     min_words: int = 1  # fewer words than this after cleaning is a no_body reject
     workers: int = 1  # local processes (CLI); the DAG's parallelism is its mapped shard tasks
-    shards: int = 0  # equal slices of the input processed apart; 0: guided ones for the workers (etl.split_guided)
+    shards: int = 0  # equal slices of the input processed apart; 0: guided ones for the workers (run.plan.split_guided)
     max_reject_rate: float = DEFAULT_MAX_REJECT_RATE  # the quality check fails a partition above this
     exclude: tuple[str, ...] = field(default=DEFAULT_EXCLUDE)
     follow_symlinks: bool = False  # read symbolic links that point outside the raw root (off: reject them)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.clean import html_to_text, looks_like_html, normalize_text, strip_boilerplate, strip_ticker_tags
+from pipeline.article.clean import html_to_text, looks_like_html, normalize_text, strip_boilerplate, strip_ticker_tags
 
 PROSE = "The talks resumed on Tuesday after a week of pauses, officials from both sides told reporters."
 

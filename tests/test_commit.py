@@ -23,7 +23,8 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import commit, etl
+from pipeline.io import commit
+from pipeline.run.partition import run_partition
 from pipeline.settings import Settings
 from tests.conftest import run_cli
 
@@ -166,7 +167,7 @@ def test_a_full_disk_while_staging_fails_the_run_and_publishes_nothing(states, t
 
     monkeypatch.setattr(pq.ParquetWriter, "write_table", write_until_full)
     with pytest.raises(commit.PublishError, match="No space left on device; nothing was published"):
-        etl.run_partition(Settings(raw=str(states["raw2"]), out=str(out)), dt.date.fromisoformat(DATE))
+        run_partition(Settings(raw=str(states["raw2"]), out=str(out)), dt.date.fromisoformat(DATE))
 
     assert snapshot(out) == snapshot(states["before"])
     assert run_count(out) == run_count(states["before"])
@@ -209,14 +210,14 @@ def test_on_a_non_local_filesystem_an_interrupted_commit_is_rolled_forward(state
     """The same protocol over fsspec (memory://, standing in for an object store: no rename, copy + delete)."""
     import fsspec
 
-    from pipeline import storage
+    from pipeline.io import atomic
 
     fs = fsspec.filesystem("memory")
     day = dt.date.fromisoformat(DATE)
     settings = Settings(raw=str(states["raw2"]), out="memory://clean")
-    etl.run_partition(settings, day)
+    run_partition(settings, day)
 
-    real_publish, calls = storage.publish_file, []
+    real_publish, calls = atomic.publish_file, []
 
     def die_on_second_rename(fs_, tmp, final):
         calls.append(final)
@@ -224,10 +225,10 @@ def test_on_a_non_local_filesystem_an_interrupted_commit_is_rolled_forward(state
             raise KeyboardInterrupt("the process stops here")  # past the commit point: nothing cleans up
         real_publish(fs_, tmp, final)
 
-    monkeypatch.setattr(storage, "publish_file", die_on_second_rename)
+    monkeypatch.setattr(atomic, "publish_file", die_on_second_rename)
     with pytest.raises(KeyboardInterrupt):
-        etl.run_partition(Settings(raw=str(states["raw2"]), out="memory://crashed"), day)
-    monkeypatch.setattr(storage, "publish_file", real_publish)
+        run_partition(Settings(raw=str(states["raw2"]), out="memory://crashed"), day)
+    monkeypatch.setattr(atomic, "publish_file", real_publish)
     assert commit.pending("memory://crashed") == [day]
 
     assert commit.recover("memory://crashed") == [day]

@@ -10,7 +10,10 @@ import pyarrow.parquet as pq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import dedup, describe, etl
+from pipeline.dedup import duplicates as dedup
+from pipeline.enrich import describe
+from pipeline.run.partition import run_partition
+from pipeline.run.publish import RunSummary
 from pipeline.settings import Settings
 from tests.conftest import run_cli
 
@@ -53,8 +56,8 @@ def write(folder: Path, files: dict[str, str]) -> Path:
     return folder
 
 
-def run(raw: Path, out: Path, date: dt.date = D1, **settings) -> etl.RunSummary:
-    return etl.run_partition(Settings(raw=str(raw), out=str(out), **settings), date)
+def run(raw: Path, out: Path, date: dt.date = D1, **settings) -> RunSummary:
+    return run_partition(Settings(raw=str(raw), out=str(out), **settings), date)
 
 
 def read(out: Path, dataset: str, date: dt.date = D1) -> list[dict]:

@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 
 from bench import quality
-from pipeline import etl
+from pipeline.run.partition import run_partition
 from pipeline.settings import Settings
 from tests.conftest import needs_reuters
 
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
 def test_duplicate_detection_meets_its_floors_on_reuters(tmp_path):
     corpus = needs_reuters()
-    etl.run_partition(Settings(raw=str(corpus / "docs"), out=str(tmp_path), workers=2), dt.date(1987, 3, 1))
+    run_partition(Settings(raw=str(corpus / "docs"), out=str(tmp_path), workers=2), dt.date(1987, 3, 1))
     result = quality.score(tmp_path, corpus)
     for score in result.scores:
         assert score.precision >= score.floor_precision, score

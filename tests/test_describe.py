@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from pipeline import describe
+from pipeline.enrich import describe
 
 TEXTS = [
     "The council voted on Tuesday to close the old harbour bridge to cars from next spring.",

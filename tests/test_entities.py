@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline import entities, gazetteer
+from pipeline.enrich import entities, gazetteer
 
 
 def find(text: str) -> entities.Names:

@@ -9,8 +9,12 @@ import gc
 import pandas as pd
 import pytest
 
-from pipeline import etl, metadata
+from pipeline.enrich import metadata
 from pipeline.models import RawDoc
+from pipeline.run import shards
+from pipeline.run.partition import run_partition
+from pipeline.run.shards import _process_chunk
+from pipeline.run.transform import collector_paused, process_doc
 from pipeline.settings import Settings
 from tests.conftest import SEED_ARTICLE, read_dataset
 
@@ -23,7 +27,7 @@ STORY = (
 
 
 def _run(raw, out, date=DAY1, **kw):
-    return etl.run_partition(Settings(raw=str(raw), out=str(out), **kw), date, trigger="test")
+    return run_partition(Settings(raw=str(raw), out=str(out), **kw), date, trigger="test")
 
 
 @pytest.fixture
@@ -173,16 +177,16 @@ def test_a_shard_is_processed_with_the_garbage_collector_paused_and_resumed_afte
     raw.mkdir()
     (raw / "a.txt").write_text("Headline of the story\n\nThe body of the story has enough words to be kept here.")
     seen = []
-    process_chunk = etl._process_chunk
-    monkeypatch.setattr(etl, "_process_chunk", lambda *args: seen.append(gc.isenabled()) or process_chunk(*args))
-    etl.run_partition(Settings(raw=str(raw), out=str(tmp_path / "out")), dt.date(2024, 3, 1))
+    process_chunk = _process_chunk
+    monkeypatch.setattr(shards, "_process_chunk", lambda *args: seen.append(gc.isenabled()) or process_chunk(*args))
+    run_partition(Settings(raw=str(raw), out=str(tmp_path / "out")), dt.date(2024, 3, 1))
     assert seen == [False] and gc.isenabled()
 
 
 def test_pausing_the_garbage_collector_leaves_a_caller_s_own_choice_as_it_was():
     gc.disable()
     try:
-        with etl.collector_paused():
+        with collector_paused():
             pass
         assert not gc.isenabled()
     finally:
@@ -196,6 +200,6 @@ def test_every_metadata_field_reaches_the_article(tmp_path, monkeypatch):
     # A distinct value in every field, so a field left out of the Article shows as its default.
     made = metadata.Metadata(**{f.name: f"value of {f.name}" for f in dataclasses.fields(metadata.Metadata)})
     monkeypatch.setattr(metadata, "extract_metadata", lambda *args, **kwargs: made)
-    article = etl.process_doc(doc, Settings())
+    article = process_doc(doc, Settings())
     for f in dataclasses.fields(metadata.Metadata):
         assert getattr(article, f.name) == f"value of {f.name}"

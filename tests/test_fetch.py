@@ -14,8 +14,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from pipeline import fetch, landing
-from pipeline.sources import FetchSettings, Source
+from pipeline.ingest import fetch, landing
+from pipeline.ingest.sources import FetchSettings, Source
 from tests.conftest import read_dataset, run_cli
 
 DATE = "2026-03-02"

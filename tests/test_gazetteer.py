@@ -6,7 +6,8 @@ import pickle
 
 import pytest
 
-from pipeline import _names, entities, gazetteer
+from pipeline.enrich import entities, gazetteer
+from pipeline.kernels import names as _names
 
 
 def find_mentions(text: str) -> gazetteer.Mentions:

@@ -21,8 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import etl
 from pipeline.models import RawDoc
+from pipeline.run.partition import run_partition
+from pipeline.run.transform import process_doc
 from pipeline.settings import Settings
 from tests.conftest import read_dataset, run_cli
 
@@ -223,7 +224,7 @@ def test_an_oversized_file_is_rejected_without_being_read(tmp_path: Path):
     doc = RawDoc(uri=str(path), rel_path="huge.txt", size=path.stat().st_size)
 
     tracemalloc.start()
-    outcome = etl.process_doc(doc, Settings(max_bytes=1024 * 1024))
+    outcome = process_doc(doc, Settings(max_bytes=1024 * 1024))
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
@@ -297,7 +298,7 @@ def test_arbitrary_bytes_text_and_names_never_crash_and_each_input_lands_once(tm
         with open(os.fsencode(raw) + b"/" + name, "wb") as fh:
             fh.write(data)
 
-    summary = etl.run_partition(Settings(raw=str(raw), out=str(base / "out")), dt.date(2024, 5, 1))
+    summary = run_partition(Settings(raw=str(raw), out=str(base / "out")), dt.date(2024, 5, 1))
 
     inputs = sorted(n for n in files if _is_input(n))
     table = pd.concat(

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from pipeline import language
+from pipeline.enrich import language
 from tests.test_describe import TEXTS
 
 

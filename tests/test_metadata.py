@@ -8,9 +8,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import etl, metadata, parse
-from pipeline.clean import Removed, agencies_in
+from pipeline.article import parse
+from pipeline.article.clean import Removed, agencies_in
+from pipeline.enrich import metadata
 from pipeline.models import Article, RawDoc
+from pipeline.run.transform import process_doc
 from pipeline.settings import Settings
 from tests.conftest import SAMPLE_RAW, SEED_ARTICLE, run_cli
 
@@ -115,7 +117,7 @@ def test_reading_time_follows_the_word_count():
 @pytest.fixture(scope="module")
 def seed() -> Article:
     doc = RawDoc(uri=str(SEED_ARTICLE), rel_path=SEED_ARTICLE.name, size=SEED_ARTICLE.stat().st_size)
-    article = etl.process_doc(doc, Settings())
+    article = process_doc(doc, Settings())
     assert isinstance(article, Article)
     return article
 
@@ -155,7 +157,7 @@ def test_seed_article_counts(seed):
 def test_language_is_detected_on_the_german_and_english_samples():
     for folder, lang in (("wikinews_other", "de"), ("wikinews", "en")):
         for path in sorted((SAMPLE_RAW / folder).glob("*.txt"))[:7]:
-            article = etl.process_doc(RawDoc(uri=str(path), rel_path=path.name, size=path.stat().st_size), Settings())
+            article = process_doc(RawDoc(uri=str(path), rel_path=path.name, size=path.stat().st_size), Settings())
             assert (article.language, article.language_score >= 0.99) == (lang, True), path.name
 
 

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.migration import MigrationError, align_table
+from pipeline.io.migration import MigrationError, align_table
 from pipeline.schema import ARTICLES
 from tests.conftest import run_cli
 

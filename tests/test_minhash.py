@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline import minhash
-from pipeline.minhash import MinHashParams
+from pipeline.dedup import minhash
+from pipeline.dedup.minhash import MinHashParams
 
 STORY = (
     "The city council voted on Tuesday to close the old harbour bridge to cars from next spring, "

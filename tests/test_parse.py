@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.parse import (
+from pipeline.article.parse import (
     extract_dateline,
     looks_hard_wrapped,
     split_heading,

@@ -10,9 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import quality, storage
-from pipeline.quality import check_partition
-from pipeline.rules import RULES
+from pipeline.article.rules import RULES
+from pipeline.checks import quality
+from pipeline.checks.quality import check_partition
+from pipeline.io.parquet import write_partition
+from pipeline.io.partitions import read_partition
 from tests.conftest import run_cli
 
 DAY = dt.date(2024, 5, 1)
@@ -26,11 +28,11 @@ def published(sample_raw: Path, tmp_path: Path) -> Path:
 
 
 def _articles(out: Path) -> pa.Table:
-    return storage.read_partition(str(out), "articles", DAY)
+    return read_partition(str(out), "articles", DAY)
 
 
 def _replace_articles(out: Path, table: pa.Table) -> None:
-    storage.write_partition(str(out), "articles", DAY, table)
+    write_partition(str(out), "articles", DAY, table)
 
 
 def test_a_freshly_published_partition_meets_the_contract(published: Path):
@@ -86,7 +88,7 @@ def test_too_many_rejects_fail_the_cli_run_but_the_partition_stays_published(tmp
     failed = run_cli("run", "--date", DAY.isoformat(), "--raw", str(raw), "--out", str(out), "-q", check=False)
     assert failed.returncode == 1
     assert "reject rate 0.667 is over the threshold 0.5" in failed.stderr
-    assert storage.read_partition(str(out), "rejects", DAY).num_rows == 2
+    assert read_partition(str(out), "rejects", DAY).num_rows == 2
     lenient = run_cli("check", "--date", DAY.isoformat(), "--out", str(out), "--max-reject-rate", "0.7", check=False)
     assert lenient.returncode == 0, lenient.stdout + lenient.stderr
 
@@ -94,7 +96,8 @@ def test_too_many_rejects_fail_the_cli_run_but_the_partition_stays_published(tmp
 def test_a_run_scans_its_staged_bodies_while_publishing_and_counts_only_the_published_ones(tmp_path: Path, monkeypatch):
     """With cleaning switched off, a trailer stays in two copies of a story: the run's workers find it in
     both staged bodies; the check counts the published copy only, as a reading of the partition does."""
-    from pipeline import clean, etl
+    from pipeline.article import clean
+    from pipeline.run.partition import run_partition
     from pipeline.settings import Settings
 
     monkeypatch.setattr(clean, "strip_boilerplate", lambda paragraphs: (list(paragraphs), clean.Removed()))
@@ -105,7 +108,7 @@ def test_a_run_scans_its_staged_bodies_while_publishing_and_counts_only_the_publ
     (raw / "b.txt").write_text(story)  # an exact copy: a duplicate, not published
     (raw / "c.txt").write_text("Rain expected\n\nForecasters expect rain across the region on Tuesday.\n")
     out = tmp_path / "out"
-    summary = etl.run_partition(Settings(raw=str(raw), out=str(out), workers=2), DAY)
+    summary = run_partition(Settings(raw=str(raw), out=str(out), workers=2), DAY)
 
     assert sorted(rule for _, rule in summary.boilerplate) == ["trailer_source_site"] * 2
     with_scan = check_partition(str(out), DAY, 0.5, n_raw=summary.n_raw, scanned=summary.boilerplate)
@@ -116,10 +119,10 @@ def test_a_run_scans_its_staged_bodies_while_publishing_and_counts_only_the_publ
 
 
 def test_a_run_with_one_worker_leaves_the_scan_to_the_check(sample_raw: Path, tmp_path: Path):
-    from pipeline import etl
+    from pipeline.run.partition import run_partition
     from pipeline.settings import Settings
 
-    summary = etl.run_partition(Settings(raw=str(sample_raw), out=str(tmp_path / "out"), workers=1), DAY)
+    summary = run_partition(Settings(raw=str(sample_raw), out=str(tmp_path / "out"), workers=1), DAY)
     assert summary.boilerplate is None
 
 

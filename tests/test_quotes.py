@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.quotes import Quote, find_quotes
+from pipeline.enrich.quotes import Quote, find_quotes
 
 
 def test_curly_quote_with_titled_speaker_after_it():

@@ -8,9 +8,10 @@ import os
 
 import pytest
 
-from pipeline import read
+from pipeline.ingest import decode
+from pipeline.ingest.decode import RejectInput, decode_bytes, load_bytes
+from pipeline.ingest.listing import SourceNotFound, list_raw
 from pipeline.models import RawDoc
-from pipeline.read import RejectInput, SourceNotFound, decode_bytes, list_raw, load_bytes
 
 LATIN1_GERMAN = (
     "Die Bürger von Köln wählten am Sonntag einen neuen Oberbürgermeister. "
@@ -94,7 +95,7 @@ def test_a_file_of_its_listed_size_is_read_with_one_read_call(tmp_path, monkeypa
         calls.append(n)
         return os_read(fd, n)
 
-    monkeypatch.setattr(read.os, "read", counted_read)
+    monkeypatch.setattr(decode.os, "read", counted_read)
     doc = RawDoc(uri=str(path), rel_path="as-listed.txt", size=path.stat().st_size)
     assert load_bytes(doc, max_bytes=10_000) == path.read_bytes()
     assert calls == [path.stat().st_size + 1]
@@ -104,7 +105,7 @@ def test_a_file_returned_in_short_reads_is_still_read_whole(tmp_path, monkeypatc
     path = tmp_path / "slow.txt"
     path.write_bytes(b"Headline\n\n" + b"word " * 100)
     os_read = os.read
-    monkeypatch.setattr(read.os, "read", lambda fd, n: os_read(fd, min(n, 7)))
+    monkeypatch.setattr(decode.os, "read", lambda fd, n: os_read(fd, min(n, 7)))
     for listed in (path.stat().st_size, 10):  # as listed, and grown since listed
         doc = RawDoc(uri=str(path), rel_path="slow.txt", size=listed)
         assert load_bytes(doc, max_bytes=10_000) == path.read_bytes()

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from pipeline import etl
+from pipeline.run.partition import run_partition
 from pipeline.settings import Settings
 from tests.conftest import needs_reuters, read_dataset
 
@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 def reuters_run(tmp_path_factory):
     corpus = needs_reuters()
     out = tmp_path_factory.mktemp("reuters_out")
-    summary = etl.run_partition(Settings(raw=str(corpus / "docs"), out=str(out), workers=2), dt.date(1987, 3, 1))
+    summary = run_partition(Settings(raw=str(corpus / "docs"), out=str(out), workers=2), dt.date(1987, 3, 1))
     return corpus, out, summary
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.rules import RULES, find_agencies
+from pipeline.article.rules import RULES, find_agencies
 
 EXAMPLES = [(rule.name, example) for rule in RULES for example in rule.examples]
 

@@ -13,9 +13,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import etl, staging
-from pipeline.minhash import MinHashParams
+from pipeline.dedup.minhash import MinHashParams
+from pipeline.io import staging
 from pipeline.models import Reject
+from pipeline.run import plan as run_plan
+from pipeline.run import publish as run_publish
+from pipeline.run import shards as run_shards
+from pipeline.run.partition import run_partition
+from pipeline.run.plan import GUIDED_STEP, plan_partition, split_guided, split_shards
+from pipeline.run.publish import InvariantError, publish_partition
+from pipeline.run.shards import process_shard
+from pipeline.run.transform import process_doc
 from pipeline.settings import Settings
 from tests.conftest import assert_same_partitions, build_dated_raw, run_cli
 
@@ -33,20 +41,20 @@ def messy_raw(sample_raw: Path) -> Path:
 
 
 def test_split_shards_are_contiguous_near_equal_and_always_as_many_as_asked():
-    assert etl.split_shards(5, 3) == [(0, 1), (1, 3), (3, 5)]
-    assert etl.split_shards(4, 1) == [(0, 4)]
-    assert etl.split_shards(0, 2) == [(0, 0), (0, 0)]  # an empty day still maps to tasks, so publish runs
+    assert split_shards(5, 3) == [(0, 1), (1, 3), (3, 5)]
+    assert split_shards(4, 1) == [(0, 4)]
+    assert split_shards(0, 2) == [(0, 0), (0, 0)]  # an empty day still maps to tasks, so publish runs
 
 
 def test_guided_shards_cover_the_input_in_order_and_shrink_toward_the_end():
-    bounds = etl.split_guided(21_578, 2)
+    bounds = split_guided(21_578, 2)
     assert bounds[0][0] == 0 and bounds[-1][1] == 21_578
     assert all(before[1] == after[0] for before, after in itertools.pairwise(bounds))
     sizes = [stop - start for start, stop in bounds]
     assert sizes == sorted(sizes, reverse=True) and sizes[0] >= 8 * sizes[-2]
-    assert all(size % etl.GUIDED_STEP == 0 for size in sizes[:-1])
-    assert etl.split_guided(100, 1) == [(0, 100)]  # one worker: one shard
-    assert etl.split_guided(0, 2) == [(0, 0)]  # an empty day: one empty shard, so publish runs
+    assert all(size % GUIDED_STEP == 0 for size in sizes[:-1])
+    assert split_guided(100, 1) == [(0, 100)]  # one worker: one shard
+    assert split_guided(0, 2) == [(0, 0)]  # an empty day: one empty shard, so publish runs
 
 
 def test_datasets_are_byte_identical_whatever_the_shard_or_worker_count(messy_raw: Path, tmp_path: Path):
@@ -69,17 +77,17 @@ def test_published_row_groups_do_not_depend_on_where_the_shards_and_chunks_end(
 ):
     """A run streams its rows (chunks of a shard, row groups of the staged files, of the published
     ones): with tiny sizes, so that they cut everywhere, the files are still the same byte for byte."""
-    monkeypatch.setattr(etl, "SHARD_CHUNK", 2)
+    monkeypatch.setattr(run_shards, "SHARD_CHUNK", 2)
     monkeypatch.setattr(staging, "STAGED_ROWS", 3)
-    monkeypatch.setattr(etl, "ROW_GROUP", 5)
-    monkeypatch.setattr(etl, "GUIDED_STEP", 1)  # guided shards of a few inputs each (the workers fork with it)
+    monkeypatch.setattr(run_publish, "ROW_GROUP", 5)
+    monkeypatch.setattr(run_plan, "GUIDED_STEP", 1)  # guided shards of a few inputs each (the workers fork with it)
     layouts = {"s1": {"shards": 1}, "s7": {"shards": 7}, "guided": {"workers": 2}}
     for name, layout in layouts.items():
-        etl.run_partition(Settings(raw=str(messy_raw), out=str(tmp_path / name), **layout), DAY)
+        run_partition(Settings(raw=str(messy_raw), out=str(tmp_path / name), **layout), DAY)
     assert_same_partitions(tmp_path / "s1", tmp_path / "s7", [DAY.isoformat()])
     assert_same_partitions(tmp_path / "s1", tmp_path / "guided", [DAY.isoformat()])
     runs = pd.read_parquet(tmp_path / "guided" / "runs")
-    assert len(etl.split_guided(int(runs["n_raw"].iloc[0]), 2)) > 2
+    assert len(split_guided(int(runs["n_raw"].iloc[0]), 2)) > 2
     articles = pq.ParquetFile(tmp_path / "s7" / "articles" / f"date={DAY.isoformat()}" / "part-0.parquet")
     sizes = [articles.metadata.row_group(g).num_rows for g in range(articles.num_row_groups)]
     assert sizes[:-1] == [5] * (len(sizes) - 1) and 0 < sizes[-1] <= 5 and len(sizes) > 2
@@ -87,9 +95,9 @@ def test_published_row_groups_do_not_depend_on_where_the_shards_and_chunks_end(
 
 def test_shards_finishing_in_any_order_publish_the_same_partition(messy_raw: Path, tmp_path: Path):
     settings = Settings(raw=str(messy_raw), out=str(tmp_path / "steps"))
-    plan = etl.plan_partition(settings, DAY, shards=4, run_key="manual__2024-05-01T00:00:00+00:00")
-    results = [etl.process_shard(settings, shard) for shard in reversed(plan.shards)]
-    summary = etl.publish_partition(settings, results, trigger="test")
+    plan = plan_partition(settings, DAY, shards=4, run_key="manual__2024-05-01T00:00:00+00:00")
+    results = [process_shard(settings, shard) for shard in reversed(plan.shards)]
+    summary = publish_partition(settings, results, trigger="test")
 
     run_cli("run", "--date", DAY.isoformat(), "--raw", str(messy_raw), "--out", str(tmp_path / "cli"), "-q")
     assert_same_partitions(tmp_path / "cli", tmp_path / "steps", [DAY.isoformat()])
@@ -100,11 +108,11 @@ def test_shards_finishing_in_any_order_publish_the_same_partition(messy_raw: Pat
 
 def test_publish_refuses_a_run_with_a_missing_shard_and_publishes_nothing(messy_raw: Path, tmp_path: Path):
     settings = Settings(raw=str(messy_raw), out=str(tmp_path / "out"))
-    plan = etl.plan_partition(settings, DAY, shards=3)
-    results = [etl.process_shard(settings, shard) for shard in plan.shards[:2]]
+    plan = plan_partition(settings, DAY, shards=3)
+    results = [process_shard(settings, shard) for shard in plan.shards[:2]]
 
-    with pytest.raises(etl.InvariantError, match="expected shards 0..2"):
-        etl.publish_partition(settings, results)
+    with pytest.raises(InvariantError, match="expected shards 0..2"):
+        publish_partition(settings, results)
     assert not (tmp_path / "out" / "articles").exists()
 
 
@@ -112,11 +120,11 @@ def test_a_retried_shard_replaces_its_staged_outcomes_and_publish_removes_the_st
     messy_raw: Path, tmp_path: Path
 ):
     settings = Settings(raw=str(messy_raw), out=str(tmp_path / "out"))
-    plan = etl.plan_partition(settings, DAY, shards=2, run_key="scheduled__2024-05-02T00:00:00+00:00")
+    plan = plan_partition(settings, DAY, shards=2, run_key="scheduled__2024-05-02T00:00:00+00:00")
     assert Path(plan.staging).parent == tmp_path / "out" / "_staging" / DAY.isoformat()
-    first = etl.process_shard(settings, plan.shards[0])
-    retried = etl.process_shard(settings, plan.shards[0])
-    summary = etl.publish_partition(settings, [retried, etl.process_shard(settings, plan.shards[1])])
+    first = process_shard(settings, plan.shards[0])
+    retried = process_shard(settings, plan.shards[0])
+    summary = publish_partition(settings, [retried, process_shard(settings, plan.shards[1])])
 
     assert first.n_articles == retried.n_articles
     assert summary.n_raw == len(list(messy_raw.rglob("*.txt")))
@@ -145,7 +153,7 @@ def test_the_staged_plan_keeps_what_listing_refused(tmp_path):
     os.mkfifo(raw / "pipe.txt")
     (raw / "caf\udce9.txt".encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")).write_text("x")
     settings = Settings(raw=str(raw), out=str(tmp_path / "out"))
-    plan = etl.plan_partition(settings, dt.date(2024, 5, 1), shards=1)
+    plan = plan_partition(settings, dt.date(2024, 5, 1), shards=1)
     docs = staging.read_docs(plan.staging, 0, plan.n_raw)
     refused = {d.rel_path: d.refused for d in docs}
     assert refused["pipe.txt"] is not None and refused["pipe.txt"][0] == "not_a_file"
@@ -162,14 +170,14 @@ def test_a_shard_reads_its_files_as_they_are_when_it_runs_not_as_the_plan_listed
     for name in ("grew.txt", "gone.txt", "same.txt"):
         (raw / name).write_text(story)
     settings = Settings(raw=str(raw), out=str(tmp_path / "out"))
-    plan = etl.plan_partition(settings, DAY, shards=1)
+    plan = plan_partition(settings, DAY, shards=1)
     (raw / "grew.txt").write_text(story + "\nA paragraph added after the plan was made.\n")
     os.utime(raw / "grew.txt", (1_700_000_000.25, 1_700_000_000.25))
     (raw / "gone.txt").unlink()
 
     docs = {d.rel_path: d for d in staging.read_docs(plan.staging, 0, plan.n_raw)}
     assert {d.size for d in docs.values()} == {None}  # listed by name: stat-ed as they are read
-    outcomes = {o.raw_path: o for o in (etl.process_doc(d, settings) for d in docs.values())}
+    outcomes = {o.raw_path: o for o in (process_doc(d, settings) for d in docs.values())}
     assert outcomes["grew.txt"].body.endswith("A paragraph added after the plan was made.")
     assert outcomes["grew.txt"].raw_size == (raw / "grew.txt").stat().st_size
     assert outcomes["grew.txt"].raw_modified_at == dt.datetime.fromtimestamp(1_700_000_000.25, tz=dt.UTC)

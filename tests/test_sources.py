@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.sources import FetchSettings, Source, SourcesError, apply_overrides, load_sources, sources_from_flags
+from pipeline.ingest.sources import (
+    FetchSettings,
+    Source,
+    SourcesError,
+    apply_overrides,
+    load_sources,
+    sources_from_flags,
+)
 from tests.conftest import PROJECT, run_cli
 
 

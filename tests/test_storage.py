@@ -11,7 +11,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import storage
+from pipeline.io import arrow
+from pipeline.io.arrow import (
+    MAX_SLICED_PIECES,
+    column_values,
+    columns_to_table,
+    list_column_matrix,
+    numbers_and_validity,
+    rows_of,
+)
+from pipeline.io.parquet import RowGroups
 from pipeline.schema import DATASETS
 from tests.conftest import PROJECT
 
@@ -42,14 +51,14 @@ VALUES = {
 @pytest.mark.parametrize("type_", list(VALUES), ids=str)
 def test_columns_become_the_same_arrow_table_pyarrow_would_build(type_):
     schema = pa.schema([pa.field("c", type_)])
-    built = storage.columns_to_table({"c": VALUES[type_]}, schema)
+    built = columns_to_table({"c": VALUES[type_]}, schema)
     built.validate(full=True)
     assert built.equals(pa.table({"c": VALUES[type_]}, schema=schema))
 
 
 def test_every_dataset_schema_is_supported_for_empty_partitions():
     for schema in DATASETS.values():
-        table = storage.columns_to_table({name: [] for name in schema.names}, schema)
+        table = columns_to_table({name: [] for name in schema.names}, schema)
         assert table.num_rows == 0 and table.schema.equals(schema)
 
 
@@ -58,9 +67,9 @@ def test_a_run_never_imports_pandas_nor_pyarrow_compute(tmp_path):
     # the partition. (Importing pandas costs ~1 s, pyarrow.compute ~45 ms of a run's serial time.)
     script = (
         "import sys, datetime as dt\n"
-        "from pipeline import etl, quality\nfrom pipeline.settings import Settings\n"
-        f"etl.run_partition(Settings(out={str(tmp_path)!r}), dt.date(2024, 3, 1))\n"
-        f"etl.run_partition(Settings(out={str(tmp_path)!r}), dt.date(2024, 3, 2))\n"
+        "from pipeline.checks import quality\nfrom pipeline.run.partition import run_partition\nfrom pipeline.settings import Settings\n"
+        f"run_partition(Settings(out={str(tmp_path)!r}), dt.date(2024, 3, 1))\n"
+        f"run_partition(Settings(out={str(tmp_path)!r}), dt.date(2024, 3, 2))\n"
         f"assert quality.check_partition({str(tmp_path)!r}, dt.date(2024, 3, 2), 0.5).ok\n"
         "assert 'pandas' not in sys.modules, 'pandas was imported'\n"
         "assert 'pyarrow.compute' not in sys.modules, 'pyarrow.compute was imported'\n"
@@ -71,18 +80,18 @@ def test_a_run_never_imports_pandas_nor_pyarrow_compute(tmp_path):
 def test_timestamps_and_number_lists_read_back_as_written():
     ts_type, keys_type = pa.timestamp("us", tz="UTC"), pa.list_(pa.uint64())
     schema = pa.schema([pa.field("when", ts_type), pa.field("keys", keys_type)])
-    table = storage.columns_to_table(
+    table = columns_to_table(
         {"when": VALUES[ts_type], "keys": [[1, 2], [3, 4], [5, 2**64 - 1], [7, 8]]}, schema
     )
-    assert storage.column_values(table.column("when")) == VALUES[ts_type]
+    assert column_values(table.column("when")) == VALUES[ts_type]
     sliced = table.slice(1, 2)  # an offset into the buffers, as a multi-file read can leave
-    assert storage.list_column_matrix(sliced.column("keys"), 2).tolist() == [[3, 4], [5, 2**64 - 1]]
+    assert list_column_matrix(sliced.column("keys"), 2).tolist() == [[3, 4], [5, 2**64 - 1]]
 
 
 @pytest.mark.parametrize("type_", list(VALUES), ids=str)
 def test_a_column_of_only_nulls_becomes_what_pyarrow_would_build(type_):
     schema = pa.schema([pa.field("c", type_)])
-    built = storage.columns_to_table({"c": [None, None, None]}, schema)
+    built = columns_to_table({"c": [None, None, None]}, schema)
     built.validate(full=True)
     assert built.equals(pa.table({"c": [None, None, None]}, schema=schema))
 
@@ -90,7 +99,7 @@ def test_a_column_of_only_nulls_becomes_what_pyarrow_would_build(type_):
 def test_strings_of_every_script_and_nulls_past_a_byte_of_the_validity_bitmap_read_back_as_written():
     texts = ["a", None, "", "e\u0301", "\u00a0nbsp\t", "line\r\n", "𝔘𝔫𝔦", "😀", None, "ſ", "中文", None, "x" * 70_000]
     schema = pa.schema([pa.field("c", pa.string())])
-    built = storage.columns_to_table({"c": texts}, schema)
+    built = columns_to_table({"c": texts}, schema)
     built.validate(full=True)
     assert built.equals(pa.table({"c": texts}, schema=schema))
     assert built.column("c").to_pylist() == texts
@@ -99,14 +108,14 @@ def test_strings_of_every_script_and_nulls_past_a_byte_of_the_validity_bitmap_re
 def test_a_string_column_refuses_what_is_not_text_as_python_does():
     schema = pa.schema([pa.field("c", pa.string())])
     with pytest.raises(TypeError):
-        storage.columns_to_table({"c": ["a", 1]}, schema)
+        columns_to_table({"c": ["a", 1]}, schema)
     with pytest.raises(UnicodeEncodeError):  # a lone surrogate has no UTF-8
-        storage.columns_to_table({"c": ["a", "\ud800"]}, schema)
+        columns_to_table({"c": ["a", "\ud800"]}, schema)
 
 
 def test_a_missing_list_in_a_list_column_is_an_empty_list():
     schema = pa.schema([pa.field("c", pa.list_(pa.string()))])
-    built = storage.columns_to_table({"c": [["a"], None, ("b", "c"), [], None]}, schema)
+    built = columns_to_table({"c": [["a"], None, ("b", "c"), [], None]}, schema)
     built.validate(full=True)
     assert built.column("c").to_pylist() == [["a"], [], ["b", "c"], [], []]
 
@@ -126,7 +135,7 @@ def test_row_groups_are_the_same_bytes_however_the_rows_arrived_in_pieces(tmp_pa
     def write(pieces: list[int], name: str) -> bytes:
         path = tmp_path / name
         with pq.ParquetWriter(path, table.schema, compression="zstd", dictionary_pagesize_limit=512) as writer:
-            groups, start = storage.RowGroups(writer, 256), 0
+            groups, start = RowGroups(writer, 256), 0
             for size in pieces:
                 groups.write(table.slice(start, size))
                 start += size
@@ -160,18 +169,18 @@ def test_columns_of_distinct_values_are_written_plain_the_others_with_a_dictiona
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.booleans(), min_size=1, max_size=60), st.sampled_from([0, 8, storage.MAX_SLICED_PIECES]))
+@given(st.lists(st.booleans(), min_size=1, max_size=60), st.sampled_from([0, 8, MAX_SLICED_PIECES]))
 def test_rows_of_a_table_are_what_take_gives(keep, max_pieces):
     """Sliced (few runs) or copied (many): the same rows."""
     import numpy as np
 
     table = pa.table({"n": list(range(len(keep))), "s": [f"row {i}" if i % 3 else None for i in range(len(keep))]})
     rows = np.flatnonzero(keep)
-    original, storage.MAX_SLICED_PIECES = storage.MAX_SLICED_PIECES, max_pieces
+    original, arrow.MAX_SLICED_PIECES = arrow.MAX_SLICED_PIECES, max_pieces
     try:
-        assert storage.rows_of(table, rows).equals(table.take(pa.array(rows, type=pa.int64())))
+        assert rows_of(table, rows).equals(table.take(pa.array(rows, type=pa.int64())))
     finally:
-        storage.MAX_SLICED_PIECES = original
+        arrow.MAX_SLICED_PIECES = original
 
 
 @settings(max_examples=200, deadline=None)
@@ -179,9 +188,9 @@ def test_rows_of_a_table_are_what_take_gives(keep, max_pieces):
 def test_numbers_and_validity_read_the_buffers_as_pyarrow_reads_the_values(values, cut):
     column = pa.chunked_array([pa.array(values[:cut], pa.int64()), pa.array(values[cut:], pa.int64())])
     for sliced in (column, column.slice(min(cut, len(values)))):
-        numbers, valid = storage.numbers_and_validity(sliced)
+        numbers, valid = numbers_and_validity(sliced)
         expected = sliced.to_pylist()
         assert valid.tolist() == [v is not None for v in expected]
         assert numbers[valid].tolist() == [v for v in expected if v is not None]
-    numbers, valid = storage.numbers_and_validity(column.cast(pa.timestamp("us", tz="UTC")))
+    numbers, valid = numbers_and_validity(column.cast(pa.timestamp("us", tz="UTC")))
     assert numbers[valid].tolist() == [v for v in column.to_pylist() if v is not None]

@@ -4,8 +4,8 @@ also where C and Python could part: Unicode digits, spaces and case, word bounda
 import re
 
 import pytest
-from pipeline._shingles import count_words
-from pipeline._text_scan import WordSet, count_sentences, find_quoted, find_years
+from pipeline.kernels.shingles import count_words
+from pipeline.kernels.text_scan import WordSet, count_sentences, find_quoted, find_years
 
 
 def test_a_sentence_ends_before_a_space_or_tab_and_a_capital_digit_or_opening_mark():

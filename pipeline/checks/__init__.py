@@ -1,0 +1,1 @@
+"""Checks: the datasets' quality contract and the HTML reports."""

@@ -1,0 +1,1 @@
+"""Dedup: exact and near-duplicate detection (MinHash LSH) within a run and across dates."""

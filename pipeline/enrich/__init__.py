@@ -1,0 +1,1 @@
+"""Enrich: describe an article (hashes, counts), detect its language, extract metadata and entities."""

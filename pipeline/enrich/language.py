@@ -1,0 +1,203 @@
+"""Language identification: py3langid's model and answers, computed a batch of texts at a time.
+
+py3langid walks a byte automaton one byte at a time in Python and scores one text per call:
+measured, 40 % of a document's processing time. Here:
+- a compiled kernel (pipeline/_language.pyx) walks the automaton over every text of a batch (the
+  same transitions, so the same features), counts each text's features in first-seen order, as
+  py3langid's Counter does, and gathers their rows of the score table;
+- numpy scores each text by the same float32 vector-matrix product, so the Naive-Bayes sums are
+  bit-for-bit py3langid's (tests/test_describe.py and tests/test_language.py compare them); the
+  element-wise steps and the normalisation to probabilities run once per batch;
+- the model is read from py3langid's LZMA-compressed file once, then kept as plain .npy arrays
+  in the user cache and memory-mapped: loading went from ~0.6 s to a few ms per process, and
+  worker processes share its pages.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import itertools
+import math
+import os
+import shutil
+import unicodedata
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.kernels.language import FeatureCounts
+
+_ARRAYS = ("moves", "rows", "outputs", "table", "prior", "classes")
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageModel:
+    """py3langid's model as flat arrays."""
+
+    moves: np.ndarray  # the automaton's distinct transition rows, 256 entries each, flat (uint32)
+    rows: np.ndarray  # state → offset of its transition row in `moves` (int64)
+    outputs: np.ndarray  # state → feature id emitted on entering it, or -1 (int64)
+    table: np.ndarray  # feature x class log-probabilities (float32: the product is float32)
+    prior: np.ndarray  # class log-priors (float32)
+    classes: np.ndarray  # class labels (str); a label may appear twice (script aliases)
+
+    def classify(self, texts: list[str]) -> list[tuple[str, float]]:
+        """py3langid's `classify` (normalized probabilities) of each text."""
+        if not texts:
+            return []
+        encoded = [_encode(text) for text in texts]
+        scores = self._raw_scores(encoded)
+        # py3langid's _decide, on the whole batch: the same float32 operations row by row.
+        scores *= np.array([1.0 / math.sqrt(len(text) or 1) for text in encoded], dtype=np.float32)[:, None]
+        np.exp(scores - scores.max(axis=1, keepdims=True), out=scores)
+        scores /= scores.sum(axis=1, keepdims=True)
+        for first, alias in _alias_pairs(tuple(self.classes.tolist())):
+            scores[:, first] += scores[:, alias]
+            scores[:, alias] = 0.0
+        best = scores.argmax(axis=1)
+        return list(zip(self.classes[best].tolist(), scores[np.arange(len(texts)), best].tolist(), strict=True))
+
+    def _raw_scores(self, texts: list[bytes]) -> np.ndarray:
+        """py3langid's Naive-Bayes score of each text: log1p(count) of each feature, in first-seen order, times its row.
+
+        The product is numpy's, one text at a time as py3langid computes it (its float32 sums
+        depend on the order BLAS adds them in). log1p and the prior's addition act element by
+        element, so they run once per batch with the same results.
+        """
+        features = FeatureCounts(texts, self.moves, self.rows, self.outputs, self.table)
+        weights = np.log1p(features.counts)
+        scores = np.zeros((len(texts), len(self.classes)), dtype=np.float32)
+        sgemv = numpy_sgemv()
+        if sgemv:  # numpy's BLAS call for each text, from the kernel
+            features.products(weights, scores, sgemv)
+        else:
+            for i, (start, end) in enumerate(itertools.pairwise(features.offsets.tolist())):
+                if start < end:
+                    np.matmul(weights[start:end], features.table_rows(i), out=scores[i])
+        scores[np.diff(features.offsets) > 0] += self.prior  # a featureless text scores 0, as in py3langid
+        return scores
+
+
+@functools.cache
+def numpy_sgemv() -> int:
+    """Address of the CBLAS sgemv that numpy's matmul calls for a float32 vector times a matrix, or 0
+    when it is not found (numpy then computes the products a text at a time, ~2 µs a text slower,
+    measured on Reuters).
+
+    numpy's wheels bundle OpenBLAS (libscipy_openblas64_: 64-bit integers, names prefixed "scipy_"
+    and suffixed "64_"). The function found is used only if it gives np.matmul's results bit for bit
+    on test products, here, on this CPU (BLAS picks its kernel, and so its sums, per CPU).
+    """
+    import ctypes
+
+    package = Path(np.__file__).parent
+    for path in sorted(
+        [*package.parent.glob("numpy.libs/libscipy_openblas64_*"), *package.glob(".dylibs/libscipy_openblas64_*")]
+    ):
+        try:
+            function = ctypes.CDLL(str(path)).scipy_cblas_sgemv64_
+        except (OSError, AttributeError):
+            continue
+        if _same_as_numpy(function):
+            return ctypes.cast(function, ctypes.c_void_p).value or 0
+    return 0
+
+
+def sgemv_argtypes() -> list:
+    """The ctypes argument types of CBLAS's sgemv with 64-bit integers: order, transpose, m, n, alpha,
+    a, lda, x, incx, beta, y, incy."""
+    import ctypes
+
+    i64, pointer, number = ctypes.c_int64, ctypes.c_void_p, ctypes.c_float
+    return [ctypes.c_int, ctypes.c_int, i64, i64, number, pointer, i64, pointer, i64, number, pointer, i64]
+
+
+def _same_as_numpy(function) -> bool:
+    """`function` (a ctypes CBLAS sgemv, 64-bit integers) computes np.matmul(vector, matrix) bit for bit."""
+    function.argtypes = sgemv_argtypes()
+    function.restype = None
+    for n in (1, 2, 3, 7, 16, 33, 100, 257, 600, 1100):  # a text's features: ~240 on Reuters, rarely 1,000
+        # Products like the model's: log1p of small counts times scores of either sign, in many magnitudes.
+        vector = np.log1p(np.arange(n) % 29 + 1).astype(np.float32)
+        matrix = np.sin(np.arange(n * 97, dtype=np.float32)) * np.exp2(np.arange(n * 97, dtype=np.float32) % 11)
+        matrix = matrix.reshape(n, 97)
+        expected, found = np.zeros(97, dtype=np.float32), np.ones(97, dtype=np.float32)
+        np.matmul(vector, matrix, out=expected)
+        function(101, 112, n, 97, 1.0, matrix.ctypes.data, 97, vector.ctypes.data, 1, 0.0, found.ctypes.data, 1)
+        if not np.array_equal(expected.view(np.uint32), found.view(np.uint32)):
+            return False
+    return True
+
+
+def _encode(text: str) -> bytes:
+    """The bytes py3langid scores: an all-capitals text lower-cased, NFC, UTF-8."""
+    if text.isupper():
+        text = text.lower()
+    return unicodedata.normalize("NFC", text).encode("utf-8", errors="surrogatepass")
+
+
+@functools.cache
+def _alias_pairs(classes: tuple[str, ...]) -> list[tuple[int, int]]:
+    """(first, alias) columns of labels that appear twice: py3langid adds the alias's probability to the first."""
+    first: dict[str, int] = {}
+    pairs = []
+    for i, label in enumerate(classes):
+        if label in first:
+            pairs.append((first[label], i))
+        else:
+            first[label] = i
+    return pairs
+
+
+@functools.cache
+def load_model() -> LanguageModel:
+    """The model, once per process: memory-mapped from the user cache, built there on first use.
+
+    The cache (`$XDG_CACHE_HOME/newsetl`, default `~/.cache/newsetl`) is keyed by py3langid's
+    version and this module's source, written atomically, and only an optimisation: when it
+    cannot be written the model is built in memory.
+    """
+    numpy_sgemv()  # found now, with the model (a worker loads it before its first shard)
+    folder = _cache_dir()
+    try:
+        # np.asarray: plain arrays over the mapping (np.memmap's subclass hooks cost on every operation)
+        return LanguageModel(**{name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) for name in _ARRAYS})
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError):  # damaged (a disk error, a file truncated by hand): rebuilt below
+        shutil.rmtree(folder, ignore_errors=True)
+    model = _build_model()
+    tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+    try:
+        tmp.mkdir(parents=True, exist_ok=True)
+        for name in _ARRAYS:
+            np.save(tmp / f"{name}.npy", getattr(model, name), allow_pickle=False)
+        os.replace(tmp, folder)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)  # a read-only home, or another process cached it first
+    return model
+
+
+def _cache_dir() -> Path:
+    key = hashlib.blake2b(Path(__file__).read_bytes() + version("py3langid").encode(), digest_size=8).hexdigest()
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "newsetl" / f"langid-{key}"
+
+
+def _build_model() -> LanguageModel:
+    """The model from py3langid's own file (~0.6 s: LZMA decompression and conversions)."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+    from py3langid.modelio import load_model as load_model_file
+
+    ptc, pc, classes, nextmove, row, output = load_model_file(MODEL_DIR / MODEL_FILE)
+    return LanguageModel(
+        moves=np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}").astype(np.uint32, copy=False),  # kernel: uint32
+        rows=np.asarray(row, dtype=np.int64) << 8,
+        outputs=np.asarray(output, dtype=np.int64),
+        table=np.asarray(ptc).astype(np.float32),
+        prior=np.asarray(pc, dtype=np.float32),
+        classes=np.array(classes),
+    )

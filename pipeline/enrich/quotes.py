@@ -1,0 +1,100 @@
+"""Direct quotations and who said them.
+
+A quotation is text between quote marks — curly (“…”), straight ("…"), German („…“) or
+guillemets (»…«) — followed or preceded by an attribution with a reporting verb: `“…,” Azerbaijani
+President Ilham Aliyev replied`, `"…," said John Smith`, `Pashinyan said: “…”`. A quotation
+that directly follows an attributed one ("“…,” Pashinyan said. “And …”") continues it. Pronouns
+("he said") take the person named last before the quotation. Quoted text with no attribution
+(scare quotes, titles) is not a quotation.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from pipeline.enrich.entities import TITLE_WORDS
+from pipeline.kernels.text_scan import find_quoted
+
+
+class Quote(NamedTuple):
+    text: str
+    speaker: str
+
+
+_VERB_WORDS = (
+    "said says say added adds told replied stated declared explained noted wrote warned insisted argued continued "
+    "recalled remarked commented announced acknowledged admitted stressed urged asked sagte sagt erklärte betonte "
+    "meinte"
+).split()
+_VERBS = "(?:" + "|".join(r"told\s+\w+(?:\s+\w+)?" if v == "told" else v for v in _VERB_WORDS) + ")"
+# A speaker: a name with its title ("Azerbaijani President Ilham Aliyev"), a pronoun, or a role
+# ("a company spokesman", "the ministry").
+_SPEAKER = (
+    r"((?:[A-Z][\w'’.-]*\s+){0,6}[A-Z][\w'’-]*|he|she|they|He|She|They|er|sie|"
+    r"(?:the|a|an|The|A|An)\s+(?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*)"
+)
+_AUX = r"(?:has\s+|had\s+|also\s+)?"
+_VERB_SPEAKER = re.compile(rf"\s*{_VERBS}\s+{_SPEAKER}\b")
+_SPEAKER_VERB = re.compile(rf"\s*{_SPEAKER}\s+{_AUX}{_VERBS}\b")
+_BEFORE = re.compile(rf"{_SPEAKER}\s+{_AUX}{_VERBS}\s*[:,]?\s*\Z")
+_BETWEEN_CONTINUED = re.compile(r"[\s.,;:]*\Z")
+_VERB_SET = frozenset(_VERB_WORDS)
+_PRONOUNS = frozenset("he she they He She They er sie".split())
+
+
+def find_quotes(text: str, people: list[str]) -> list[Quote]:
+    """Attributed direct quotations in `text`; speakers resolved to the full names in `people`."""
+    quotes: list[Quote] = []
+    last_end, last_speaker = -1, None
+    for start, end in find_quoted(text):
+        quoted = text[start + 1 : end - 1].strip()
+        if len(quoted.split()) < 3:
+            continue  # a scare-quoted word or a short title, not a quotation
+        speaker = None
+        after = _VERB_SPEAKER.match(text, end) or _SPEAKER_VERB.match(text, end)
+        before = None if after else _attribution_before(text, start)
+        if after or before:
+            speaker = (after or before).group(1)
+        elif last_speaker and _BETWEEN_CONTINUED.match(text, last_end, start):
+            speaker = last_speaker
+        if speaker is None:
+            continue
+        speaker = _resolve(speaker, text[:start], people)
+        if speaker is None:
+            continue
+        quotes.append(Quote(quoted.rstrip(","), speaker))
+        last_end, last_speaker = (after.end() if after else end), speaker
+    return quotes
+
+
+def _attribution_before(text: str, end: int) -> re.Match[str] | None:
+    """`_BEFORE` in the 160 characters before a quotation, searched only when one of their last
+    three words is a reporting verb (which any match needs, as "told reporters:" shows): the search
+    itself tries every position of the window and was half of find_quotes' time on Reuters."""
+    window = text[max(0, end - 160) : end].rstrip()
+    if window.endswith((":", ",")):
+        window = window[:-1]
+    if _VERB_SET.isdisjoint(window.rsplit(None, 3)[-3:]):
+        return None
+    return _BEFORE.search(text, max(0, end - 160), end)
+
+
+def _resolve(speaker: str, before: str, people: list[str]) -> str | None:
+    """A name with its title stripped and completed from `people`; a pronoun as the person named last."""
+    if speaker in _PRONOUNS:
+        last = max(((before.rfind(p.split()[-1]), p) for p in people), default=(-1, None))
+        return last[1] if last[0] >= 0 else None
+    if not speaker[:1].isupper() or speaker.split()[0] in ("The", "A", "An"):
+        return speaker  # a role as written: "a company spokesman"
+    words = speaker.split()
+    for i in range(len(words) - 1, -1, -1):
+        if words[i] in TITLE_WORDS:
+            words = words[i + 1 :]
+            break
+    if not words:
+        return None
+    for person in people:
+        if person.split()[-1] == words[-1]:
+            return person
+    return " ".join(words)

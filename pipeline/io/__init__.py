@@ -1,0 +1,1 @@
+"""I/O: Arrow and Parquet helpers, atomic writes, staging, the one-commit publish, locks."""

@@ -1,0 +1,1 @@
+"""Run: plan a date's inputs into shards, transform them (in a worker pool), publish the partition."""
