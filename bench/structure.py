@@ -1,7 +1,7 @@
 """`python -m bench.structure`: news structure out of real web pages, scored against hand-checked gold.
 
-    python -m bench.structure               # scores, then speed (~3 minutes)
-    python -m bench.structure --skip-speed  # scores only
+    python -m bench.structure               # scores, what each signal adds, speed (~5 minutes)
+    python -m bench.structure --skip-speed --skip-ablation  # scores only
 
 Runs the real CLI (`newsetl run`) over the fundus pages (../shared/corpora/fundus: 258 pages, 140+
 publishers, ~40 countries, ~20 languages) and scores each field of each article against the page's
@@ -25,13 +25,16 @@ from __future__ import annotations
 
 import argparse
 import collections
+import datetime as dt
 import hashlib
 import json
+import os
 import re
 import shutil
 import statistics
 import sys
 import unicodedata
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -307,9 +310,60 @@ def report_speed(corpus: Path = FUNDUS, out: Path = OUT, runs: int = 3) -> bool:
     return cost <= SPEED_FLOOR and gain >= WORKERS_FLOOR
 
 
+ABLATION = ("xml", "jsonld", "meta", "figures", "semantics")  # added one at a time, in this order
+
+
+def page_fields(page, published_day: str) -> dict[str, str]:
+    """A webpage.WebArticle's fields as the scorer reads them (before repair and boilerplate rules)."""
+    return {
+        "title": page.title or "",
+        "lead": "\n".join(page.lead),
+        "body": "\n".join([*page.lead, *page.paragraphs]),
+        "subheadings": "\n".join(page.subheadings),
+        "captions": "\n".join(f.caption for f in page.figures if f.caption),
+        "credits": "\n".join(c for f in page.figures for c in f.credits),
+        "authors": "\n".join(page.authors),
+        "date": published_day,
+    }
+
+
+def _ablation_scores(job: tuple[Path, tuple[str, ...]]) -> list[tuple[str, dict[str, float]]]:
+    from pipeline.article import webpage
+    from pipeline.enrich.describe import parse_timestamp
+
+    corpus, signals = job
+    rows = []
+    for gold in read_gold(corpus):
+        try:
+            page = webpage.extract_article((corpus / gold["file"]).read_bytes(), signals=frozenset(signals))
+        except webpage.NotAnArticle:
+            rows.append((split_of(gold["publisher"]), score_fields(None, gold_fields(gold))))
+            continue
+        published = parse_timestamp(page.published)
+        day = published.astimezone(dt.UTC).strftime("%Y-%m-%d") if published else ""
+        rows.append((split_of(gold["publisher"]), score_fields(page_fields(page, day), gold_fields(gold))))
+    return rows
+
+
+def report_ablation(corpus: Path = FUNDUS) -> None:
+    """What each signal adds: the extraction alone (webpage.extract_article), signals added one by one."""
+    configs = [ABLATION[:k] for k in range(len(ABLATION) + 1)]
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        results = list(pool.map(_ablation_scores, [(corpus, c) for c in configs]))
+    rows = []
+    for signals, scored in zip(configs, results, strict=True):
+        label = f"+ {signals[-1]}" if signals else "extractor's plain text only"
+        for half in ("dev", "check"):
+            means = [statistics.mean(v) for f in FIELDS if (v := [s[f] for h, s in scored if h == half and f in s])]
+            rows.append([label if half == "dev" else "", half, *(f"{m:.3f}" for m in means)])
+    print("\n## What each signal adds (extraction alone, before repair and boilerplate rules; token F1)\n")
+    print(markdown(["signals", "half", *FIELDS], rows))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-ablation", action="store_true", help="skip the table of what each signal adds")
     parser.add_argument("--runs", type=int, default=3, help="interleaved rounds of the speed jobs")
     args = parser.parse_args()
     if not (FUNDUS / "gold.jsonl").is_file():
@@ -317,6 +371,8 @@ def main() -> int:
         return 2
     sys.stdout.reconfigure(line_buffering=True)
     ok = report_scores()
+    if not args.skip_ablation:
+        report_ablation()
     if not args.skip_speed:
         ok &= report_speed(runs=args.runs)
     return 0 if ok else 1

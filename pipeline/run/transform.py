@@ -7,8 +7,9 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
-from pipeline.article import clean, parse
+from pipeline.article import clean, parse, webpage
 from pipeline.dedup import duplicates as dedup
 from pipeline.enrich import describe, metadata
 from pipeline.ingest import decode
@@ -17,41 +18,31 @@ from pipeline.models import Article, Outcome, RawDoc, Reject
 from pipeline.settings import Settings
 
 
+@dataclass(slots=True)
+class _Structure:
+    """A document's parts before the dateline, tickers and metadata, from plain text or a web page."""
+
+    heading: parse.Heading
+    paragraphs: list[str]  # the lead first
+    subheadings: list[str]
+    boiler: clean.Removed  # captions and credits: the page's figures', then what the rules took out
+    removed: list[str]
+    sidecar: dict[str, str]
+    title_only: bool  # nothing under the title, before the boilerplate rules
+    lead_count: int = 1  # paragraphs that make the lead
+
+
 def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Settings) -> Article:
     """Parse, clean and describe one decoded document. Raises RejectInput when unusable.
 
     Language is left unset: `describe_batch` detects it for many articles at once (much faster).
     """
-    text, removed = clean.normalize_text(text)
-    sidecar = doc.sidecar
-    if clean.looks_like_html(text):
-        page = clean.html_to_text(text)
-        if page is None:
-            raise RejectInput("html_no_article", "an HTML page in which no article text was found")
-        sidecar = dict(sidecar)  # completed below from the page (the listing's stays as it is)
-        title = page.title or sidecar.get("title")
-        text = f"{title}\n\n{page.text}" if title else page.text
-        removed.append("html_markup")
-        for key, value in (
-            ("published_at", page.published),
-            ("source_url", page.url),
-            ("site_name", page.site_name),
-            ("author", page.author),
-            ("canonical_url", page.url),
-        ):
-            if value and key not in sidecar:
-                sidecar[key] = value
-
-    title, text = parse.split_title(text)
-    wrapped = parse.looks_hard_wrapped(text)
-    heading, rest = parse.split_heading(title, parse.split_paragraphs(text, wrapped))
-    removed += heading.removed
-    paragraphs, boiler = clean.strip_boilerplate(rest)
-    removed += boiler.rules
-    # Wire copy has no subheadings; its short lines are table rows and list items.
-    paragraphs, subheadings = ([*paragraphs], []) if wrapped else parse.split_subheadings(paragraphs)
-    if subheadings:
-        removed.append("subheading")
+    kind = webpage.markup_kind(text)
+    if kind == "feed":
+        raise RejectInput("feed", webpage.feed_detail(text))
+    parts = _structure_of_page(text, doc) if kind == "html" else _structure_of_text(text, doc)
+    heading, paragraphs, subheadings, boiler = parts.heading, parts.paragraphs, parts.subheadings, parts.boiler
+    removed, sidecar = parts.removed, parts.sidecar
     dateline = None
     if paragraphs:
         dateline, paragraphs[0] = parse.extract_dateline(paragraphs[0])
@@ -68,7 +59,7 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
     body = "\n\n".join(paragraphs)
     words = describe.count_words(body)
     if words < settings.min_words:
-        what = "only a title" if heading.title and not rest else "no article text"
+        what = "only a title" if heading.title and parts.title_only else "no article text"
         if len(heading.title) > 1000:
             detail = f"the text is one {len(heading.title):,}-character line: a title with no article under it"
             raise RejectInput("no_body", detail)
@@ -90,7 +81,7 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
         title=heading.title,
         kicker=heading.kicker,
         headline=heading.headline,
-        lead=paragraphs[0],
+        lead="\n\n".join(paragraphs[: parts.lead_count]),
         body=body,
         subheadings=subheadings,
         captions=boiler.captions,
@@ -133,6 +124,61 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
         years_mentioned=meta.years_mentioned,
         exact_key=exact_key,
     )
+
+
+def _structure_of_text(text: str, doc: RawDoc) -> _Structure:
+    """Plain text: title line, kicker and headline, paragraphs, boilerplate and subheadings by rule."""
+    text, removed = clean.normalize_text(text)
+    title, text = parse.split_title(text)
+    wrapped = parse.looks_hard_wrapped(text)
+    heading, rest = parse.split_heading(title, parse.split_paragraphs(text, wrapped))
+    removed += heading.removed
+    paragraphs, boiler = clean.strip_boilerplate(rest)
+    removed += boiler.rules
+    # Wire copy has no subheadings; its short lines are table rows and list items.
+    paragraphs, subheadings = ([*paragraphs], []) if wrapped else parse.split_subheadings(paragraphs)
+    if subheadings:
+        removed.append("subheading")
+    return _Structure(heading, paragraphs, subheadings, boiler, removed, doc.sidecar, title_only=not rest)
+
+
+def _structure_of_page(markup: str, doc: RawDoc) -> _Structure:
+    """A web page: the structure it marks up (webpage.extract_article), Unicode repaired afterwards,
+    on the extracted text only; the boilerplate rules still apply to its paragraphs."""
+    sidecar = dict(doc.sidecar)  # completed below from the page (the listing's stays as it is)
+    try:
+        page = webpage.extract_article(markup, url=sidecar.get("source_url") or sidecar.get("url"))
+    except webpage.NotAnArticle as exc:
+        raise RejectInput(exc.reason, exc.detail) from None
+    captions = [f.caption for f in page.figures if f.caption]
+    credits = [c for f in page.figures for c in f.credits]
+    fields = [page.title or sidecar.get("title") or "", page.site_name or "", "; ".join(page.authors)]
+    texts = [*fields, *page.lead, *page.paragraphs, *page.subheadings, *captions, *credits]
+    # One repair call for the page: every text is one line (the extractor collapses whitespace).
+    repaired, removed = clean.normalize_text("\n".join(texts))
+    texts = repaired.split("\n")
+    title, site_name, authors = texts[:3]
+    at = 3 + len(page.lead) + len(page.paragraphs)
+    paragraphs, boiler = clean.strip_boilerplate(texts[3:at])
+    subheadings = texts[at : at + len(page.subheadings)]
+    at += len(page.subheadings)
+    boiler.captions[:0] = texts[at : at + len(captions)]
+    boiler.photo_credits[:0] = texts[at + len(captions) :]
+    removed = ["html_markup", *removed, *boiler.rules]
+    if subheadings:
+        removed.append("subheading")
+    for key, value in (
+        ("published_at", page.published),
+        ("source_url", page.url),
+        ("site_name", site_name),
+        ("author", authors),
+        ("canonical_url", page.url),
+    ):
+        if value and key not in sidecar:
+            sidecar[key] = value
+    title_only = not (page.lead or page.paragraphs)
+    heading = parse.Heading(title=title)
+    return _Structure(heading, paragraphs, subheadings, boiler, removed, sidecar, title_only, len(page.lead) or 1)
 
 
 def process_doc(doc: RawDoc, settings: Settings) -> Outcome:
