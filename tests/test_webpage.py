@@ -40,7 +40,8 @@ def news_page(*, head: str = "", body_extra: str = "") -> str:
 <p class="article-standfirst">Two roads and the railway were closed as the river rose two metres in six hours.</p>
 </header>
 <figure><img src="/flood.jpg" alt="">
-<figcaption>Water covers the road near the old mill. <span class="credit">Photo: Jo Smith/Valley News</span></figcaption>
+<figcaption>Water covers the road near the old mill.
+<span class="credit">Photo: Jo Smith/Valley News</span></figcaption>
 </figure>
 <p>{PARAS[0]}</p><p>{PARAS[1]}</p>
 <h2>Harvest lost</h2>
@@ -186,7 +187,7 @@ def test_feeds_and_home_pages_land_in_rejects_with_their_reasons(tmp_path: Path)
     (raw / "home.html").write_text(home_page(), encoding="utf-8")
     (raw / "story.html").write_text(news_page(), encoding="utf-8")
     out = tmp_path / "out"
-    run_cli("run", "--raw", str(raw), "--out", str(out), "--date", "2024-05-05", "--workers", "1", "-q", "--max-reject-rate", "1")
+    run_cli("run", "--raw", str(raw), "--out", str(out), "--date", "2024-05-05", "-q", "--max-reject-rate", "1")
     rejects = read_dataset(out, "rejects").set_index("raw_path")
     assert rejects.loc["feed.xml", "reason"] == "feed"
     assert rejects.loc["home.html", "reason"] == "not_an_article"

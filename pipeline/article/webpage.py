@@ -15,6 +15,7 @@ repair is the clean stage's, on the extracted text only).
 from __future__ import annotations
 
 import collections
+import functools
 import html as html_lib
 import json
 import re
@@ -108,6 +109,7 @@ _TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 
 
+@functools.lru_cache(maxsize=4096)  # a page compares the same paragraphs and captions many times
 def _tokens(text: str) -> collections.Counter:
     """Casefolded words; a CJK character is a word of its own (those scripts do not separate words)."""
     return collections.Counter(_TOKEN.findall(text.casefold()))
@@ -172,6 +174,31 @@ def _names(value: object) -> list[str]:
     return []
 
 
+def ld_figures(article: dict) -> list[Figure]:
+    """The article's images as JSON-LD describes them: caption and credit (creditText, copyrightHolder,
+    author), those with a caption."""
+    images = article.get("image")
+    figures = []
+    for image in images if isinstance(images, list) else [images]:
+        if isinstance(image, dict) and (caption := _text(image.get("caption"))):
+            credits = next((n for k in ("creditText", "copyrightHolder", "author") if (n := _names(image.get(k)))), [])
+            figures.append(Figure(caption, tuple(credits)))
+    return figures
+
+
+def merge_figures(page: list[Figure], described: list[Figure]) -> list[Figure]:
+    """The page's figures, a credit from JSON-LD added where the page shows none, and the described
+    images the page does not show after them."""
+    merged = list(page)
+    for figure in described:
+        at = next((i for i, f in enumerate(merged) if _overlap(f.caption, figure.caption) >= 0.8), None)
+        if at is None:
+            merged.append(figure)
+        elif not merged[at].credits and figure.credits:
+            merged[at] = Figure(merged[at].caption, figure.credits)
+    return merged
+
+
 # --- meta tags ------------------------------------------------------------------------------------
 
 
@@ -190,9 +217,14 @@ def meta_tags(tree: lxml.html.HtmlElement) -> dict[str, str]:
 
 # A credit inside a figure is marked by a class, itemprop or data attribute naming it, or by a tag
 # made for it; a caption outside `figcaption` by its class, next to an image.
-_CREDIT_MARK = re.compile(r"credit|copyright|source|photographer|urheber|quelle|fotograf|rights|courtesy|author", re.I)
+_CREDIT_MARK = re.compile(
+    r"credit|copyright|source|photographer|urheber|quelle|fotograf|rights|courtesy|author|creator", re.I
+)
 _CREDIT_TAGS = frozenset({"cite", "footer", "small"})
-_CAPTION_CLASS = re.compile(r"caption|image-?desc|bildunterschrift|legend", re.I)
+_CAPTION_MARK = re.compile(r"caption|legend|bildunterschrift|image-?desc", re.I)
+# A credit: a short name or agency, not a sentence (a video player's notice is no credit).
+_CREDIT_WORDS = 15
+_AGENCY_IN_PARENS = re.compile(r"\s*\((?P<credit>[A-Z][A-Z/&. -]{0,30}[A-Z])\)$")
 _BYLINE_BOX = re.compile(r"author|byline|avatar|profile", re.I)
 _MEDIA = ("img", "picture", "video")
 # A credit written into the caption text: a label and the name after it at the end ("Photo: X",
@@ -221,7 +253,7 @@ def _marked_credit(el: etree._Element) -> bool:
 
 def split_credit(caption: str) -> tuple[str, list[str]]:
     """A caption without the credit written at its end, and that credit."""
-    for pattern in (_TRAILING_CREDIT, _PIPE_CREDIT, _JA_CREDIT):
+    for pattern in (_TRAILING_CREDIT, _PIPE_CREDIT, _JA_CREDIT, _AGENCY_IN_PARENS):
         m = pattern.search(caption)
         if m and m.start() > 0:
             return caption[: m.start()].strip(" |(–-"), [m.group("credit").strip()]
@@ -251,16 +283,14 @@ def _in_byline(figure: etree._Element) -> bool:
     return False
 
 
-def page_figures(tree: lxml.html.HtmlElement) -> list[Figure]:
-    """Captions and credits of the page's figures, in page order, each caption once."""
+def page_figures(captions: list[etree._Element]) -> list[Figure]:
+    """Captions and credits of the page's figures, from its caption elements in page order
+    (Layout.captions), each caption once."""
     figures: list[Figure] = []
     seen: set[str] = set()
     taken: set[etree._Element] = set()
-    body = tree.find("body")
-    for el in body.iter() if body is not None else ():
-        if el.tag != "figcaption" and not (isinstance(el.tag, str) and _CAPTION_CLASS.search(el.get("class") or "")):
-            continue
-        if any(a in taken for a in el.iterancestors()):
+    for el in captions:
+        if taken and any(a in taken for a in el.iterancestors()):
             continue
         figure = _figure_of(el)
         full = _element_text(el)
@@ -273,7 +303,7 @@ def page_figures(tree: lxml.html.HtmlElement) -> list[Figure]:
         for part in figure.iter():
             if isinstance(part.tag, str) and part is not el and _marked_credit(part):
                 text = _element_text(part)
-                if text and len(text) <= 200 and not any(text in c for c in marked):
+                if text and len(text.split()) <= _CREDIT_WORDS and not any(text in c for c in marked):
                     marked.append(text)
         for img in figure.iter("img"):
             marked += [t for k, v in img.attrib.items() if _CREDIT_MARK.search(k) and (t := _text(v))]
@@ -297,6 +327,7 @@ _SUBHEADING_MARK = re.compile(r"subhead|interline|intertit|crosshead|zwischen", 
 _OUTSIDE_TEXT = frozenset({"a", "figure", "figcaption", "nav", "aside", "button", "time", "li", "script", "style"})
 _LEAD_TAGS = frozenset({"p", "div", "h2", "h3", "span", "section", "strong", "b"})
 _HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+_LAYOUT_TAGS = frozenset({"h1", "p", "figcaption", *_HEADINGS})
 _BOLD = frozenset({"strong", "b"})
 
 
@@ -310,6 +341,8 @@ class Layout:
     marked: list[tuple[int, str, str]] = field(default_factory=list)  # lead-marked: (position, class, text)
     texts: list[tuple[int, str]] = field(default_factory=list)  # the first prose blocks after the headline
     headings: list[tuple[int, str]] = field(default_factory=list)  # h2-h6, marked and bold-only short lines
+    # figcaption, and elements whose class or itemprop names a caption (itemprop="caption" is schema.org's)
+    captions: list[etree._Element] = field(default_factory=list)
 
 
 def _opening(text: str) -> str:
@@ -334,37 +367,56 @@ def _all_bold(p: etree._Element) -> bool:
     return len(p) == 1 and p[0].tag in _BOLD and not (p.text or "").strip() and not (p[0].tail or "").strip()
 
 
+_NO_MARKS = (False, False, False)
+_ANY_MARK = re.compile("|".join(m.pattern for m in (_CAPTION_MARK, _SUBHEADING_MARK, _LEAD_MARK)))
+
+
+def _class_marks(cls: str) -> tuple[bool, bool, bool]:
+    """Whether a class names a caption, a subheading, a lead (most name none: one search says so)."""
+    if not _ANY_MARK.search(cls.lower()):  # lowercased: 4x faster than a case-blind search
+        return _NO_MARKS
+    return bool(_CAPTION_MARK.search(cls)), bool(_SUBHEADING_MARK.search(cls)), bool(_LEAD_MARK.search(cls))
+
+
 def page_layout(tree: lxml.html.HtmlElement) -> Layout:
+    """One pass over the page's body, in document order (most elements are passed over at once)."""
     layout = Layout()
     body = tree.find("body")
+    marks: dict[str, tuple[bool, bool, bool]] = {}  # a page repeats its class names
     for i, el in enumerate(body.iter() if body is not None else ()):
+        if cls := el.get("class"):
+            if (found := marks.get(cls)) is None:
+                found = marks[cls] = _class_marks(cls)
+            caption, subheading, lead = found
+        else:
+            caption = subheading = lead = False
         tag = el.tag
-        if not isinstance(tag, str):
+        itemprop = el.get("itemprop")
+        if not (caption or subheading or lead or itemprop) and tag not in _LAYOUT_TAGS:
             continue
+        if tag == "figcaption" or caption or (itemprop and _CAPTION_MARK.match(itemprop)):
+            layout.captions.append(el)
+        text = None
         if tag == "h1":
             if layout.h1_at < 0 and (text := _element_text(el)):
                 layout.h1, layout.h1_at = text, i
             continue
         if tag == "p" and (text := _element_text(el)):
-            bold = (
-                len(el) == 1 and el[0].tag in _BOLD and not (el.text or "").strip() and not (el[0].tail or "").strip()
-            )
+            bold = _all_bold(el)
             layout.paragraphs.setdefault(_opening(text), (i, bold))
             if bold and _heading_like(text):
                 layout.headings.append((i, text))
         if layout.h1_at < 0:
             continue
-        cls = el.get("class") or ""
-        if tag in _HEADINGS or _SUBHEADING_MARK.search(cls):
-            if (text := _element_text(el)) and _heading_like(text) and not _outside_text(el):
+        if tag in _HEADINGS or subheading:
+            if (text := text or _element_text(el)) and _heading_like(text) and not _outside_text(el):
                 layout.headings.append((i, text))
         if tag not in _LEAD_TAGS:
             continue
-        parent = el.getparent()
-        if _LEAD_MARK.search(f"{cls} {parent.get('class') or ''}") and not _outside_text(el):
-            if _prose(text := _element_text(el)):
+        if lead:
+            if _prose(text := text or _element_text(el)) and not _outside_text(el):
                 layout.marked.append((i, cls, text))
-        elif tag in ("p", "h2", "div") and len(layout.texts) < 20 and _prose(text := _element_text(el)):
+        elif tag in ("p", "h2") and len(layout.texts) < 20 and _prose(text := text or _element_text(el)):
             layout.texts.append((i, text))
     return layout
 
@@ -506,8 +558,12 @@ def extract_article(page: str | bytes, url: str | None = None, signals: frozense
     tree = load_page(page)
     ld, _ = json_ld(tree) if "jsonld" in signals else ({}, set())
     meta = meta_tags(tree) if "meta" in signals else {}
-    figures = page_figures(tree) if "figures" in signals else []
-    layout = page_layout(tree) if "semantics" in signals else Layout()
+    layout = page_layout(tree) if signals & {"figures", "semantics"} else Layout()
+    figures = page_figures(layout.captions) if "figures" in signals else []
+    if "semantics" not in signals:
+        layout = Layout()
+    if "jsonld" in signals:
+        figures = merge_figures(figures, ld_figures(ld))
     links = "\n".join(_element_text(a) for a in tree.iter("a"))
     # The extractor prunes the tree it is given: the signals above are read first.
     doc = trafilatura.bare_extraction(
