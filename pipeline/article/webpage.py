@@ -325,7 +325,7 @@ _LEAD_MARK = re.compile(
 )
 _SUBHEADING_MARK = re.compile(r"subhead|interline|intertit|crosshead|zwischen", re.I)
 _OUTSIDE_TEXT = frozenset({"a", "figure", "figcaption", "nav", "aside", "button", "time", "li", "script", "style"})
-_LEAD_TAGS = frozenset({"p", "div", "h2", "h3", "span", "section", "strong", "b"})
+_TEXT_TAGS = frozenset({"p", "h2", "div"})
 _HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _LAYOUT_TAGS = frozenset({"h1", "p", "figcaption", *_HEADINGS})
 _BOLD = frozenset({"strong", "b"})
@@ -392,7 +392,7 @@ def page_layout(tree: lxml.html.HtmlElement) -> Layout:
             caption = subheading = lead = False
         tag = el.tag
         itemprop = el.get("itemprop")
-        if not (caption or subheading or lead or itemprop) and tag not in _LAYOUT_TAGS:
+        if not (caption or subheading or lead or itemprop) and tag not in _LAYOUT_TAGS and tag != "div":
             continue
         if tag == "figcaption" or caption or (itemprop and _CAPTION_MARK.match(itemprop)):
             layout.captions.append(el)
@@ -411,13 +411,12 @@ def page_layout(tree: lxml.html.HtmlElement) -> Layout:
         if tag in _HEADINGS or subheading:
             if (text := text or _element_text(el)) and _heading_like(text) and not _outside_text(el):
                 layout.headings.append((i, text))
-        if tag not in _LEAD_TAGS:
-            continue
         if lead:
             if _prose(text := text or _element_text(el)) and not _outside_text(el):
                 layout.marked.append((i, cls, text))
-        elif tag in ("p", "h2") and len(layout.texts) < 20 and _prose(text := text or _element_text(el)):
-            layout.texts.append((i, text))
+        elif tag in _TEXT_TAGS and len(layout.texts) < 20 and len(el) <= 3:
+            if _prose(text := text or _element_text(el)):
+                layout.texts.append((i, text))
     return layout
 
 
@@ -440,7 +439,7 @@ def _lead(layout: Layout, description: str, paragraphs: list[str]) -> tuple[list
     elif first_bold and len(paragraphs) > 1:
         lead = paragraphs[:1]
     elif description and _overlap(description, paragraphs[0]) < 0.6:
-        shown = [t for i, t in layout.texts if layout.h1_at < i < first_at and _overlap(description, t) >= 0.7]
+        shown = [t for i, t in layout.texts if layout.h1_at < i < first_at and _overlap(description, t) >= 0.5]
         lead = shown[:1]
     if not lead:
         return paragraphs[:1], paragraphs[1:]
