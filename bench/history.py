@@ -44,6 +44,7 @@ from pipeline.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "history"
+PROBE_EVERY = 5  # days between two probes of the levels with a day of random keys
 DAY_ONE = dt.date(2025, 1, 1)
 _SYLLABLES = "ka ri to ne sa mu lo pe di va no ze ta mi ro be su la fe go hu ji ke lu ma ni po ra se ti".split()
 
@@ -224,9 +225,12 @@ class Bench:
             _write(self.out, "articles", date, empty_table(ARTICLES), 4096)
         _write(self.out, dedup.INDEX, date, index.cast(dedup.index_schema(params)), dedup.INDEX_ROW_GROUP)
 
-    def upkeep_and_probe(self, day: int, rng: np.random.Generator) -> tuple[float, float, float, int]:
-        """What the next run pays before comparing: the levels brought up to date, and a probe with a
-        run's worth of keys (random: the hits' cost is in the timed runs). Seconds, peak MB, levels."""
+    def upkeep_and_probe(
+        self, day: int, rng: np.random.Generator, probe: bool
+    ) -> tuple[float, float | None, float, int]:
+        """What the next run pays before comparing: the levels brought up to date, and (`probe`) a
+        probe with a run's worth of keys (random: the hits' cost is in the timed runs). Seconds,
+        peak MB, levels."""
         params = self.settings.minhash_params()
         tracemalloc.reset_peak()
         tick = time.perf_counter()
@@ -235,6 +239,8 @@ class Bench:
         for level in opened:
             level.close()
         upkeep, tick = time.perf_counter() - tick, time.perf_counter()
+        if not probe:
+            return upkeep, None, tracemalloc.get_traced_memory()[1] / 2**20, count
         n = self.plan.per_day
         run = Sketches(
             pa.array([f"probe-{i}" for i in range(n)]),
@@ -243,8 +249,7 @@ class Bench:
             np.arange(n),
         )
         published.load_index(self.settings, date_of(day + 1), run)
-        probe = time.perf_counter() - tick
-        return upkeep, probe, tracemalloc.get_traced_memory()[1] / 2**20, count
+        return upkeep, time.perf_counter() - tick, tracemalloc.get_traced_memory()[1] / 2**20, count
 
     def timed_run(self, day: int, baseline: bool) -> dict:
         """A real run of `day` in a child process (and, for the baseline, the same run on a copy of the
@@ -333,7 +338,7 @@ def run(plan: Plan, timed: list[int], root: Path) -> tuple[list[dict], dict[int,
             runs[day] = bench.timed_run(day, baseline=day == timed[0])
         else:
             bench.build(day, rng)
-        upkeep, probe, peak, levels = bench.upkeep_and_probe(day, rng)
+        upkeep, probe, peak, levels = bench.upkeep_and_probe(day, rng, probe=day % PROBE_EVERY == 0 or day in timed)
         days.append({"day": day, "upkeep": upkeep, "probe": probe, "peak_mb": peak, "levels": levels})
         if day % 10 == 0 or day in timed:
             print(
@@ -354,7 +359,7 @@ def report(plan: Plan, days: list[dict], runs: dict[int, dict], png: Path) -> bo
             published_rows = (row["day"]) * plan.per_day - sum(plan.copies(d) for d in range(1, row["day"] + 1))
             print(
                 f"{row['day']:>5} {published_rows:>11,} {row['levels']:>6} {row['upkeep']:>9.3f} "
-                f"{row['probe']:>8.3f} {row['peak_mb']:>14.1f}"
+                f"{'' if row['probe'] is None else format(row['probe'], '.3f'):>8} {row['peak_mb']:>14.1f}"
             )
     print()
     print(f"{'run':<22} {'seconds':>8} {'dedup s':>8} {'peak MB':>8} {'recall':>7}")
@@ -387,7 +392,10 @@ def _plot(days: list[dict], runs: dict[int, dict], png: Path) -> None:
     x = [row["day"] for row in days]
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 7), sharex=True)
     top.plot(x, [row["upkeep"] for row in days], label="levels upkeep (s)", linewidth=0.8)
-    top.plot(x, [row["probe"] for row in days], label="probe with a day of keys (s)", linewidth=0.8)
+    probed = [row for row in days if row["probe"] is not None]
+    top.plot(
+        [r["day"] for r in probed], [r["probe"] for r in probed], label="probe with a day of keys (s)", linewidth=0.8
+    )
     top.scatter(list(runs), [r["levels"]["seconds"] for r in runs.values()], color="black", label="real run (s)")
     top.set_ylabel("seconds")
     top.legend()

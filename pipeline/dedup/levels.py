@@ -60,11 +60,8 @@ def _bloom_block(keys: np.ndarray, n_blocks: int) -> np.ndarray:
 
 def _bloom_masks(keys: np.ndarray) -> np.ndarray:
     """The bit each key sets in each of its block's 8 words (from its low 32 bits), as 4 uint64."""
-    low = keys.astype(np.uint32)
-    masks = np.empty((len(keys), 8), dtype=np.uint32)
-    for word in range(8):
-        masks[:, word] = np.left_shift(np.uint32(1), (low * _SALT[word]) >> np.uint32(27))
-    return masks.view(np.uint64)
+    bits = (keys.astype(np.uint32)[:, None] * _SALT) >> np.uint32(27)
+    return np.left_shift(np.uint32(1), bits).view(np.uint64)
 
 
 @dataclass(frozen=True, slots=True)
