@@ -149,7 +149,7 @@ class Level:
 
     def __init__(self, fs, path: str):
         self.fs, self.path = fs, path
-        self._fh = fs.open(path, "rb")
+        self._fh = fs.open(path, "rb", cache_type="none")  # reads are positioned: no read-ahead on object stores
         size = self._fh.size if hasattr(self._fh, "size") else fs.size(path)
         trailer = self._read(size - 16, 16)
         if trailer[8:] != MAGIC:
