@@ -17,10 +17,8 @@ def write_level(path, keys: np.ndarray, slots: np.ndarray, part: int = 7) -> lev
     order = np.argsort(keys, kind="stable")
     keys, slots = keys[order], slots[order]
     source = levels.Source("2024-03-01", "part-0.parquet:1:1", len(keys), len(keys))
-    writer = levels.LevelWriter(FS, str(path), "params", [source])
-    for start in range(0, len(keys), part):  # handed over in parts, as a merge streams them
-        writer.write(keys[start : start + part], slots[start : start + part])
-    writer.close()
+    parts = [(keys[start : start + part], slots[start : start + part]) for start in range(0, len(keys), part)]
+    levels.write_level(FS, str(path), "params", [source], parts)  # in parts, as a merge streams them
     return levels.Level(FS, str(path))
 
 
@@ -63,11 +61,9 @@ def test_the_filter_lets_through_every_present_key_and_few_absent_ones(tmp_path)
     level.close()
 
 
-def test_a_writer_refuses_fewer_entries_than_its_sources_announce(tmp_path):
+def test_a_level_with_fewer_entries_than_its_sources_announce_is_not_written(tmp_path):
     source = levels.Source("2024-03-01", "x", 3, 3)
-    writer = levels.LevelWriter(FS, str(tmp_path / "a.level"), "params", [source])
-    writer.write(np.array([1, 2], dtype=np.uint64), np.array([0, 1], dtype=np.uint32))
+    entries = [(np.array([1, 2], dtype=np.uint64), np.array([0, 1], dtype=np.uint32))]
     with pytest.raises(ValueError, match="2 entries written, 3 announced"):
-        writer.close()
-    writer.abort()
+        levels.write_level(FS, str(tmp_path / "a.level"), "params", [source], entries)
     assert list(tmp_path.iterdir()) == []

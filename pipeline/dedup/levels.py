@@ -17,17 +17,13 @@ each), which a Parquet reader cannot address below a row group.
 from __future__ import annotations
 
 import json
-import os
-import posixpath
-import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from fsspec.implementations.local import LocalFileSystem
 
 from pipeline.io import faults
-from pipeline.io.atomic import TMP_SUFFIX, publish_file
+from pipeline.io.atomic import open_atomic
 
 MAGIC = b"NSLEVEL1"
 BLOCK = 256  # entries a block: 3 KB read per key that passes the filter
@@ -77,70 +73,54 @@ class Probe:
         return cls(keys, _bloom_masks(keys))
 
 
-class LevelWriter:
-    """Writes one level file from entries handed over in key order, a part at a time."""
-
-    def __init__(self, fs, path: str, params: str, sources: list[Source]):
-        self.fs, self.path, self.params, self.sources = fs, path, params, sources
-        self.entries = sum(s.entries for s in sources)
-        self.tmp = f"{posixpath.dirname(path)}/.{posixpath.basename(path)}.{uuid.uuid4().hex}{TMP_SUFFIX}"
-        self._bloom = np.zeros((_bloom_blocks(self.entries), 4), dtype=np.uint64)
-        self._fences: list[np.ndarray] = []
-        self._carry = (np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32))
-        self._written = 0
-        self._fh = fs.open(self.tmp, "wb")
-
-    def write(self, keys: np.ndarray, slots: np.ndarray) -> None:
-        """Entries sorted by key, all after the ones written before."""
-        if not len(keys):
-            return
-        block = _bloom_block(keys, len(self._bloom))
-        starts = np.flatnonzero(np.concatenate(([True], block[1:] != block[:-1])))
-        self._bloom[block[starts]] |= np.bitwise_or.reduceat(_bloom_masks(keys), starts, axis=0)
-        keys = np.concatenate((self._carry[0], keys))
-        slots = np.concatenate((self._carry[1], slots.astype(np.uint32, copy=False)))
-        whole = len(keys) - len(keys) % BLOCK
-        self._write_blocks(keys[:whole], slots[:whole])
-        self._carry = (keys[whole:], slots[whole:])
-
-    def _write_blocks(self, keys: np.ndarray, slots: np.ndarray) -> None:
-        if not len(keys):
-            return
-        n = len(keys)
-        self._fences.append(keys[::BLOCK].copy())
-        size = min(BLOCK, n)
-        blocks = np.empty((-(-n // size), size * _ENTRY), dtype=np.uint8)
-        blocks[:, : 8 * size] = keys.reshape(-1, size).view(np.uint8).reshape(-1, 8 * size)
-        blocks[:, 8 * size :] = slots.reshape(-1, size).view(np.uint8).reshape(-1, 4 * size)
-        self._fh.write(blocks.tobytes())
-        self._written += n
-
-    def close(self) -> None:
-        """Write the filter, fences and footer, and move the file into place."""
-        self._write_blocks(*self._carry)
-        if self._written != self.entries:
-            raise ValueError(f"level {self.path}: {self._written} entries written, {self.entries} announced")
-        fences = np.concatenate(self._fences) if self._fences else np.zeros(0, dtype=np.uint64)
+def write_level(fs, path: str, params: str, sources: list[Source], parts: Iterable[tuple[np.ndarray, np.ndarray]]):
+    """Write one level file, atomically, from its entries (keys, slots) handed over in key order a
+    part at a time (a merge streams them)."""
+    entries = sum(s.entries for s in sources)
+    bloom = np.zeros((_bloom_blocks(entries), 4), dtype=np.uint64)
+    fences: list[np.ndarray] = []
+    carry = (np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32))
+    written = 0
+    with open_atomic(fs, path) as fh:
+        for keys, slots in parts:
+            if not len(keys):
+                continue
+            block = _bloom_block(keys, len(bloom))
+            starts = np.flatnonzero(np.concatenate(([True], block[1:] != block[:-1])))
+            bloom[block[starts]] |= np.bitwise_or.reduceat(_bloom_masks(keys), starts, axis=0)
+            keys = np.concatenate((carry[0], keys))
+            slots = np.concatenate((carry[1], slots.astype(np.uint32, copy=False)))
+            whole = len(keys) - len(keys) % BLOCK
+            written += _write_blocks(fh, fences, keys[:whole], slots[:whole])
+            carry = (keys[whole:], slots[whole:])
+        written += _write_blocks(fh, fences, *carry)
+        if written != entries:
+            raise ValueError(f"level {path}: {written} entries written, {entries} announced")
         footer = {
-            "params": self.params,
-            "entries": self.entries,
-            "bloom_blocks": len(self._bloom),
-            "sources": [[s.date, s.identity, s.rows, s.entries] for s in self.sources],
+            "params": params,
+            "entries": entries,
+            "bloom_blocks": len(bloom),
+            "sources": [[s.date, s.identity, s.rows, s.entries] for s in sources],
         }
         data = json.dumps(footer).encode()
-        for part in (self._bloom.tobytes(), fences.tobytes(), data, np.uint64(len(data)).tobytes(), MAGIC):
-            self._fh.write(part)
-        if isinstance(self.fs, LocalFileSystem):
-            self._fh.flush()
-            os.fsync(self._fh.fileno())
-        self._fh.close()
+        fence_keys = np.concatenate(fences) if fences else np.zeros(0, dtype=np.uint64)
+        for part in (bloom.tobytes(), fence_keys.tobytes(), data, np.uint64(len(data)).tobytes(), MAGIC):
+            fh.write(part)
         faults.reach("levels:staged")
-        publish_file(self.fs, self.tmp, self.path)
 
-    def abort(self) -> None:
-        self._fh.close()
-        if self.fs.exists(self.tmp):
-            self.fs.rm(self.tmp)
+
+def _write_blocks(fh, fences: list[np.ndarray], keys: np.ndarray, slots: np.ndarray) -> int:
+    """Whole blocks (or the last, shorter one): each BLOCK keys, then their slots."""
+    n = len(keys)
+    if not n:
+        return 0
+    fences.append(keys[::BLOCK].copy())
+    size = min(BLOCK, n)
+    blocks = np.empty((n // size, size * _ENTRY), dtype=np.uint8)
+    blocks[:, : 8 * size] = keys.reshape(-1, size).view(np.uint8)
+    blocks[:, 8 * size :] = slots.reshape(-1, size).view(np.uint8)
+    fh.write(blocks.tobytes())
+    return n
 
 
 class Level:

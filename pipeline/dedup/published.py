@@ -57,7 +57,7 @@ from pipeline.dedup.duplicates import (
 from pipeline.dedup.minhash import MinHashParams
 from pipeline.io import faults
 from pipeline.io.arrow import empty_table, list_column_matrix
-from pipeline.io.atomic import TMP_SUFFIX
+from pipeline.io.atomic import is_temp
 from pipeline.io.partitions import partition_dates, partition_rows, read_partition
 from pipeline.schema import DEDUP_INDEX
 from pipeline.settings import Settings
@@ -120,7 +120,7 @@ def sync(published: Published, params: MinHashParams, skip: dt.date | None) -> t
     opened = []
     for path in sorted(fs.ls(folder, detail=False)):
         name = posixpath.basename(path)
-        if name.startswith(".") and name.endswith(TMP_SUFFIX):
+        if is_temp(name):
             fs.rm(path)  # a level whose write was cut short
         elif name.endswith(_SUFFIX):
             opened.append(levels.Level(fs, path))
@@ -172,14 +172,7 @@ def _level_of_part(published: Published, params: MinHashParams, date: dt.date, i
 
 def _write(published: Published, params: MinHashParams, sources: list[levels.Source], parts) -> levels.Level:
     path = posixpath.join(published.folder, f"{uuid.uuid4().hex}{_SUFFIX}")
-    writer = levels.LevelWriter(published.fs, path, params.key(), sources)
-    try:
-        for keys, slots in parts:
-            writer.write(keys, slots)
-        writer.close()
-    except BaseException:
-        writer.abort()
-        raise
+    levels.write_level(published.fs, path, params.key(), sources, parts)
     return levels.Level(published.fs, path)
 
 

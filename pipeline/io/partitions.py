@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
 
 from pipeline.io.arrow import empty_table, rows_of
-from pipeline.io.atomic import TMP_SUFFIX
+from pipeline.io.atomic import is_temp
 from pipeline.schema import DATASETS
 
 PART = "part-0.parquet"
@@ -38,7 +38,7 @@ def discard_staged(out: str, date: dt.date) -> list[str]:
             continue
         for path in fs.ls(folder, detail=False):
             name = posixpath.basename(path)
-            if name.startswith(".") and name.endswith(TMP_SUFFIX):
+            if is_temp(name):
                 fs.rm(path)
                 removed.append(path)
     return removed
