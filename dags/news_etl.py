@@ -34,7 +34,7 @@ from pipeline.settings import DATED_RAW, DEFAULT_OUT, param_schemas  # a light m
 
 RAW = os.environ.get("NEWSETL_RAW", DATED_RAW)
 OUT = os.environ.get("NEWSETL_OUT", DEFAULT_OUT)
-SOURCES = os.environ.get("NEWSETL_SOURCES", "")  # sources file for the fetch task; empty: nothing to fetch
+SOURCES = os.environ.get("NEWSETL_SOURCES") or None  # sources file for the fetch task; none: nothing to fetch
 ARTICLES = Asset(name="newsetl_articles", uri=f"file://{OUT}/articles" if "://" not in OUT else f"{OUT}/articles")
 
 log = logging.getLogger("newsetl")
@@ -77,7 +77,10 @@ def _settings(params: dict):
             description="Partition date YYYY-MM-DD; empty: the data interval's day",
         ),
         **{name: Param(**schema) for name, schema in param_schemas(raw=RAW, out=OUT).items()},
-        "sources": Param(SOURCES, type="string", description="Sources file to fetch into raw first; empty: no fetch"),
+        # Nullable: the UI refuses to trigger while a required string param is empty.
+        "sources": Param(
+            SOURCES, type=["null", "string"], description="Sources file to fetch into raw first; empty: no fetch"
+        ),
     },
     tags=["newsetl"],
     doc_md=__doc__,

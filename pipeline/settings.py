@@ -119,6 +119,8 @@ def param_schemas(**defaults) -> dict[str, dict]:
             schema["type"] = ["null", *(_JSON_TYPES[a] for a in args if a is not type(None))]
         else:
             schema["type"] = _JSON_TYPES[hint]
+            if hint is str:
+                schema["minLength"] = 1  # a path is never empty
         for bound in ("minimum", "maximum"):
             if f.metadata[bound] is not None:
                 schema[bound] = f.metadata[bound]
