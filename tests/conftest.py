@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
-SAMPLE_RAW = PROJECT / "data" / "raw"
+SAMPLE_RAW = PROJECT / "data" / "raw" / "sample"
 SEED_ARTICLE = SAMPLE_RAW / "000_b07ecb9dc5f1268f.txt"
 SHARED = PROJECT.parent / "shared"
 REUTERS = SHARED / "corpora" / "reuters21578"
