@@ -81,7 +81,7 @@ class Published:
     out: str
     fs: AbstractFileSystem
     folder: str
-    parts: dict[dt.date, str]
+    parts: dict[dt.date, str | None]  # None: a part whose identity the filesystem cannot tell
 
     @classmethod
     def list(cls, out: str, params: MinHashParams) -> Published:
@@ -93,12 +93,12 @@ class Published:
         return self.parts.get(dt.date.fromisoformat(source.date)) == source.identity
 
 
-def _part_identities(fs, root: str) -> dict[dt.date, str]:
+def _part_identities(fs, root: str) -> dict[dt.date, str | None]:
     """Each date's index part files, named by what a listing says of them (name, size, time)."""
     base = posixpath.join(root, INDEX)
     if not fs.isdir(base):
         return {}
-    found: dict[dt.date, list[str]] = defaultdict(list)
+    found: dict[dt.date, list[str | None]] = defaultdict(list)
     for path, info in fs.find(base, detail=True).items():
         folder, _, name = posixpath.relpath(path, base).partition("/")
         if not folder.startswith("date=") or "/" in name or not name.endswith(".parquet") or name[0] in "._":
@@ -107,14 +107,27 @@ def _part_identities(fs, root: str) -> dict[dt.date, str]:
             date = dt.date.fromisoformat(folder[5:])
         except ValueError:
             continue
-        stamp = info.get("ETag") or info.get("etag") or f"{info.get('mtime')}:{info.get('ino')}"
-        found[date].append(f"{name}:{info['size']}:{stamp}")
-    return {date: ";".join(sorted(names)) for date, names in found.items()}
+        stamp = _stamp(info)
+        found[date].append(f"{name}:{info.get('size')}:{stamp}" if stamp else None)
+    # A part whose file has no version stamp gets no identity: its date is loaded whole.
+    return {date: None if None in names else ";".join(sorted(names)) for date, names in found.items()}
+
+
+def _stamp(info: dict) -> str:
+    """What changes when a file is replaced: its ETag on an object store, else its modification
+    time and inode; "" when the filesystem gives neither."""
+    tag = next((info[k] for k in ("ETag", "etag", "md5Hash") if info.get(k)), None)
+    if tag:
+        return str(tag)
+    times = ("mtime", "LastModified", "last_modified", "updated", "created")
+    when = next((info[k] for k in times if info.get(k)), None)
+    return f"{when}:{info.get('ino', '')}" if when else ""
 
 
 def sync(published: Published, params: MinHashParams, skip: dt.date | None) -> tuple[list[levels.Level], list[dt.date]]:
     """Bring the levels up to date with the published parts (call under the publish lock): returns
-    the levels, and the dates whose part no level can hold (missing, or of other params)."""
+    the levels, and the dates whose part no level can hold (of other params, or a file without a
+    version stamp)."""
     fs, folder = published.fs, published.folder
     fs.makedirs(folder, exist_ok=True)
     opened = []
@@ -130,7 +143,7 @@ def sync(published: Published, params: MinHashParams, skip: dt.date | None) -> t
     for date, identity in sorted(published.parts.items()):
         if date == skip or (date.isoformat(), identity) in held:
             continue
-        level = _level_of_part(published, params, date, identity)
+        level = None if identity is None else _level_of_part(published, params, date, identity)
         if level is None:
             whole.append(date)
         else:
