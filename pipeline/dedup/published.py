@@ -266,12 +266,12 @@ def load_index(settings: Settings, date: dt.date, run: Sketches) -> DedupIndex:
             for d in partition_dates(settings.out, "articles")
             if d != date and (settings.dedup_window_days is None or abs((d - date).days) <= settings.dedup_window_days)
         }
-        keys = _sorted_unique(np.concatenate((run.band_keys.ravel(), exact_prefixes(run.exact_keys))))
-        found = _probe(published, opened, levels.Probe.of(keys), dates)
+        probe = levels.Probe.of(np.concatenate((run.band_keys.ravel(), exact_prefixes(run.exact_keys))))
+        found = _probe(published, opened, probe, dates)
         rows = _read_rows(settings.out, found, params)
         # Every exact copy of an article found: the copies of a cluster's published article join it too.
         more = _sorted_unique(exact_prefixes(np.concatenate([r.exact for r in rows.values()] or [np.zeros(0, KEY)])))
-        more = more[~_within(more, keys)]
+        more = more[~_within(more, probe.keys)]
         if len(more):
             again = _probe(published, opened, levels.Probe.of(more), dates)
             for d, extra in again.items():
