@@ -23,8 +23,10 @@ published article that shares a band key or an exact key with the run, and the e
 those: every one that can join a cluster holding one of the run's articles. `find_duplicates`
 therefore decides exactly as it would with every date loaded.
 
-A date whose part is missing or was made with other MinHash params is loaded whole and sketched
-again from its articles, as before the levels existed.
+A date whose part is missing, was made with other MinHash params, or is a file whose listing gives
+no version stamp, is loaded whole (sketched again from its articles when its part cannot serve), as
+before the levels existed. Upkeep writes levels, so it relies on the publish lock: two upkeeps at
+once could both merge the same levels.
 """
 
 from __future__ import annotations
