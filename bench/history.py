@@ -243,7 +243,9 @@ class Bench:
             return upkeep, None, tracemalloc.get_traced_memory()[1] / 2**20, count
         n = self.plan.per_day
         run = Sketches(
-            pa.array([f"probe-{i}" for i in range(n)]),
+            columns_to_table({"id": [f"probe-{i}" for i in range(n)]}, pa.schema([("id", pa.string())]))
+            .column(0)
+            .chunk(0),
             np.frombuffer(rng.bytes(16 * n), dtype=dedup.KEY),
             rng.integers(0, 2**64 - 1, (n, params.bands), dtype=np.uint64, endpoint=True),
             np.arange(n),
