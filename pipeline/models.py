@@ -46,7 +46,7 @@ class Article:
     """A kept (or duplicate-candidate) article after parse, clean and describe."""
 
     article_id: str
-    title: str
+    title: str | None  # None: a text without a title line, and no evidence of its title
     kicker: str | None
     headline: str | None
     lead: str
@@ -90,6 +90,10 @@ class Article:
     sentence_count: int = 0
     reading_time_min: float = 0.0
     years_mentioned: list[int] = field(default_factory=list)
+    # The WARC record an article came from (pipeline/ingest/records.py); None for other inputs.
+    warc_record_id: str | None = None
+    warc_target_uri: str | None = None
+    warc_date: dt.datetime | None = None
     # Made where the article was built (so the work runs in the worker processes); used by dedup,
     # not written to the articles dataset.
     sketch: Sketch | None = field(default=None, repr=False, compare=False)

@@ -1,6 +1,6 @@
 """Explicit, versioned Arrow schemas of every dataset (documented in the README's data dictionary).
 
-Evolution rule: a new version may only add nullable columns; readers of an older partition get
+Evolution rule: a new version may only add nullable columns (or let a column hold nulls); readers of an older partition get
 nulls for them. Anything else (rename, retype, drop) needs a migration and a major version bump.
 """
 
@@ -10,7 +10,7 @@ import json
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.3.0"
+SCHEMA_VERSION = "1.4.0"
 PARTITION_COLUMN = "date"
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -51,7 +51,7 @@ ARTICLES = _schema(
     "articles",
     [
         pa.field("article_id", pa.string(), nullable=False),
-        pa.field("title", pa.string(), nullable=False),
+        pa.field("title", pa.string()),  # 1.4.0: null for a text without a title line (was never null)
         pa.field("kicker", pa.string()),
         pa.field("headline", pa.string()),
         pa.field("lead", pa.string(), nullable=False),
@@ -96,6 +96,10 @@ ARTICLES = _schema(
         pa.field("sentence_count", pa.int32()),
         pa.field("reading_time_min", pa.float32()),
         pa.field("years_mentioned", pa.list_(pa.int16())),
+        # 1.4.0: where a record of a WARC file came from (null for other inputs).
+        pa.field("warc_record_id", pa.string()),
+        pa.field("warc_target_uri", pa.string()),
+        pa.field("warc_date", _TS),
     ],
 )
 
@@ -106,7 +110,7 @@ DUPLICATES = _schema(
         pa.field("raw_uri", pa.string(), nullable=False),
         pa.field("raw_path", pa.string(), nullable=False),
         pa.field("raw_sha256", pa.string(), nullable=False),
-        pa.field("title", pa.string(), nullable=False),
+        pa.field("title", pa.string()),  # 1.4.0: may be null, as the article's
         pa.field("content_hash", pa.string(), nullable=False),
         pa.field("kept_article_id", pa.string(), nullable=False),
         pa.field("kept_date", pa.date32(), nullable=False),

@@ -42,7 +42,10 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
             if value and key not in sidecar:
                 sidecar[key] = value
 
-    title, text = parse.split_title(text)
+    title, rest = parse.split_title(text)
+    if not parse.is_title_line(title):  # the first line is a paragraph: no title line, all body
+        title, rest = sidecar.get("title") or parse.title_by_evidence(text, doc.rel_path), text.strip("\n")
+    text = rest
     wrapped = parse.looks_hard_wrapped(text)
     heading, rest = parse.split_heading(title, parse.split_paragraphs(text, wrapped))
     removed += heading.removed
@@ -69,9 +72,6 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
     words = describe.count_words(body)
     if words < settings.min_words:
         what = "only a title" if heading.title and not rest else "no article text"
-        if len(heading.title) > 1000:
-            detail = f"the text is one {len(heading.title):,}-character line: a title with no article under it"
-            raise RejectInput("no_body", detail)
         raise RejectInput(
             "no_body", f"{what} left after cleaning ({words} words; removed: {', '.join(removed) or 'nothing'})"
         )
@@ -87,7 +87,7 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
     )
     return Article(
         article_id=describe.doc_id(sha, doc.rel_path),
-        title=heading.title,
+        title=heading.title or None,  # no title line and no evidence of one (parse.title_by_evidence)
         kicker=heading.kicker,
         headline=heading.headline,
         lead=paragraphs[0],
@@ -131,6 +131,9 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
         sentence_count=meta.sentence_count,
         reading_time_min=meta.reading_time_min,
         years_mentioned=meta.years_mentioned,
+        warc_record_id=sidecar.get("warc_record_id"),
+        warc_target_uri=sidecar.get("warc_target_uri"),
+        warc_date=describe.parse_timestamp(sidecar.get("warc_date")),
         exact_key=exact_key,
     )
 
@@ -143,7 +146,7 @@ def process_doc(doc: RawDoc, settings: Settings) -> Outcome:
 def describe_batch(articles: list[Article], settings: Settings) -> None:
     """The per-article work that is faster in batches: language, and the dedup sketch."""
     # detect_languages reads the first 600 characters: the body is cut first rather than copied whole.
-    languages = describe.detect_languages([f"{a.title}\n{a.body[:600]}" for a in articles])
+    languages = describe.detect_languages([f"{a.title or ''}\n{a.body[:600]}" for a in articles])
     for article, (language, score) in zip(articles, languages, strict=True):
         article.language, article.language_score = language, score
     dedup.sketch_articles(articles, settings.minhash_params())
