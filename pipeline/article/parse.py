@@ -45,6 +45,8 @@ def is_title_line(line: str) -> bool:
     if len(line) * 2 <= TITLE_MAX_WIDTH:  # most titles: no character needs looking at
         return True
     return len(line) + sum(unicodedata.east_asian_width(c) in "WF" for c in line) <= TITLE_MAX_WIDTH
+
+
 _TERMINAL = tuple('.!?:;,"”’)»…')
 
 
