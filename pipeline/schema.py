@@ -1,7 +1,8 @@
 """Explicit, versioned Arrow schemas of every dataset (documented in the README's data dictionary).
 
 Evolution rule: a new version may only add nullable columns (or let a column hold nulls); readers
-of an older partition get nulls for them. Anything else (rename, retype, drop) needs a migration and a major version bump.
+of an older partition get nulls for them. Anything else (rename, retype, drop) needs a migration
+and a major version bump.
 """
 
 from __future__ import annotations
