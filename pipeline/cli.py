@@ -108,6 +108,17 @@ ShardsOpt = Annotated[
     int,
     typer.Option("--shards", min=0, help="Equal slices of the input (0: shrinking ones). Output is the same."),
 ]
+FieldsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--fields",
+        help="Record fields of the article's columns: body=text,title=headline (also url, date, author, language).",
+    ),
+]
+TextAsOpt = Annotated[
+    str,
+    typer.Option("--text-as", help="Read .txt and other files as: article (whole), lines, jsonl, csv or tsv."),
+]
 RejectRateOpt = Annotated[
     float,
     typer.Option("--max-reject-rate", min=0.0, max=1.0, help="The quality check fails a date with more rejects."),
@@ -132,12 +143,24 @@ _RUN_OPTIONS = (
     "dedup_window_days",
     "follow_symlinks",
     "lock_wait",
+    "fields",
+    "text_as",
 )
 
 
 def _run_settings(raw: str, out: str, options: dict) -> Settings:
     """Settings of a run from the command's options (`locals()` of `run` or `backfill`)."""
-    return Settings(raw=raw, out=out, **{name: options[name] for name in _RUN_OPTIONS})
+    from pipeline.ingest import records
+
+    values = {name: options[name] for name in _RUN_OPTIONS}
+    values["fields"] = tuple(values["fields"] or ())
+    try:
+        records.parse_fields(values["fields"])
+    except records.FieldsError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    if values["text_as"] not in records.TEXT_AS:
+        raise typer.BadParameter(f"--text-as must be one of {', '.join(records.TEXT_AS)}, not {values['text_as']!r}")
+    return Settings(raw=raw, out=out, **values)
 
 
 def _run_one(settings: Settings, date: dt.date, quiet: bool):
@@ -224,6 +247,8 @@ def run(
     dedup_window_days: WindowOpt = None,
     follow_symlinks: FollowOpt = False,
     lock_wait: LockWaitOpt = 0,
+    fields: FieldsOpt = None,
+    text_as: TextAsOpt = "article",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
     fetch: Annotated[
         bool, typer.Option("--fetch", help="Fetch the sources into <raw>/YYYY-MM-DD first, then process that folder.")
@@ -262,6 +287,8 @@ def backfill(
     dedup_window_days: WindowOpt = None,
     follow_symlinks: FollowOpt = False,
     lock_wait: LockWaitOpt = 0,
+    fields: FieldsOpt = None,
+    text_as: TextAsOpt = "article",
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Process every date from --start to --end, one partition each (raw from `<raw>/{date}`)."""

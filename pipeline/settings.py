@@ -39,6 +39,12 @@ class Settings:
     # with 0.87; candidates are all confirmed, so extra ones cost a check, never a false duplicate.
     lsh_bands: int = 32
     dedup_window_days: int | None = None  # compare with published dates at most this many days away
+    # Record files (pipeline/ingest/records.py): which record fields fill which article columns
+    # ("body=text", "title=headline", ...; the defaults read news-please and hub exports), and how a
+    # file whose extension names no record format is read: "article" (whole), "lines" (an article a
+    # line), "jsonl", "csv" or "tsv".
+    fields: tuple[str, ...] = ()
+    text_as: str = "article"
 
     def minhash_params(self) -> MinHashParams:
         return MinHashParams(self.shingle_words, self.minhash_permutations, self.lsh_bands)

@@ -37,6 +37,9 @@ def load_bytes(doc: RawDoc, max_bytes: int) -> bytes:
     """
     if doc.refused:
         raise RejectInput(*doc.refused)
+    if doc.record is not None:  # a record: its bytes came with the plan
+        _refuse_too_large(len(doc.record), max_bytes)
+        return doc.record
     if doc.size is not None:
         _refuse_too_large(doc.size, max_bytes)
     try:

@@ -11,6 +11,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 
+from pipeline.ingest import records
 from pipeline.ingest.listing import Listing, SourceNotFound, list_raw
 from pipeline.io import staging
 from pipeline.settings import Settings
@@ -93,9 +94,10 @@ def plan_partition(settings: Settings, date: dt.date, shards: int | None, run_ke
         if not settings.raw_is_dated:
             raise
         listing = Listing.empty(raw_uri)  # no folder for this day: nothing arrived
+    docs = records.expand(listing.table, settings.text_as)  # a record file's records are inputs of their own
     folder = staging.staging_dir(settings.out, date, run_key or run_id)
     staging.reset_dir(folder)
-    n_docs = listing.table.num_rows
+    n_docs = docs.num_rows
     bounds = split_shards(n_docs, shards) if shards else split_guided(n_docs, settings.workers)
     manifest = staging.Manifest(
         run_id=run_id,
@@ -107,7 +109,7 @@ def plan_partition(settings: Settings, date: dt.date, shards: int | None, run_ke
         n_docs=n_docs,
         excluded=listing.excluded,
     )
-    staging.write_manifest(folder, manifest, listing.table)
+    staging.write_manifest(folder, manifest, docs)
     return Plan(
         run_id=run_id,
         date=date,

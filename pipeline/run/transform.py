@@ -11,19 +11,23 @@ from contextlib import contextmanager
 from pipeline.article import clean, parse
 from pipeline.dedup import duplicates as dedup
 from pipeline.enrich import describe, metadata
-from pipeline.ingest import decode
+from pipeline.ingest import decode, records
 from pipeline.ingest.decode import RejectInput
 from pipeline.models import Article, Outcome, RawDoc, Reject
 from pipeline.settings import Settings
 
 
-def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Settings) -> Article:
+def build_article(
+    text: str, encoding: str, doc: RawDoc, sha: str, settings: Settings, sidecar: dict[str, str] | None = None
+) -> Article:
     """Parse, clean and describe one decoded document. Raises RejectInput when unusable.
 
-    Language is left unset: `describe_batch` detects it for many articles at once (much faster).
+    `sidecar` is what travelled with the text (default: the listing's; a record's fields for a
+    record). Language is left unset unless the sidecar gives it: `describe_batch` detects it for
+    many articles at once (much faster).
     """
     text, removed = clean.normalize_text(text)
-    sidecar = doc.sidecar
+    sidecar = doc.sidecar if sidecar is None else sidecar
     if clean.looks_like_html(text):
         page = clean.html_to_text(text)
         if page is None:
@@ -98,7 +102,7 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
         source_site=boiler.source_site or sidecar.get("site_name"),
         dateline=dateline,
         tickers=tickers,
-        language=None,
+        language=_language(sidecar.get("language")),
         language_score=None,
         word_count=words,
         char_count=len(body),
@@ -138,6 +142,12 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
     )
 
 
+def _language(code: str | None) -> str | None:
+    """A record's language as an ISO 639 code ("en" of "en-US"); None (the detector decides) otherwise."""
+    base = (code or "").strip().lower().replace("_", "-").split("-", 1)[0]
+    return base if base.isascii() and base.isalpha() and len(base) in (2, 3) else None
+
+
 def process_doc(doc: RawDoc, settings: Settings) -> Outcome:
     """One raw input to exactly one outcome: an Article or a Reject. Never raises."""
     return _process_chunk([doc], settings)[0]
@@ -146,8 +156,9 @@ def process_doc(doc: RawDoc, settings: Settings) -> Outcome:
 def describe_batch(articles: list[Article], settings: Settings) -> None:
     """The per-article work that is faster in batches: language, and the dedup sketch."""
     # detect_languages reads the first 600 characters: the body is cut first rather than copied whole.
-    languages = describe.detect_languages([f"{a.title or ''}\n{a.body[:600]}" for a in articles])
-    for article, (language, score) in zip(articles, languages, strict=True):
+    todo = [a for a in articles if a.language is None]  # (a record may have given its language)
+    languages = describe.detect_languages([f"{a.title or ''}\n{a.body[:600]}" for a in todo])
+    for article, (language, score) in zip(todo, languages, strict=True):
         article.language, article.language_score = language, score
     dedup.sketch_articles(articles, settings.minhash_params())
 
@@ -177,9 +188,13 @@ def _build_outcome(doc: RawDoc, settings: Settings) -> Outcome:
     try:
         data = decode.load_bytes(doc, settings.max_bytes)
         sha = decode.sha256_hex(data)
-        text, encoding = decode.decode_bytes(data)
+        sidecar = None
+        if doc.format:
+            text, encoding, sidecar = records.record_text(doc, data, settings.fields)
+        else:
+            text, encoding = decode.decode_bytes(data, doc.sidecar.get("content_type"))
         stage = "parse"
-        return build_article(text, encoding, doc, sha, settings)
+        return build_article(text, encoding, doc, sha, settings, sidecar)
     except RejectInput as exc:
         return _reject(doc, sha, exc.reason, exc.detail, stage)
     except Exception as exc:  # one bad input must never take the whole run down
