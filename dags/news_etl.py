@@ -54,6 +54,8 @@ def _settings(params: dict):
         max_bytes=params["max_bytes"],
         max_reject_rate=params["max_reject_rate"],
         dedup_window_days=params.get("dedup_window_days"),
+        fields=tuple(params.get("fields") or ()),
+        text_as=params.get("text_as") or "article",
     )
 
 
@@ -91,6 +93,18 @@ def _settings(params: dict):
             type=["null", "integer"],
             minimum=0,
             description="Compare only with dates at most this many days away; empty: all dates",
+        ),
+        "fields": Param(
+            [],
+            type="array",
+            items={"type": "string", "pattern": r"^(body|title|url|date|author|language)=.+$"},
+            description="Record fields of the article's columns, e.g. body=text (JSONL/CSV/Parquet inputs)",
+        ),
+        "text_as": Param(
+            "article",
+            type="string",
+            enum=["article", "lines", "jsonl", "csv", "tsv"],
+            description="How .txt and other files are read: whole, an article a line, or as records",
         ),
     },
     tags=["newsetl"],

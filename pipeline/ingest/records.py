@@ -186,16 +186,17 @@ def read_records(uri: str, fmt: str) -> Iterator[Record]:
     compression = "gzip" if uri.lower().endswith(".gz") else None
     with fsspec.open(uri, "rb", compression=None if fmt == "warc" else compression) as fh:
         reader = _READERS[fmt]
-        last = "start"
+        last = None
         try:
             for record in reader(fh, fmt):
                 last = record.locator
                 yield record
         except (EOFError, zlib.error, gzip.BadGzipFile, ValueError, OSError) as exc:
+            where = f"after {last}" if last else "at its start"
             yield Record(
-                f"after-{last}",
+                f"broken-after-{last}" if last else "broken-at-start",
                 b"",
-                refused=("broken_file", f"the file breaks off after {last}: {type(exc).__name__}: {exc}"),
+                refused=("broken_file", f"the file cannot be read on {where}: {type(exc).__name__}: {exc}"),
             )
 
 

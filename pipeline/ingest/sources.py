@@ -26,6 +26,9 @@ class Source:
     name: str
     kind: str  # one of KINDS
     targets: tuple[str, ...]  # feed URLs, article URLs, or folder/glob/fsspec URIs
+    # A path source's record fields ("body=text", ...): they travel in each landed file's sidecar, so
+    # that the run reads its JSONL/CSV/Parquet records with them (pipeline/ingest/records.py).
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +79,7 @@ def _parse_source(entry: object, index: int, base: Path) -> Source:
     if not isinstance(entry, dict):
         raise SourcesError(f"sources[{index}] is not a table")
     name = str(entry.get("name") or f"source-{index + 1}")
-    allowed = {"name", "feed", "urls", "urls_file", "path"}
+    allowed = {"name", "feed", "urls", "urls_file", "path", "fields"}
     unknown = set(entry) - allowed
     if unknown:
         raise SourcesError(f"source {name!r}: unknown keys {sorted(unknown)} (allowed: {sorted(allowed)})")
@@ -92,7 +95,27 @@ def _parse_source(entry: object, index: int, base: Path) -> Source:
         raise SourcesError(f"source {name!r}: {key} must be a non-empty string or list of strings")
     if key == "path":
         targets = [_beside(base, t) for t in targets]
-    return Source(name, key, tuple(targets))
+    return Source(name, key, tuple(targets), _fields(entry.get("fields", ()), name, key))
+
+
+def _fields(value: object, name: str, kind: str) -> tuple[str, ...]:
+    """A source's `fields` ("body=text,title=headline", a list of such, or a table {body = "text"})."""
+    from pipeline.ingest.records import FieldsError, parse_fields
+
+    if not value:
+        return ()
+    if kind != "path":
+        raise SourcesError(f"source {name!r}: fields apply to path sources (record files), not to {kind}")
+    if isinstance(value, dict):
+        value = [f"{column}={field}" for column, field in value.items()]
+    entries = (value,) if isinstance(value, str) else value
+    if not isinstance(entries, list | tuple) or not all(isinstance(e, str) for e in entries):
+        raise SourcesError(f"source {name!r}: fields must be a string, a list of strings or a table")
+    try:
+        parse_fields(tuple(entries))
+    except FieldsError as exc:
+        raise SourcesError(f"source {name!r}: {exc}") from exc
+    return tuple(entries)
 
 
 def _beside(base: Path, target: str) -> str:

@@ -47,7 +47,9 @@ def build_article(
                 sidecar[key] = value
 
     title, rest = parse.split_title(text)
-    if not parse.is_title_line(title):  # the first line is a paragraph: no title line, all body
+    # A first line too wide for a title is a paragraph, and a line read as an article (--text-as lines)
+    # is an article run on in one line: no title line, all of it is body.
+    if doc.format == "lines" or not parse.is_title_line(title):
         title, rest = sidecar.get("title") or parse.title_by_evidence(text, doc.rel_path), text.strip("\n")
     text = rest
     wrapped = parse.looks_hard_wrapped(text)
