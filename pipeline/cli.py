@@ -181,9 +181,7 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
                 _exit_on({SourceNotFound: 2, lock.PartitionBusy: 3, commit.PublishError: 1}),
                 worker_pool(settings) as pool,
             ):
-                summary = run_partition(
-                    settings, date, trigger="cli", progress=advance, on_listed=listed, pool=pool
-                )
+                summary = run_partition(settings, date, trigger="cli", progress=advance, on_listed=listed, pool=pool)
                 # The bodies were scanned while publishing (by the workers); else the workers scan them now.
                 report = quality.check_partition(
                     settings.out,

@@ -146,9 +146,7 @@ def _staged_sketches(shards: staging.StagedShards, params: MinHashParams) -> ded
         start = stop
     # Copied out (combine_chunks): a staged batch's columns are views of the whole memory-mapped batch,
     # whose pages would otherwise stay mapped through publish (at 10x Reuters, ~0.3 GB, measured).
-    table = (
-        pa.concat_tables(order).combine_chunks() if order else empty_table(ARTICLES).select(dedup.ORDER_COLUMNS)
-    )
+    table = pa.concat_tables(order).combine_chunks() if order else empty_table(ARTICLES).select(dedup.ORDER_COLUMNS)
     return dedup.Sketches.from_table(table, keys, bands)
 
 
