@@ -55,7 +55,7 @@ def _settings(params: dict):
         max_reject_rate=params["max_reject_rate"],
         dedup_window_days=params.get("dedup_window_days"),
         fields=tuple(params.get("fields") or ()),
-        text_as=params.get("text_as") or "article",
+        text_as=params.get("text_as") or "auto",
     )
 
 
@@ -101,10 +101,10 @@ def _settings(params: dict):
             description="Record fields of the article's columns, e.g. body=text (JSONL/CSV/Parquet inputs)",
         ),
         "text_as": Param(
-            "article",
+            "auto",
             type="string",
-            enum=["article", "lines", "jsonl", "csv", "tsv"],
-            description="How .txt and other files are read: whole, an article a line, or as records",
+            enum=["auto", "article", "lines", "jsonl", "csv", "tsv"],
+            description="How .txt and other files are read: auto (whole unless plainly records), or as said",
         ),
     },
     tags=["newsetl"],

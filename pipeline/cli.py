@@ -117,7 +117,10 @@ FieldsOpt = Annotated[
 ]
 TextAsOpt = Annotated[
     str,
-    typer.Option("--text-as", help="Read .txt and other files as: article (whole), lines, jsonl, csv or tsv."),
+    typer.Option(
+        "--text-as",
+        help="Read .txt and other files as: auto (whole unless plainly records), article, lines, jsonl, csv, tsv.",
+    ),
 ]
 RejectRateOpt = Annotated[
     float,
@@ -246,7 +249,7 @@ def run(
     follow_symlinks: FollowOpt = False,
     lock_wait: LockWaitOpt = 0,
     fields: FieldsOpt = None,
-    text_as: TextAsOpt = "article",
+    text_as: TextAsOpt = "auto",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
     fetch: Annotated[
         bool, typer.Option("--fetch", help="Fetch the sources into <raw>/YYYY-MM-DD first, then process that folder.")
@@ -286,7 +289,7 @@ def backfill(
     follow_symlinks: FollowOpt = False,
     lock_wait: LockWaitOpt = 0,
     fields: FieldsOpt = None,
-    text_as: TextAsOpt = "article",
+    text_as: TextAsOpt = "auto",
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Process every date from --start to --end, one partition each (raw from `<raw>/{date}`)."""

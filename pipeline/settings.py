@@ -41,10 +41,10 @@ class Settings:
     dedup_window_days: int | None = None  # compare with published dates at most this many days away
     # Record files (pipeline/ingest/records.py): which record fields fill which article columns
     # ("body=text", "title=headline", ...; the defaults read news-please and hub exports), and how a
-    # file whose extension names no record format is read: "article" (whole), "lines" (an article a
-    # line), "jsonl", "csv" or "tsv".
+    # file whose extension names no record format is read: "auto" (whole unless plainly records),
+    # "article" (whole), "lines" (an article a line), "jsonl", "csv" or "tsv".
     fields: tuple[str, ...] = ()
-    text_as: str = "article"
+    text_as: str = "auto"
 
     def minhash_params(self) -> MinHashParams:
         return MinHashParams(self.shingle_words, self.minhash_permutations, self.lsh_bands)

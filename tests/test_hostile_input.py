@@ -167,7 +167,11 @@ def test_every_nasty_file_lands_in_one_dataset_with_a_reason_a_user_understands(
         "-q",
         "--max-reject-rate",
         "1.0",
+        check=False,
     )
+    # Published, but the 2-million-word line is far outside any news corpus's size range: flagged.
+    assert proc.returncode == 1
+    assert "far outside the corpus's size range" in proc.stderr
 
     where = landed(tmp_path / "out")
     assert {c.name: [(c.dataset, c.reason)] for c in cases} == where, proc.stderr

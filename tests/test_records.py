@@ -222,3 +222,57 @@ def test_a_sources_file_s_fields_travel_with_the_landed_files(tmp_path):
     _run(tmp_path / "landing" / DATE, tmp_path / "out")
     article = read_dataset(tmp_path / "out", "articles").iloc[0]
     assert (article["title"], article["body"]) == ("Mapped", _story(8))
+
+
+def test_a_text_file_of_json_objects_is_read_as_records(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "export.txt").write_text("".join(json.dumps({"title": f"T{i}", "text": _story(i)}) + "\n" for i in range(3)))
+    _run(raw, tmp_path / "out")
+    assert _landed(tmp_path / "out")["articles"] == [f"export.txt#line={n}" for n in (1, 2, 3)]
+    assert read_dataset(tmp_path / "out", "runs")["n_raw"].tolist() == [3]  # counted by its records
+
+
+def test_a_text_file_with_a_csv_header_naming_a_text_column_is_read_as_records(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    rows = [["title", "text"], *([f"Story {i}", _story(i)] for i in range(2))]
+    with open(raw / "export.txt", "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    _run(raw, tmp_path / "out")
+    assert _landed(tmp_path / "out")["articles"] == ["export.txt#row=1", "export.txt#row=2"]
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("\n".join(_story(i) * 5 for i in range(12)), "--text-as lines"),  # many long lines: an article a line?
+        ("id,headline,words\n" + "\n".join(f"{i},Story {i},{_story(i)!r}" for i in range(3)), "--text-as csv"),
+        ("\n".join([json.dumps({"text": _story(1)}), "a line of prose", json.dumps({"text": _story(2)})]), "jsonl"),
+    ],
+)
+def test_a_text_file_that_looks_like_records_but_is_unclear_is_rejected_naming_the_flag(tmp_path, text, flag):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "dump.txt").write_text(text)
+    _run(raw, tmp_path / "out", "--max-reject-rate", "1")
+    rejects = read_dataset(tmp_path / "out", "rejects")
+    assert rejects["reason"].tolist() == ["looks_like_records"]
+    assert flag in rejects["detail"][0]
+
+
+def test_the_articles_of_the_sample_stay_articles_none_looks_like_records(tmp_path):
+    from pipeline.ingest.records import sniff
+
+    for path in sorted(SAMPLE_RAW.rglob("*.txt")):
+        assert sniff(path.read_text(encoding="utf-8")) is None, path
+
+
+def test_many_articles_published_as_one_fail_the_quality_check(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "dump.txt").write_text("\n".join(_story(i) * 5 for i in range(200)))
+    proc = _run(raw, tmp_path / "out", "--text-as", "article", check=False)
+    assert proc.returncode == 1
+    assert "far outside the corpus's size range" in proc.stderr
+    assert "--text-as lines" in proc.stderr

@@ -44,9 +44,10 @@ SUFFIXES = {
     ".parquet": "parquet",
     ".warc": "warc",
 }
-# How a file whose extension names no record format (`.txt`, none) is read (`--text-as`): each file
-# one article (the default), each line one article, or as records of a format.
-TEXT_AS = ("article", "lines", "jsonl", "csv", "tsv")
+# How a file whose extension names no record format (`.txt`, none) is read (`--text-as`): "auto" (one
+# article, unless its text is plainly records: `sniff`), "article" (one article, always), "lines" (an
+# article a line) or as records of a format.
+TEXT_AS = ("auto", "article", "lines", "jsonl", "csv", "tsv")
 
 # The article's columns a record fills, and the field names the common exports give them, in order
 # of preference: news-please, then dataset hubs (the `--fields` mapping replaces a column's list).
@@ -78,13 +79,13 @@ def parse_fields(spec: tuple[str, ...] | str) -> dict[str, tuple[str, ...]]:
     return mapping
 
 
-def format_of(rel_path: str, text_as: str = "article") -> str | None:
+def format_of(rel_path: str, text_as: str = "auto") -> str | None:
     """The record format of a file (None: the file is one article): its extension's, else `text_as`'s
     (an HTML page is always one article)."""
     name = rel_path.rpartition("/")[2].lower().removesuffix(".gz")
     dot = name.rfind(".")
     found = SUFFIXES.get(name[dot:]) if dot > 0 else None
-    if found or text_as == "article" or name.endswith((".html", ".htm", ".xhtml")):
+    if found or text_as in ("auto", "article") or name.endswith((".html", ".htm", ".xhtml")):
         return found
     return text_as
 
@@ -100,7 +101,7 @@ class Record:
     refused: tuple[str, str] | None = None  # (reason, detail): already known not to be an article
 
 
-def expand(table: pa.Table, text_as: str = "article") -> pa.Table:
+def expand(table: pa.Table, text_as: str = "auto") -> pa.Table:
     """The plan's inputs (a LISTED table) with every record file replaced, in place, by its records.
 
     A record's uri and rel_path are its file's with `#<locator>`; its size is that of its own bytes,
@@ -359,3 +360,85 @@ def _field(values: dict, names: tuple[str, ...]) -> str:
         if value not in (None, ""):
             return str(value).strip()
     return ""
+
+
+# A text file that is really records (`sniff`): an article is rarely this many lines this long.
+MANY_LINES = 10
+LONG_LINE = 1000  # characters: the median line of an article-per-line dump; a paragraph is shorter
+TEXT_COLUMNS = ("text", "body", "content", "maintext")
+
+
+def sniff(text: str) -> str | None:
+    """The record format of a text file that is plainly records ("jsonl", "csv", "tsv"), None for an
+    article; raises RejectInput(`looks_like_records`) when it looks like records but which is unclear,
+    naming the flag that reads it.
+
+    Plain: every non-blank line a JSON object; or a delimited header naming a text column
+    (TEXT_COLUMNS) over rows of as many fields. Unclear: many long lines (an article a line?), a
+    header-like first line without a text column, JSON objects mixed with other lines.
+    """
+    lines = [line for line in text[:1_000_000].split("\n") if line.strip()]
+    if len(lines) < 2:
+        return None
+    objects = sum(line.lstrip().startswith("{") and line.rstrip().endswith("}") for line in lines)
+    if objects == len(lines) and _is_object(lines[0]):
+        return "jsonl"
+    if objects >= len(lines) / 2:
+        raise RejectInput(
+            "looks_like_records",
+            f"{objects} of its {len(lines)} lines are JSON objects: --text-as jsonl reads them as records",
+        )
+    for fmt, delimiter in (("tsv", "\t"), ("csv", ",")):
+        header = lines[0].split(delimiter)
+        if len(header) < 2 or not all(_is_name(cell) for cell in header):
+            continue
+        columns = {cell.strip().strip('"').lower() for cell in header}
+        rows = list(csv.reader(io.StringIO("\n".join(lines[:50])), delimiter=delimiter))
+        if columns & set(TEXT_COLUMNS) and all(len(row) == len(header) for row in rows[1:-1]):
+            return fmt
+        raise RejectInput(
+            "looks_like_records",
+            f"its first line looks like a {fmt.upper()} header ({lines[0][:80]}): --text-as {fmt} reads its rows "
+            f"as records (--fields body=COLUMN names the text column)",
+        )
+    lengths = sorted(len(line) for line in lines)
+    if len(lines) >= MANY_LINES and lengths[len(lengths) // 2] >= LONG_LINE:
+        raise RejectInput(
+            "looks_like_records",
+            f"{len(lines):,} lines of ~{lengths[len(lengths) // 2]:,} characters: one article a line? "
+            "--text-as lines reads each line as an article, --text-as article keeps the file as one",
+        )
+    return None
+
+
+def _is_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
+def _is_name(cell: str) -> bool:
+    """A header cell: a short column name, one word (`text`, `published_at`, "Title")."""
+    name = cell.strip().strip('"')
+    return 0 < len(name) <= 40 and name.replace("_", "").replace("-", "").isalnum()
+
+
+def records_of_file(doc: RawDoc, data: bytes, fmt: str) -> list[RawDoc]:
+    """The records of a text file that `sniff` found to be records, as raw inputs of their own (each
+    located in the file as the plan locates a record file's)."""
+    found = list(_READERS[fmt](io.BytesIO(data), fmt))
+    return [
+        RawDoc(
+            uri=f"{doc.uri}#{r.locator}",
+            rel_path=f"{doc.rel_path}#{r.locator}",
+            size=len(r.data),
+            modified_at=doc.modified_at,
+            sidecar=doc.sidecar,
+            refused=r.refused,
+            record=r.data,
+            format=fmt,
+            context=r.context,
+        )
+        for r in found
+    ]

@@ -55,20 +55,28 @@ class RunSummary:
         return data
 
 
-def check_invariant(expected: list[str], landed: dict[str, list[str]]) -> None:
+def check_invariant(expected: list[str], landed: dict[str, list[str]]) -> int:
     """Every raw input (`expected`: the planned raw paths) is in exactly one of the three datasets
-    (`landed`: the raw paths written to each)."""
+    (`landed`: the raw paths written to each); returns how many raw inputs there were.
+
+    A text file that its worker found to be records (ingest.records.sniff) is one input per record:
+    it lands as its records, `<path>#<locator>`, and is counted by them.
+    """
     found = [path for paths in landed.values() for path in paths]
-    expected = sorted(expected)
+    planned, seen = set(expected), set(found)
+    records = [p for p in seen - planned if (base := p.rpartition("#")[0]) in planned and base not in seen]
+    expanded = {p.rpartition("#")[0] for p in records}
+    expected = sorted([*(p for p in expected if p not in expanded), *records])
     if sorted(found) != expected:
-        missing = sorted(set(expected) - set(found))[:5]
-        extra = sorted(set(found) - set(expected))[:5]
+        missing = sorted(set(expected) - seen)[:5]
+        extra = sorted(seen - set(expected))[:5]
         counts = Counter(found)
         twice = sorted(p for p, n in counts.items() if n > 1)[:5]
         raise InvariantError(
             f"raw={len(expected)} but articles+duplicates+rejects={len(found)}; "
             f"missing={missing} unexpected={extra} twice={twice}"
         )
+    return len(expected)
 
 
 def publish_partition(settings: Settings, results: list[ShardResult], trigger: str = "cli") -> RunSummary:
@@ -105,13 +113,13 @@ def _publish(settings: Settings, manifest: staging.Manifest, results: list[Shard
 
         with commit.Transaction(settings.out, date) as txn:
             landed = stage_datasets(txn, settings, shards, run, index, verdicts)
-            check_invariant(staging.read_doc_paths(folder), landed.paths)
+            n_raw = check_invariant(staging.read_doc_paths(folder), landed.paths)
             summary = RunSummary(
                 run_id=manifest.run_id,
                 date=date,
                 raw=manifest.raw,
                 out=settings.out,
-                n_raw=manifest.n_docs,
+                n_raw=n_raw,
                 n_excluded=len(manifest.excluded),
                 n_articles=len(landed.paths["articles"]),
                 n_duplicates=len(landed.paths["duplicates"]),

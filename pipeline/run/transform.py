@@ -184,7 +184,8 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _build_outcome(doc: RawDoc, settings: Settings) -> Outcome:
+def _build_outcome(doc: RawDoc, settings: Settings) -> Outcome | list[Outcome]:
+    """One input's outcome, or a text file's that is plainly records (`records.sniff`): its records'."""
     sha: str | None = None
     stage = "read"
     try:
@@ -195,6 +196,9 @@ def _build_outcome(doc: RawDoc, settings: Settings) -> Outcome:
             text, encoding, sidecar = records.record_text(doc, data, settings.fields)
         else:
             text, encoding = decode.decode_bytes(data, doc.sidecar.get("content_type"))
+            found = records.sniff(text) if settings.text_as == "auto" and not clean.looks_like_html(text) else None
+            if found:  # a text file that is plainly records: each record is an input of its own
+                return [_build_outcome(record, settings) for record in records.records_of_file(doc, data, found)]
         stage = "parse"
         return build_article(text, encoding, doc, sha, settings, sidecar)
     except RejectInput as exc:
@@ -218,6 +222,12 @@ def _reject(doc: RawDoc, sha: str | None, reason: str, detail: str, stage: str) 
 
 def _process_chunk(docs: list[RawDoc], settings: Settings) -> list[Outcome]:
     """Outcomes of some raw inputs, in order: the unit of work of one worker process."""
-    outcomes = [_build_outcome(doc, settings) for doc in docs]
+    outcomes: list[Outcome] = []
+    for doc in docs:
+        outcome = _build_outcome(doc, settings)
+        if isinstance(outcome, list):
+            outcomes += outcome
+        else:
+            outcomes.append(outcome)
     describe_batch([o for o in outcomes if isinstance(o, Article)], settings)
     return outcomes
