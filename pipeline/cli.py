@@ -315,6 +315,7 @@ def _fetch_one(
     urls: list[str] | None = None,
     paths: list[str] | None = None,
     urls_file: str | None = None,
+    cc_news: list[str] | None = None,
     overrides: dict | None = None,
     quiet: bool = False,
 ):
@@ -323,11 +324,13 @@ def _fetch_one(
 
     with _exit_on({sources.SourcesError: 2}):
         config = sources.load_sources(sources_file) if sources_file else None
-        flagged = sources.sources_from_flags(feeds or [], urls or [], paths or [], urls_file)
+        flagged = sources.sources_from_flags(feeds or [], urls or [], paths or [], urls_file, cc_news or [])
         chosen = [*(config.sources if config else ()), *flagged]
         settings = sources.apply_overrides(config.fetch if config else sources.FetchSettings(), overrides or {})
     if not chosen:
-        raise typer.BadParameter("nothing to fetch: give --sources FILE, --feed, --url, --urls-file or --path")
+        raise typer.BadParameter(
+            "nothing to fetch: give --sources FILE, --feed, --url, --urls-file, --path or --cc-news"
+        )
     summary = fetch.fetch_sources(chosen, landing.landing_for(landing_raw, date), settings, date)
     if not quiet:
         counts = ", ".join(f"{outcome}={n}" for outcome, n in summary.outcomes.items()) or "nothing"
@@ -347,6 +350,18 @@ def fetch_command(
     url: UrlOpt = None,
     path: Annotated[list[str] | None, typer.Option("--path", help="Folder, glob or fsspec URI to copy.")] = None,
     urls_file: Annotated[str | None, typer.Option("--urls-file", help="Text file of article URLs.")] = None,
+    cc_news: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cc-news", help="Common Crawl CC-NEWS base URL: the date's WARC files (https://data.commoncrawl.org/)."
+        ),
+    ] = None,
+    cc_news_files: Annotated[
+        int | None, typer.Option("--cc-news-files", min=0, help="Only the first N CC-NEWS files of the date (0: all).")
+    ] = None,
+    warc_max_bytes: Annotated[
+        int | None, typer.Option("--warc-max-bytes", min=1, help="Abort a CC-NEWS WARC file past this size.")
+    ] = None,
     allow_private: AllowPrivateOpt = False,
     timeout: Annotated[float | None, typer.Option("--timeout", min=0, help="Connect/read timeout, s.")] = None,
     retries: Annotated[int | None, typer.Option("--retries", min=0, help="Retries on 5xx/connection errors.")] = None,
@@ -365,6 +380,8 @@ def fetch_command(
         "per_host": per_host,
         "max_bytes": max_bytes,
         "allow_private": allow_private or None,
+        "cc_news_files": cc_news_files,
+        "warc_max_bytes": warc_max_bytes,
     }
     day = _parse_date(date)
     _fetch_one(
@@ -375,6 +392,7 @@ def fetch_command(
         urls=url,
         paths=path,
         urls_file=urls_file,
+        cc_news=cc_news,
         overrides=overrides,
         quiet=quiet,
     )

@@ -258,6 +258,11 @@ def fetch_sources(
                         feed_row, entries = _failed(source.name, "feed", feed_url, exc), []
                     rows.append(feed_row)
                     tasks += entries
+            elif source.kind == "cc_news":
+                from pipeline.ingest import ccnews
+
+                for base in source.targets:
+                    rows += ccnews.fetch_day(fetcher, source.name, base, zone, date, settings.cc_news_files)
             else:
                 tasks += [_Task(source.name, url, {}) for url in source.targets]
         unique: dict[str, _Task] = {}

@@ -20,7 +20,7 @@ import pyarrow as pa
 from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
 
-from pipeline.io.arrow import column_values, columns_to_table, empty_table
+from pipeline.io.arrow import column_values, columns_to_table
 from pipeline.models import RawDoc
 
 
@@ -61,7 +61,8 @@ class Listing:
 
     @classmethod
     def empty(cls, root: str) -> Listing:
-        return cls(root=root, table=empty_table(LISTED), excluded=[])
+        table = columns_to_table({f.name: pa.nulls(0, f.type) for f in LISTED}, LISTED)
+        return cls(root=root, table=table, excluded=[])
 
 
 def raw_docs(table: pa.Table) -> list[RawDoc]:

@@ -259,10 +259,14 @@ def _warc(fh, fmt: str) -> Iterator[Record]:
     for rec in ArchiveIterator(fh, parse_http=False):
         kind = str(rec.record_type).rpartition(".")[2]
         locator = f"offset={rec.stream_pos}"
+        target, date = rec.headers.get("WARC-Target-URI"), rec.headers.get("WARC-Date")
+        # The crawl's URL and time are the page's, as a fetch sidecar gives them.
         meta = {
             "warc_record_id": rec.record_id,
-            "warc_target_uri": rec.headers.get("WARC-Target-URI"),
-            "warc_date": rec.headers.get("WARC-Date"),
+            "warc_target_uri": target,
+            "warc_date": date,
+            "source_url": target,
+            "fetched_at": date,
         }
         if kind not in _PAGE_RECORDS:
             detail = f"a WARC {kind} record: only response and resource records hold pages"
