@@ -96,8 +96,8 @@ def download(fetcher: Fetcher, source: str, url: str, zone: landing.Landing) -> 
             error = f"connection error: {type(exc).__name__}: {exc}"
         time.sleep(settings.backoff * 2 ** (attempts - 1))
     if error:
-        if error.startswith("too large"):
-            os.remove(part)
+        if error.startswith("too large") and os.path.exists(part):
+            os.remove(part)  # (a connection error keeps it, for the next fetch to resume)
         return _row(source, "warc", url, status=status, attempts=attempts, outcome="error", error=error)
     digest = hashlib.sha256()
     with open(part, "rb") as fh:
