@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import posixpath
 import uuid
 from collections.abc import Iterator
@@ -33,7 +32,6 @@ from contextlib import contextmanager
 
 import pyarrow as pa
 from fsspec.core import url_to_fs
-from fsspec.implementations.local import LocalFileSystem
 
 from pipeline.io import atomic, faults
 from pipeline.io.parquet import StagedFile
@@ -66,7 +64,7 @@ class Transaction:
     def open(self, dataset: str, name: str = PART, schema: pa.Schema | None = None) -> Iterator[StagedFile]:
         """One dataset's file of this date to write table by table (a run streams its partition in
         batches), staged for the commit when the block ends without error, removed otherwise."""
-        staged = StagedFile(self.out, dataset, self.date, name, self.tag, schema)
+        staged = StagedFile(self.out, dataset, self.date, name, schema)
         with staged:
             yield staged
         self.moves.append((self._relative(staged.tmp), self._relative(staged.final)))
@@ -78,7 +76,7 @@ class Transaction:
         journal = _journal_path(self._root, self.date)
         self._fs.makedirs(posixpath.dirname(journal), exist_ok=True)
         record = {"date": self.date.isoformat(), "tag": self.tag, "moves": self.moves}
-        _write_atomically(self._fs, journal, json.dumps(record, indent=1).encode())
+        atomic.write_atomic(self._fs, journal, json.dumps(record, indent=1).encode())
         self._committed = True
         faults.reach("committed")
         _apply(self._fs, self._root, record)
@@ -118,8 +116,9 @@ def recover(out: str) -> list[dt.date]:
     """Finish every interrupted commit (call under `lock.publish_lock`); returns the dates finished."""
     fs, root = url_to_fs(out)
     folder = posixpath.join(root, JOURNAL)
-    for leftover in fs.glob(posixpath.join(folder, "*.tmp")) if fs.isdir(folder) else []:
-        fs.rm(leftover)  # a journal whose own write was cut short: its commit never happened
+    for leftover in fs.ls(folder, detail=False) if fs.isdir(folder) else []:
+        if atomic.is_temp(posixpath.basename(leftover)):
+            fs.rm(leftover)  # a journal whose own write was cut short: its commit never happened
     done = []
     for date in pending(out):
         path = _journal_path(root, date)
@@ -143,12 +142,3 @@ def _apply(fs, root: str, record: dict) -> None:
 def _journal_path(root: str, date: dt.date) -> str:
     return posixpath.join(root, JOURNAL, f"date={date.isoformat()}.json")
 
-
-def _write_atomically(fs, path: str, data: bytes) -> None:
-    tmp = f"{path}.{uuid.uuid4().hex}.tmp"
-    with fs.open(tmp, "wb") as fh:
-        fh.write(data)
-        if isinstance(fs, LocalFileSystem):
-            fh.flush()
-            os.fsync(fh.fileno())
-    atomic.publish_file(fs, tmp, path)
