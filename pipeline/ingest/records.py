@@ -62,7 +62,14 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
 
 
 class FieldsError(ValueError):
-    """A `--fields` mapping that cannot be used; the message says what to fix."""
+    """A `--fields` mapping or `--text-as` value that cannot be used; the message says what to fix."""
+
+
+def check_options(fields: tuple[str, ...], text_as: str) -> None:
+    """Refuse unusable record options before a run lists anything (FieldsError)."""
+    parse_fields(fields)
+    if text_as not in TEXT_AS:
+        raise FieldsError(f"--text-as must be one of {', '.join(TEXT_AS)}, not {text_as!r}")
 
 
 def parse_fields(spec: tuple[str, ...] | str) -> dict[str, tuple[str, ...]]:

@@ -38,6 +38,7 @@ from pipeline.io.parquet import StagedFile
 from pipeline.io.partitions import PART
 
 JOURNAL = "_journal"
+QUARANTINE = "_quarantine"
 
 
 class PublishError(RuntimeError):
@@ -53,7 +54,7 @@ class Transaction:
         self.tag = uuid.uuid4().hex[:16]
         self.moves: list[tuple[str, str]] = []  # (staged, final), paths relative to the out root
         self._fs, self._root = url_to_fs(out)
-        self._committed = False
+        self._done = False  # committed, or quarantined: nothing left to clean up
 
     def stage(self, dataset: str, table: pa.Table, name: str = PART) -> None:
         """Write one dataset's file of this date from a whole table, hidden until commit."""
@@ -77,16 +78,34 @@ class Transaction:
         self._fs.makedirs(posixpath.dirname(journal), exist_ok=True)
         record = {"date": self.date.isoformat(), "tag": self.tag, "moves": self.moves}
         atomic.write_atomic(self._fs, journal, json.dumps(record, indent=1).encode())
-        self._committed = True
+        self._done = True
         faults.reach("committed")
         _apply(self._fs, self._root, record)
+
+    def staged(self, dataset: str) -> str:
+        """The staged (not yet published) file of `dataset`, a path on `out`'s filesystem: what an
+        audit reads before the commit."""
+        return posixpath.join(self._root, next(tmp for tmp, final in self.moves if final.startswith(f"{dataset}/")))
+
+    def quarantine(self, folder: str, reason: str) -> None:
+        """Instead of publishing, move every staged file to `folder` (as <dataset>/<name>) beside a
+        `reason.txt`: the datasets stay as they were, and the files stay there to inspect."""
+        for tmp, final in self.moves:
+            kept = posixpath.join(folder, final.split("/", 1)[0], posixpath.basename(final))
+            self._fs.makedirs(posixpath.dirname(kept), exist_ok=True)
+            atomic.publish_file(self._fs, posixpath.join(self._root, tmp), kept)
+            partition = posixpath.join(self._root, posixpath.dirname(final))
+            if not self._fs.ls(partition, detail=False):  # made for this run's file: no date without data
+                self._fs.rmdir(partition)
+        self._fs.pipe_file(posixpath.join(folder, "reason.txt"), f"{reason}\n".encode())
+        self._done = True
 
     def __enter__(self) -> Transaction:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         """Without a commit (an error, disk full), remove whatever was staged: nothing was published."""
-        if self._committed:
+        if self._done:
             return
         for tmp, _ in self.moves:
             path = posixpath.join(self._root, tmp)
@@ -100,6 +119,13 @@ class Transaction:
 
     def _relative(self, path: str) -> str:
         return posixpath.relpath(path, self._root)
+
+
+def quarantine_dir(out: str, date: dt.date, run_id: str) -> str:
+    """Where a run that failed its audit keeps its files: `<out>/_quarantine/<date>/<run_id>` (the
+    underscore hides it from readers of the datasets, as `_staging`)."""
+    _, root = url_to_fs(out)
+    return posixpath.join(root, QUARANTINE, date.isoformat(), run_id)
 
 
 def pending(out: str) -> list[dt.date]:
