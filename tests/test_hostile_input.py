@@ -167,10 +167,10 @@ def test_every_nasty_file_lands_in_one_dataset_with_a_reason_a_user_understands(
         "-q",
         "--max-reject-rate",
         "1.0",
-        check=False,
+        "--publish-anyway",
     )
-    # Published, but the 2-million-word line is far outside any news corpus's size range: flagged.
-    assert proc.returncode == 1
+    # The 2-million-word line is far outside any news corpus's size range: the audit fails it (and
+    # would quarantine the partition; published anyway here, with a warning, to look at every case).
     assert "far outside the corpus's size range" in proc.stderr
 
     where = landed(tmp_path / "out")
