@@ -149,7 +149,7 @@ def _option(name: str):
     return _option_of(field, hint, field.default)[0]
 
 
-def with_settings(**defaults):
+def _with_settings(**defaults):
     """Give a command an option per Settings field, gathered into its `settings` argument; `defaults`
     overrides a field's default for this command (backfill reads dated folders)."""
 
@@ -277,7 +277,7 @@ def _summary_table(summaries) -> Table:
 
 
 @app.command()
-@with_settings()
+@_with_settings()
 def run(
     date: Annotated[str | None, typer.Option("--date", help="Partition date YYYY-MM-DD (default: today, UTC).")] = None,
     quiet: QuietOpt = False,
@@ -311,7 +311,7 @@ def run(
 
 
 @app.command()
-@with_settings(raw=DATED_RAW)
+@_with_settings(raw=DATED_RAW)
 def backfill(
     start: Annotated[str, typer.Option("--start", help="First date, YYYY-MM-DD.")],
     end: Annotated[str, typer.Option("--end", help="Last date (inclusive), YYYY-MM-DD.")],
