@@ -62,9 +62,7 @@ class Transaction:
             staged.write(table)
 
     @contextmanager
-    def open(
-        self, dataset: str, name: str = PART, schema: pa.Schema | None = None
-    ) -> Iterator[StagedFile]:
+    def open(self, dataset: str, name: str = PART, schema: pa.Schema | None = None) -> Iterator[StagedFile]:
         """One dataset's file of this date to write table by table (a run streams its partition in
         batches), staged for the commit when the block ends without error, removed otherwise."""
         staged = StagedFile(self.out, dataset, self.date, name, schema)
