@@ -30,6 +30,9 @@ PROJECT = Path(__file__).resolve().parent.parent
 RAW = os.environ.get("NEWSETL_RAW", str(PROJECT / "data" / "raw" / "{date}"))
 OUT = os.environ.get("NEWSETL_OUT", str(PROJECT / "data" / "processed"))
 SOURCES = os.environ.get("NEWSETL_SOURCES", "")  # sources file for the fetch task; empty: nothing to fetch
+# PostgreSQL URL of the output's locks, read where the task runs (a worker's setting, not a run's
+# param: it may hold a password); needed when `out` is on an object store (docs/operations.md).
+LOCK_DB = os.environ.get("NEWSETL_LOCK_DB") or None
 ARTICLES = Asset(name="newsetl_articles", uri=f"file://{OUT}/articles" if "://" not in OUT else f"{OUT}/articles")
 
 log = logging.getLogger("newsetl")
@@ -54,6 +57,7 @@ def _settings(params: dict):
         max_bytes=params["max_bytes"],
         max_reject_rate=params["max_reject_rate"],
         dedup_window_days=params.get("dedup_window_days"),
+        lock_db=LOCK_DB,
     )
 
 

@@ -104,6 +104,15 @@ FollowOpt = Annotated[
 LockWaitOpt = Annotated[
     float, typer.Option("--lock-wait", min=0, help="Seconds to wait for another run of the same date (0: fail).")
 ]
+LockDbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lock-db",
+        envvar="NEWSETL_LOCK_DB",
+        show_default=False,
+        help="PostgreSQL URL whose advisory locks guard --out (needed when it is on an object store).",
+    ),
+]
 ShardsOpt = Annotated[
     int,
     typer.Option("--shards", min=0, help="Equal slices of the input (0: shrinking ones). Output is the same."),
@@ -132,6 +141,7 @@ _RUN_OPTIONS = (
     "dedup_window_days",
     "follow_symlinks",
     "lock_wait",
+    "lock_db",
 )
 
 
@@ -155,7 +165,7 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
     try:
         with _progress_bar(date, quiet) as (advance, listed):
             with (
-                _exit_on({SourceNotFound: 2, lock.PartitionBusy: 3, commit.PublishError: 1}),
+                _exit_on({SourceNotFound: 2, lock.LockUnavailable: 2, lock.PartitionBusy: 3, commit.PublishError: 1}),
                 worker_pool(settings) as pool,
             ):
                 summary = run_partition(
@@ -224,6 +234,7 @@ def run(
     dedup_window_days: WindowOpt = None,
     follow_symlinks: FollowOpt = False,
     lock_wait: LockWaitOpt = 0,
+    lock_db: LockDbOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
     fetch: Annotated[
         bool, typer.Option("--fetch", help="Fetch the sources into <raw>/YYYY-MM-DD first, then process that folder.")
@@ -262,6 +273,7 @@ def backfill(
     dedup_window_days: WindowOpt = None,
     follow_symlinks: FollowOpt = False,
     lock_wait: LockWaitOpt = 0,
+    lock_db: LockDbOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Process every date from --start to --end, one partition each (raw from `<raw>/{date}`)."""
@@ -357,6 +369,7 @@ def delete(
     date: Annotated[str, typer.Option("--date", help="Partition date YYYY-MM-DD to remove.")],
     out: OutOpt = DEFAULT_OUT,
     lock_wait: LockWaitOpt = 0,
+    lock_db: LockDbOpt = None,
 ) -> None:
     """Remove one date's articles, duplicates, rejects and dedup-index partitions (the runs history stays)."""
     from pipeline.io import commit, lock
@@ -365,7 +378,11 @@ def delete(
     day = _parse_date(date)
     datasets = ("articles", "duplicates", "rejects", "dedup_index")
     # The locks of a run: never remove a date while a run of it, or another date's dedup, is under way.
-    with _exit_on({lock.PartitionBusy: 3}), lock.partition_lock(out, day, lock_wait), lock.publish_lock(out):
+    with (
+        _exit_on({lock.LockUnavailable: 2, lock.PartitionBusy: 3}),
+        lock.partition_lock(out, day, lock_wait, lock_db),
+        lock.publish_lock(out, lock_db),
+    ):
         commit.recover(out)
         removed = delete_partition(out, day, datasets)
     if not removed:
@@ -477,12 +494,12 @@ def report(
 
 
 @app.command()
-def migrate(out: OutOpt = DEFAULT_OUT, lock_wait: LockWaitOpt = 0) -> None:
+def migrate(out: OutOpt = DEFAULT_OUT, lock_wait: LockWaitOpt = 0, lock_db: LockDbOpt = None) -> None:
     """Rewrite files written by an older schema version into the current schema (new columns as nulls)."""
     from pipeline.io import lock, migration
 
-    with _exit_on({migration.MigrationError: 2, lock.PartitionBusy: 3}):
-        rewritten = migration.migrate(out, lock_wait)
+    with _exit_on({migration.MigrationError: 2, lock.LockUnavailable: 2, lock.PartitionBusy: 3}):
+        rewritten = migration.migrate(out, lock_wait, lock_db)
     for name, paths in rewritten.items():
         _stderr().print(f"{name}: {len(paths)} files rewritten")
 

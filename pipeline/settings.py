@@ -30,6 +30,9 @@ class Settings:
     exclude: tuple[str, ...] = field(default=DEFAULT_EXCLUDE)
     follow_symlinks: bool = False  # read symbolic links that point outside the raw root (off: reject them)
     lock_wait: float = 0  # seconds to wait for another run of the same date to finish (0: fail at once)
+    # PostgreSQL URL whose advisory locks guard the output (io/lock.py); an object-store out needs one.
+    # Never recorded in the runs dataset: it may hold a password.
+    lock_db: str | None = field(default=None, repr=False)
     # Near duplicates: word n-gram shingles of the normalized body, MinHash + LSH banding, and every
     # LSH candidate confirmed by the exact Jaccard of the shingle sets (>= near_threshold).
     near_threshold: float = 0.8
