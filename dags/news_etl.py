@@ -29,7 +29,7 @@ from pipeline.settings import DEFAULT_MAX_BYTES, DEFAULT_MAX_REJECT_RATE  # a li
 PROJECT = Path(__file__).resolve().parent.parent
 RAW = os.environ.get("NEWSETL_RAW", str(PROJECT / "data" / "raw" / "{date}"))
 OUT = os.environ.get("NEWSETL_OUT", str(PROJECT / "data" / "processed"))
-SOURCES = os.environ.get("NEWSETL_SOURCES", "")  # sources file for the fetch task; empty: nothing to fetch
+SOURCES = os.environ.get("NEWSETL_SOURCES") or None  # sources file for the fetch task; none: nothing to fetch
 # PostgreSQL URL of the output's locks, read where the task runs (a worker's setting, not a run's
 # param: it may hold a password); needed when `out` is on an object store (docs/operations.md).
 LOCK_DB = os.environ.get("NEWSETL_LOCK_DB") or None
@@ -89,7 +89,10 @@ def _settings(params: dict):
         "max_reject_rate": Param(
             DEFAULT_MAX_REJECT_RATE, type="number", minimum=0, maximum=1, description="check_quality fails above this"
         ),
-        "sources": Param(SOURCES, type="string", description="Sources file to fetch into raw first; empty: no fetch"),
+        # Nullable: the UI refuses to trigger while a required string param is empty.
+        "sources": Param(
+            SOURCES, type=["null", "string"], description="Sources file to fetch into raw first; empty: no fetch"
+        ),
         "dedup_window_days": Param(
             None,
             type=["null", "integer"],
