@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import posixpath
 import uuid
 from collections.abc import Iterator
@@ -74,7 +73,7 @@ class Transaction:
     ) -> Iterator[StagedFile]:
         """One dataset's file of this date to write table by table (a run streams its partition in
         batches), staged for the commit when the block ends without error, removed otherwise."""
-        staged = StagedFile(self.out, dataset, self.date, name, self.tag, schema)
+        staged = StagedFile(self.out, dataset, self.date, name, schema)
         with staged:
             yield staged
         self.moves.append((self._relative(staged.tmp), self._relative(staged.final)))
@@ -132,8 +131,9 @@ def recover(out: str) -> list[dt.date]:
     """Finish every interrupted commit (call under `lock.publish_lock`); returns the dates finished."""
     fs, root = url_to_fs(out)
     folder = posixpath.join(root, JOURNAL)
-    for leftover in fs.glob(posixpath.join(folder, "*.tmp")) if fs.isdir(folder) else []:
-        fs.rm(leftover)  # a journal whose own write was cut short: its commit never happened
+    for leftover in fs.ls(folder, detail=False) if fs.isdir(folder) else []:
+        if atomic.is_temp(posixpath.basename(leftover)):
+            fs.rm(leftover)  # a journal whose own write was cut short: its commit never happened
     done = []
     for date in pending(out):
         path = _journal_path(root, date)
@@ -161,12 +161,7 @@ def _journal_path(root: str, date: dt.date) -> str:
 def _write_journal(fs, path: str, data: bytes) -> None:
     """Write the journal whole (the commit point): renamed into place on a local disk, one
     conditional PUT elsewhere (FileExistsError when another run's journal is there)."""
-    if not isinstance(fs, LocalFileSystem):
+    if isinstance(fs, LocalFileSystem):
+        atomic.write_atomic(fs, path, data)
+    else:
         fs.pipe_file(path, data, mode="create")
-        return
-    tmp = f"{path}.{uuid.uuid4().hex}.tmp"
-    with fs.open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    atomic.publish_file(fs, tmp, path)

@@ -11,12 +11,13 @@ import datetime as dt
 import posixpath
 from collections.abc import Iterable, Iterator
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
 
-from pipeline.io.arrow import empty_table
-from pipeline.io.atomic import TMP_SUFFIX
+from pipeline.io.arrow import empty_table, rows_of
+from pipeline.io.atomic import is_temp
 from pipeline.schema import DATASETS
 
 PART = "part-0.parquet"
@@ -37,7 +38,7 @@ def discard_staged(out: str, date: dt.date) -> list[str]:
             continue
         for path in fs.ls(folder, detail=False):
             name = posixpath.basename(path)
-            if name.startswith(".") and name.endswith(TMP_SUFFIX):
+            if is_temp(name):
                 fs.rm(path)
                 removed.append(path)
     return removed
@@ -99,6 +100,23 @@ def read_row_groups(
         if opened is None or opened[0] != path:
             opened = (path, pq.ParquetFile(path, filesystem=fs))
         yield opened[1].read_row_group(group, columns=columns, use_threads=use_threads)
+
+
+def partition_rows(out: str, dataset: str, date: dt.date, rows: np.ndarray, columns: list[str]) -> Iterator[pa.Table]:
+    """Some rows of one partition by row number (sorted, unique; counted across its files in order),
+    reading only the row groups that hold them: one table per such row group."""
+    fs, _ = url_to_fs(out)
+    folder = partition_dir(out, dataset, date)
+    files = sorted(f for f in (fs.ls(folder, detail=False) if fs.isdir(folder) else []) if _visible_parquet(f))
+    start = 0
+    for path in files:
+        reader = pq.ParquetFile(path, filesystem=fs)
+        for group in range(reader.metadata.num_row_groups):
+            size = reader.metadata.row_group(group).num_rows
+            lo, hi = np.searchsorted(rows, [start, start + size]).tolist()
+            if hi > lo:
+                yield rows_of(reader.read_row_group(group, columns=columns), rows[lo:hi] - start)
+            start += size
 
 
 def delete_partition(out: str, date: dt.date, datasets: Iterable[str]) -> list[str]:

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from pipeline import __version__
 from pipeline.dedup import duplicates as dedup
+from pipeline.dedup import published
 from pipeline.dedup.minhash import MinHashParams
 from pipeline.io import commit, faults, lock, staging
 from pipeline.io.arrow import columns_to_table, empty_table, from_numpy, rows_of, system_allocator
@@ -99,7 +100,7 @@ def _publish(settings: Settings, manifest: staging.Manifest, results: list[Shard
         discard_staged(settings.out, date)
         shards = staging.StagedShards(folder, manifest.n_shards)
         run = _staged_sketches(shards, settings.minhash_params())
-        index = dedup.load_index(settings, date)
+        index = published.load_index(settings, date, run)
         verdicts = dedup.find_duplicates(run, index, _staged_stories(shards), settings)
         dedup_seconds, tick = time.perf_counter() - tick, time.perf_counter()
 
@@ -204,7 +205,11 @@ def stage_datasets(
         txn.open("articles") as articles_sink,
         txn.open("duplicates") as duplicates_sink,
     ):
-        sinks = [RowGroups(sink, ROW_GROUP) for sink in (duplicates_sink, articles_sink, index_sink)]
+        sinks = [
+            RowGroups(duplicates_sink, ROW_GROUP),
+            RowGroups(articles_sink, ROW_GROUP),
+            RowGroups(index_sink, dedup.INDEX_ROW_GROUP),
+        ]
         start = 0
         for batch in shards.batches("articles", columns):
             kinds = verdicts.kind[start : start + batch.num_rows]
