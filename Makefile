@@ -28,7 +28,7 @@ $(STAMP): requirements.lock pyproject.toml setup.py $(wildcard pipeline/kernels/
 	$(VENV)/bin/python -m compileall -q pipeline dags
 	touch $(STAMP)
 
-## The main job: bundled sample (data/raw) -> data/processed, today's date partition.
+## The main job: bundled sample (data/raw/sample) -> data/processed, today's date partition.
 run: $(STAMP)
 	$(VENV)/bin/newsetl run
 

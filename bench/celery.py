@@ -36,8 +36,9 @@ CRITICAL_PATH = 6  # resolve_date → fetch → process_shard → publish → ch
 TIMEOUT = 1800
 
 
-def time_cli(raw: Path, out: str, workers: int, env: dict[str, str]) -> float:
+def time_cli(raw: Path, out: str, workers: int, locks: str, env: dict[str, str]) -> float:
     cmd = [str(Path(sys.executable).with_name("newsetl")), "run", "--date", DATE, "--raw", str(raw), "--out", out]
+    cmd += ["--lock-db", locks]
     start = time.perf_counter()
     subprocess.run([*cmd, "--workers", str(workers), "-q"], check=True, env=env)
     return time.perf_counter() - start
@@ -96,8 +97,8 @@ def main() -> None:
         with moto_s3(tmp / "moto.out") as s3, scratch_database("newsetl_bench_locks") as locks:
             store = s3.fs()
             store.mkdir("bench")
-            env = {**os.environ, **s3.env, "NEWSETL_LOCK_DB": locks}
-            cli = {w: time_cli(raw, f"s3://bench/cli-{w}", w, env) for w in (1, 2)}
+            env = {**os.environ, **s3.env}
+            cli = {w: time_cli(raw, f"s3://bench/cli-{w}", w, locks, env) for w in (1, 2)}
             clusters = {w: on_celery(w, raw, args.shards, s3, tmp) for w in (1, 2)}
             outs = ["s3://bench/cli-2", *(c["out"] for c in clusters.values())]
             same = all(same_datasets(store, "s3://bench/cli-1", out) for out in outs)

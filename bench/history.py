@@ -141,7 +141,7 @@ def every_date_index(settings: Settings, date: dt.date, run: Sketches) -> DedupI
 
 def _write(out: Path, dataset: str, date: dt.date, table: pa.Table, rows_per_group: int) -> None:
     """One partition file, in row groups as a run writes them."""
-    staged = StagedFile(str(out), dataset, date, "part-0.parquet", "bench", table.schema)
+    staged = StagedFile(str(out), dataset, date, "part-0.parquet", table.schema)
     with staged:
         groups = RowGroups(staged, rows_per_group)
         groups.write(table)

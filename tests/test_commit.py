@@ -214,7 +214,8 @@ def test_on_a_non_local_filesystem_an_interrupted_commit_is_rolled_forward(state
 
     fs = fsspec.filesystem("memory")
     day = dt.date.fromisoformat(DATE)
-    settings = Settings(raw=str(states["raw2"]), out="memory://clean")
+    # One process: a memory:// filesystem is private to its process.
+    settings = Settings(raw=str(states["raw2"]), out="memory://clean", workers=1)
     run_partition(settings, day)
 
     real_publish, calls = atomic.publish_file, []
@@ -228,7 +229,7 @@ def test_on_a_non_local_filesystem_an_interrupted_commit_is_rolled_forward(state
 
     monkeypatch.setattr(atomic, "publish_file", die_on_second_rename)
     with pytest.raises(KeyboardInterrupt):
-        run_partition(Settings(raw=str(states["raw2"]), out="memory://crashed"), day)
+        run_partition(Settings(raw=str(states["raw2"]), out="memory://crashed", workers=1), day)
     monkeypatch.setattr(atomic, "publish_file", real_publish)
     assert commit.pending("memory://crashed") == [day]
 

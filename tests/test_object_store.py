@@ -52,14 +52,15 @@ def store(s3):
 
 def cli(s3, lock_db: str | None, *args: str, check: bool = True, env: dict | None = None):
     """The real CLI with the store's endpoint, and the lock database when given."""
-    return run_cli(*args, check=check, env={**s3.env, "NEWSETL_LOCK_DB": lock_db or "", **(env or {})})
+    locks = ["--lock-db", lock_db] if lock_db else []
+    return run_cli(*args, *locks, check=check, env={**s3.env, **(env or {})})
 
 
 def start_cli(s3, lock_db: str, *args: str, env: dict | None = None) -> subprocess.Popen:
     exe = Path(sys.executable).with_name("newsetl")
     return subprocess.Popen(
-        [str(exe), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=PROJECT,
-        env={**os.environ, **s3.env, "NEWSETL_LOCK_DB": lock_db, **(env or {})},
+        [str(exe), *args, "--lock-db", lock_db], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=PROJECT, env={**os.environ, **s3.env, **(env or {})},
     )  # fmt: skip
 
 

@@ -45,6 +45,7 @@ from pipeline.io.parquet import StagedFile
 from pipeline.io.partitions import PART
 
 JOURNAL = "_journal"
+QUARANTINE = "_quarantine"
 
 
 class PublishError(RuntimeError):
@@ -60,7 +61,7 @@ class Transaction:
         self.tag = uuid.uuid4().hex[:16]
         self.moves: list[tuple[str, str]] = []  # (staged, final), paths relative to the out root
         self._fs, self._root = url_to_fs(out)
-        self._committed = False
+        self._done = False  # committed, or quarantined: nothing left to clean up
 
     def stage(self, dataset: str, table: pa.Table, name: str = PART) -> None:
         """Write one dataset's file of this date from a whole table, hidden until commit."""
@@ -92,16 +93,34 @@ class Transaction:
                 f"another run of {self.date.isoformat()} committed into {self.out} at the same time; "
                 f"nothing was published by this one"
             ) from exc
-        self._committed = True
+        self._done = True
         faults.reach("committed")
         _apply(self._fs, self._root, record)
+
+    def staged(self, dataset: str) -> str:
+        """The staged (not yet published) file of `dataset`, a path on `out`'s filesystem: what an
+        audit reads before the commit."""
+        return posixpath.join(self._root, next(tmp for tmp, final in self.moves if final.startswith(f"{dataset}/")))
+
+    def quarantine(self, folder: str, reason: str) -> None:
+        """Instead of publishing, move every staged file to `folder` (as <dataset>/<name>) beside a
+        `reason.txt`: the datasets stay as they were, and the files stay there to inspect."""
+        for tmp, final in self.moves:
+            kept = posixpath.join(folder, final.split("/", 1)[0], posixpath.basename(final))
+            self._fs.makedirs(posixpath.dirname(kept), exist_ok=True)
+            atomic.publish_file(self._fs, posixpath.join(self._root, tmp), kept)
+            partition = posixpath.join(self._root, posixpath.dirname(final))
+            if not self._fs.ls(partition, detail=False):  # made for this run's file: no date without data
+                self._fs.rmdir(partition)
+        self._fs.pipe_file(posixpath.join(folder, "reason.txt"), f"{reason}\n".encode())
+        self._done = True
 
     def __enter__(self) -> Transaction:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         """Without a commit (an error, disk full), remove whatever was staged: nothing was published."""
-        if self._committed:
+        if self._done:
             return
         for tmp, _ in self.moves:
             path = posixpath.join(self._root, tmp)
@@ -115,6 +134,13 @@ class Transaction:
 
     def _relative(self, path: str) -> str:
         return posixpath.relpath(path, self._root)
+
+
+def quarantine_dir(out: str, date: dt.date, run_id: str) -> str:
+    """Where a run that failed its audit keeps its files: `<out>/_quarantine/<date>/<run_id>` (the
+    underscore hides it from readers of the datasets, as `_staging`)."""
+    _, root = url_to_fs(out)
+    return posixpath.join(root, QUARANTINE, date.isoformat(), run_id)
 
 
 def pending(out: str) -> list[dt.date]:
@@ -165,3 +191,4 @@ def _write_journal(fs, path: str, data: bytes) -> None:
         atomic.write_atomic(fs, path, data)
     else:
         fs.pipe_file(path, data, mode="create")
+

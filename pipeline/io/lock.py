@@ -38,6 +38,8 @@ from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
 
+from pipeline.io.partitions import require_output_folder
+
 LOCKS = "_locks"
 # TCP keepalives of a lock's connection: a holder cut off from the server loses its locks (the
 # server ends the session) within about idle + interval x count seconds.
@@ -83,13 +85,14 @@ def _lock(
     if db:
         held = _database_lock(db, _key(fs.unstrip_protocol(root.rstrip("/")), name), wait_seconds, busy)
     elif isinstance(fs, LocalFileSystem):
+        require_output_folder(out)
         held = _file_lock(Path(root) / LOCKS / name, wait_seconds, busy)
     elif isinstance(fs, MemoryFileSystem):
         held = nullcontext()
     else:
         raise LockUnavailable(
             f"{out} is on an object store, which has no locks: give a lock database "
-            f"(--lock-db or NEWSETL_LOCK_DB, a postgresql:// URL) so that two runs cannot publish one date at once"
+            f"(--lock-db, a postgresql:// URL) so that two runs cannot publish one date at once"
         )
     with held:
         # What this process listed before the lock may have changed meanwhile (s3fs keeps listings).

@@ -23,6 +23,22 @@ from pipeline.schema import DATASETS
 PART = "part-0.parquet"
 
 
+class OutputNotAFolder(ValueError):
+    """The output root (or a folder above it) is a file: no dataset can be written there."""
+
+
+def require_output_folder(out: str) -> None:
+    """Raise OutputNotAFolder unless `out` is a folder or can be made one (missing folders are fine)."""
+    fs, path = url_to_fs(out)
+    while path and not fs.exists(path):
+        parent = posixpath.dirname(path.rstrip("/"))
+        if parent == path:
+            return
+        path = parent
+    if path and not fs.isdir(path):
+        raise OutputNotAFolder(f"output {out} cannot be a folder: {path} is a file")
+
+
 def partition_dir(out: str, dataset: str, date: dt.date) -> str:
     _, root = url_to_fs(out)
     return posixpath.join(root, dataset, f"date={date.isoformat()}")
@@ -86,7 +102,15 @@ def partition_row_groups(out: str, dataset: str, date: dt.date) -> list[tuple[st
     fs, _ = url_to_fs(out)
     folder = partition_dir(out, dataset, date)
     files = sorted(f for f in (fs.ls(folder, detail=False) if fs.isdir(folder) else []) if _visible_parquet(f))
-    return [(path, group) for path in files for group in range(pq.ParquetFile(path, filesystem=fs).num_row_groups)]
+    return [group for path in files for group in file_row_groups(out, path)]
+
+
+def file_row_groups(out: str, path: str) -> list[tuple[str, int]]:
+    """(file, row group) of every row group of one file under `out` (none when it is absent)."""
+    fs, _ = url_to_fs(out)
+    if not fs.exists(path):
+        return []
+    return [(path, group) for group in range(pq.ParquetFile(path, filesystem=fs).num_row_groups)]
 
 
 def read_row_groups(

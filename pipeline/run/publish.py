@@ -1,6 +1,10 @@
 """Publish a date: deduplicate the staged shards across shards and dates, check that every input
 landed exactly once, and commit articles, duplicates, rejects, the dedup index and the runs row
 together (`pipeline.io.commit`).
+
+Write, audit, publish: the files are written hidden, the quality check reads them, and only a
+partition that passes is committed. One that fails is moved to `<out>/_quarantine/<date>/<run_id>/`
+and the published one stays as it was, unless the run says `publish_anyway`.
 """
 
 from __future__ import annotations
@@ -11,12 +15,14 @@ import platform
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pyarrow as pa
 
 from pipeline import __version__
+from pipeline.checks import quality
 from pipeline.dedup import duplicates as dedup
 from pipeline.dedup import published
 from pipeline.dedup.minhash import MinHashParams
@@ -46,9 +52,8 @@ class RunSummary:
     n_rejects: int
     reject_reasons: dict[str, int]
     stage_seconds: dict[str, float] = field(default_factory=dict)
-    # (article id, rule) of the staged bodies that still hold boilerplate, found by a run's workers
-    # while it published (quality.staged_boilerplate); None when nothing scanned them.
-    boilerplate: list[tuple[str, str]] | None = None
+    quality: str = ""  # the audit's one-line report (QualityReport.describe)
+    quality_ok: bool = True  # False: the partition failed its audit and was published anyway
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -73,9 +78,10 @@ def check_invariant(expected: list[str], landed: dict[str, list[str]]) -> None:
 
 
 def publish_partition(settings: Settings, results: list[ShardResult], trigger: str = "cli") -> RunSummary:
-    """Deduplicate the staged shards together and against other dates, check, write, clean up.
+    """Deduplicate the staged shards together and against other dates, write, audit, publish, clean up.
 
-    The single step that makes a partition visible: it runs once per run, after every shard.
+    The single step that makes a partition visible: it runs once per run, after every shard. Raises
+    quality.QualityError when the partition fails its audit (it is then quarantined, not published).
     """
     folder = results[0].staging
     manifest = staging.read_manifest(folder)
@@ -84,15 +90,26 @@ def publish_partition(settings: Settings, results: list[ShardResult], trigger: s
         raise InvariantError(f"expected shards 0..{manifest.n_shards - 1} of {folder}, got {reported}")
     with lock.partition_lock(settings.out, manifest.date, settings.lock_wait, settings.lock_db):
         faults.reach("processed")
-        summary = _publish(settings, manifest, results, trigger)
+        try:
+            summary = _publish(settings, manifest, results, trigger)
+        except quality.QualityError:
+            staging.remove_dir(folder)  # not retried: the same inputs would fail the same way
+            raise
     staging.remove_dir(folder)
     return summary
 
 
 @system_allocator()
-def _publish(settings: Settings, manifest: staging.Manifest, results: list[ShardResult], trigger: str) -> RunSummary:
+def _publish(
+    settings: Settings,
+    manifest: staging.Manifest,
+    results: list[ShardResult],
+    trigger: str,
+    pool: Executor | None = None,
+) -> RunSummary:
     """Publish under the output's publish lock (the caller holds the date's lock): dedup against the
-    other dates and the one-commit publishing (pipeline.io.commit) see a stable output."""
+    other dates and the one-commit publishing (pipeline.io.commit) see a stable output. The audit
+    of the staged files may share out its body scan to `pool` (quality.check_files)."""
     folder, date = results[0].staging, manifest.date
     with lock.publish_lock(settings.out, settings.lock_db):
         tick = time.perf_counter()
@@ -107,6 +124,8 @@ def _publish(settings: Settings, manifest: staging.Manifest, results: list[Shard
         with commit.Transaction(settings.out, date) as txn:
             landed = stage_datasets(txn, settings, shards, run, index, verdicts)
             check_invariant(staging.read_doc_paths(folder), landed.paths)
+            staged = {dataset: txn.staged(dataset) for dataset in quality.CHECKED}
+            audit = quality.check_files(settings.out, date, staged, settings.max_reject_rate, manifest.n_docs, pool)
             summary = RunSummary(
                 run_id=manifest.run_id,
                 date=date,
@@ -124,10 +143,19 @@ def _publish(settings: Settings, manifest: staging.Manifest, results: list[Shard
                     "dedup": round(dedup_seconds, 4),
                     "write": round(time.perf_counter() - tick, 4),
                 },
+                quality=audit.describe(),
+                quality_ok=audit.ok,
             )
             # The runs row is published in the same commit: a run that has its row published its data.
             row = _run_row(settings, summary, trigger, manifest.started_at)
             txn.stage("runs", row, name=f"run-{summary.run_id}.parquet")
+            if not audit.ok and not settings.publish_anyway:
+                kept = commit.quarantine_dir(settings.out, date, manifest.run_id)
+                txn.quarantine(kept, audit.describe())
+                raise quality.QualityError(
+                    f"quality check failed for {audit.describe()}; nothing was published (the previous partition "
+                    f"stays), the files are kept in {kept}; publish_anyway (--publish-anyway) publishes them"
+                )
             txn.commit()
     return summary
 
@@ -239,6 +267,7 @@ def _run_row(settings: Settings, summary: RunSummary, trigger: str, started: dt.
 
     from pipeline.schema import RUNS
 
+    # Not where the run locked: that says nothing of the data, and a URL may still carry a password.
     params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(settings).items() if k != "lock_db"}
     row = {
         "run_id": summary.run_id,
