@@ -149,7 +149,7 @@ def _option(name: str):
     return _option_of(field, hint, field.default)[0]
 
 
-def with_settings(**defaults):
+def _with_settings(**defaults):
     """Give a command an option per Settings field, gathered into its `settings` argument; `defaults`
     overrides a field's default for this command (backfill reads dated folders)."""
 
@@ -214,6 +214,7 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
     unless the settings say publish_anyway (then a warning line)."""
     from pipeline.checks.quality import QualityError
     from pipeline.ingest.listing import SourceNotFound
+    from pipeline.ingest.records import FieldsError
     from pipeline.io.commit import PublishError
     from pipeline.io.lock import LockUnavailable, PartitionBusy
     from pipeline.io.partitions import OutputNotAFolder
@@ -227,6 +228,7 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
         PartitionBusy: ExitStatus.BUSY,
         PublishError: ExitStatus.FAILED,
         QualityError: ExitStatus.QUALITY,
+        FieldsError: ExitStatus.USAGE,
     }
     # What is alive now (the modules) outlives the run: frozen for the run, it is left out of the
     # garbage collector's full collections, which walked all of it several times a run (~0.06 s
@@ -277,7 +279,7 @@ def _summary_table(summaries) -> Table:
 
 
 @app.command()
-@with_settings()
+@_with_settings()
 def run(
     date: Annotated[str | None, typer.Option("--date", help="Partition date YYYY-MM-DD (default: today, UTC).")] = None,
     quiet: QuietOpt = False,
@@ -311,7 +313,7 @@ def run(
 
 
 @app.command()
-@with_settings(raw=DATED_RAW)
+@_with_settings(raw=DATED_RAW)
 def backfill(
     start: Annotated[str, typer.Option("--start", help="First date, YYYY-MM-DD.")],
     end: Annotated[str, typer.Option("--end", help="Last date (inclusive), YYYY-MM-DD.")],
@@ -341,6 +343,7 @@ def _fetch_one(
     urls: list[str] | None = None,
     paths: list[str] | None = None,
     urls_file: str | None = None,
+    cc_news: list[str] | None = None,
     overrides: dict | None = None,
     quiet: bool = False,
 ):
@@ -349,11 +352,13 @@ def _fetch_one(
 
     with _exit_on({sources.SourcesError: ExitStatus.USAGE}):
         config = sources.load_sources(sources_file) if sources_file else None
-        flagged = sources.sources_from_flags(feeds or [], urls or [], paths or [], urls_file)
+        flagged = sources.sources_from_flags(feeds or [], urls or [], paths or [], urls_file, cc_news or [])
         chosen = [*(config.sources if config else ()), *flagged]
         settings = sources.apply_overrides(config.fetch if config else sources.FetchSettings(), overrides or {})
     if not chosen:
-        raise typer.BadParameter("nothing to fetch: give --sources FILE, --feed, --url, --urls-file or --path")
+        raise typer.BadParameter(
+            "nothing to fetch: give --sources FILE, --feed, --url, --urls-file, --path or --cc-news"
+        )
     summary = fetch.fetch_sources(chosen, landing.landing_for(landing_raw, date), settings, date)
     if not quiet:
         counts = ", ".join(f"{outcome}={n}" for outcome, n in summary.outcomes.items()) or "nothing"
@@ -373,6 +378,18 @@ def fetch_command(
     url: UrlOpt = None,
     path: Annotated[list[str] | None, typer.Option("--path", help="Folder, glob or fsspec URI to copy.")] = None,
     urls_file: Annotated[str | None, typer.Option("--urls-file", help="Text file of article URLs.")] = None,
+    cc_news: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cc-news", help="Common Crawl CC-NEWS base URL: the date's WARC files (https://data.commoncrawl.org/)."
+        ),
+    ] = None,
+    cc_news_files: Annotated[
+        int | None, typer.Option("--cc-news-files", min=0, help="Only the first N CC-NEWS files of the date (0: all).")
+    ] = None,
+    warc_max_bytes: Annotated[
+        int | None, typer.Option("--warc-max-bytes", min=1, help="Abort a CC-NEWS WARC file past this size.")
+    ] = None,
     allow_private: AllowPrivateOpt = False,
     timeout: Annotated[float | None, typer.Option("--timeout", min=0, help="Connect/read timeout, s.")] = None,
     retries: Annotated[int | None, typer.Option("--retries", min=0, help="Retries on 5xx/connection errors.")] = None,
@@ -391,6 +408,8 @@ def fetch_command(
         "per_host": per_host,
         "max_bytes": max_bytes,
         "allow_private": allow_private or None,
+        "cc_news_files": cc_news_files,
+        "warc_max_bytes": warc_max_bytes,
     }
     day = _parse_date(date)
     _fetch_one(
@@ -401,6 +420,7 @@ def fetch_command(
         urls=url,
         paths=path,
         urls_file=urls_file,
+        cc_news=cc_news,
         overrides=overrides,
         quiet=quiet,
     )

@@ -73,6 +73,22 @@ class Settings:
     dedup_window_days: int | None = _setting(
         None, "Compare only with published dates at most this many days away (default: all).", minimum=0
     )
+    # Record files (pipeline/ingest/records.py): which record fields fill which article columns (the
+    # defaults read news-please and hub exports), and how a file whose extension names no record
+    # format is read.
+    fields: tuple[str, ...] = _setting(
+        (), "Record fields of the article's columns: body=text,title=headline (also url, date, author, language)."
+    )
+    text_as: str = _setting(
+        "auto", "Read .txt and other files as: auto (whole unless plainly records), article, lines, jsonl, csv, tsv."
+    )
+
+    def __post_init__(self) -> None:
+        """Every bound of the fields holds (the CLI and the DAG refuse such values before, from the same bounds)."""
+        for f in fields(self):
+            value, low, high = getattr(self, f.name), f.metadata["minimum"], f.metadata["maximum"]
+            if value is not None and ((low is not None and value < low) or (high is not None and value > high)):
+                raise ValueError(f"setting {f.name}={value!r} is out of its bounds [{low}, {high}]")
 
     @classmethod
     def of(cls, values: Mapping) -> Settings:
