@@ -82,7 +82,6 @@ def test_a_place_inside_a_person_or_club_name_is_no_place():
     meta = describe("Der VfB Stuttgart verlor gegen Real Madrid, sagte der Trainer.")
     assert meta.organizations == ["VfB Stuttgart", "Real Madrid"]
     assert meta.places == []
-    assert meta.countries == []
 
 
 def test_a_place_named_outside_a_name_stays():

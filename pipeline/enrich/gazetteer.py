@@ -519,9 +519,9 @@ class Tables:
 def tables() -> Tables:
     """The lookup tables, once per process: from the disk cache when it matches, else built and cached.
 
-    The cache is keyed by this module's source, the data packages' versions and the trie kernel's
-    build, lives in `$XDG_CACHE_HOME/newsetl` (default `~/.cache/newsetl`), is written atomically,
-    and is only an optimisation: when it cannot be read or written the tables are built in memory.
+    The cache is keyed by this module's and organizations.py's sources, the data packages' versions
+    and the trie kernel's build, lives in `$XDG_CACHE_HOME/newsetl` (default `~/.cache/newsetl`), is
+    written atomically, and is only an optimisation: when it cannot be read or written the tables are built in memory.
     """
     path = _cache_path()
     # The collector paused while ~100,000 objects are unpickled: its collections, triggered by their
@@ -549,7 +549,9 @@ def tables() -> Tables:
 
 
 def _cache_path() -> Path:
-    source = Path(__file__).read_bytes()
+    # The tables are built from this module's data and organizations.py's: both sources are in the key.
+    here = Path(__file__)
+    source = here.read_bytes() + here.with_name("organizations.py").read_bytes()
     # The pickled trie is the compiled kernel's arrays: a rebuilt kernel (its file) makes a new key.
     kernel = os.stat(_names.__file__)
     key = hashlib.blake2b(

@@ -100,7 +100,7 @@ def extract_metadata(
     runs = entities.find_runs(text)
     mentions = gazetteer.find_mentions(text, runs, language)
     names = entities.find_names(text, runs, mentions.organizations, language)
-    _drop_places_in_names(text, mentions, names.people + names.organizations)
+    _drop_places_in_names(text, mentions, names.people, names.organizations)
     places = _unique(([place] if place else []) + [p.name for p in mentions.places])
     # Built once, complete: the defaults' empty lists would be made only to be replaced.
     return Metadata(
@@ -178,10 +178,12 @@ def find_agency_credits(text: str) -> list[str]:
     return found
 
 
-def _drop_places_in_names(text: str, mentions: gazetteer.Mentions, names: list[str]) -> None:
+def _drop_places_in_names(text: str, mentions: gazetteer.Mentions, people: list[str], organizations: list[str]) -> None:
     """Places that are words of a person's or organization's name where they stand ("Charles
-    Kennedy", "Real Madrid", "VfB Stuttgart") leave the mentions, with their country hits, unless
-    the place is named elsewhere too."""
+    Kennedy", "Real Madrid", "VfB Stuttgart") leave the places, unless named elsewhere too. A
+    person's name also takes its country hit away; an organization's keeps it ("Bank of Japan",
+    "Real Madrid" say which country the story concerns)."""
+    names = people + organizations
     name_words = {word for name in names for word in name.split()}
     inside = [
         (start, end, place)
@@ -193,7 +195,9 @@ def _drop_places_in_names(text: str, mentions: gazetteer.Mentions, names: list[s
     starts = {start for start, _, _ in inside}
     named_elsewhere = {place for start, _, place in mentions.place_spans if start not in starts}
     mentions.places = [p for p in mentions.places if p in named_elsewhere or all(p != q for _, _, q in inside)]
-    mentions.country_hits = [(at, code) for at, code in mentions.country_hits if at not in starts]
+    in_people = {start for start, end, _ in inside if _inside_a_name(text, start, end, people)}
+    if in_people:
+        mentions.country_hits = [(at, code) for at, code in mentions.country_hits if at not in in_people]
 
 
 def _inside_a_name(text: str, start: int, end: int, names: list[str]) -> bool:

@@ -89,7 +89,7 @@ NATIONAL_ORGANIZATIONS: dict[str, tuple[str, ...]] = {
     "SP": ("SP",),
     "CVP": ("CVP",),
     "SRG": ("SRG",),
-    "Swissair": ("Swissair", "Swiss"),
+    "Swissair": ("Swissair",),
     "UBS": ("UBS",),
     "Credit Suisse": ("Credit Suisse",),
     "Nestlé": ("Nestlé", "Nestle"),

@@ -277,7 +277,7 @@ NOT_PERSON_WORDS = frozenset(
     "Airlines Petroleum Oil Steel Chemical Chemicals Energy Services Systems Communications Pharmaceuticals "
     "Financial Capital Investment Investments Resources Products Properties Mining Manufacturing Accident "
     "Agreement Conference Council Court Staff Hospital Atomics Instruments Mail Express Post Awards Award Magic "
-    "Open Cup Festival Festspiele".split()
+    "Open Cup Festival Festspiele Network News Volksbank".split()
 )
 
 # All-caps words of two to six letters that name no organization in the languages whose acronyms
