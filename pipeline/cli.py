@@ -177,6 +177,7 @@ def _with_settings(**defaults):
 
 OutOpt = _option("out")
 LockWaitOpt = _option("lock_wait")
+LockDbOpt = _option("lock_db")
 RejectRateOpt = _option("max_reject_rate")
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")]
 SourcesOpt = Annotated[str | None, typer.Option("--sources", help="Sources file (see sources.example.toml).")]
@@ -215,7 +216,7 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
     from pipeline.ingest.listing import SourceNotFound
     from pipeline.ingest.records import FieldsError
     from pipeline.io.commit import PublishError
-    from pipeline.io.lock import PartitionBusy
+    from pipeline.io.lock import LockUnavailable, PartitionBusy
     from pipeline.io.partitions import OutputNotAFolder
     from pipeline.run.partition import run_partition
 
@@ -223,6 +224,7 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
     errors = {
         SourceNotFound: ExitStatus.USAGE,
         OutputNotAFolder: ExitStatus.USAGE,
+        LockUnavailable: ExitStatus.USAGE,
         PartitionBusy: ExitStatus.BUSY,
         PublishError: ExitStatus.FAILED,
         QualityError: ExitStatus.QUALITY,
@@ -429,6 +431,7 @@ def delete(
     date: Annotated[str, typer.Option("--date", help="Partition date YYYY-MM-DD to remove.")],
     out: OutOpt = DEFAULTS.out,
     lock_wait: LockWaitOpt = DEFAULTS.lock_wait,
+    lock_db: LockDbOpt = DEFAULTS.lock_db,
 ) -> None:
     """Remove one date's articles, duplicates, rejects and dedup-index partitions (the runs history stays)."""
     from pipeline.io import commit, lock
@@ -436,9 +439,17 @@ def delete(
 
     day = _parse_date(date)
     datasets = ("articles", "duplicates", "rejects", "dedup_index")
-    errors = {lock.PartitionBusy: ExitStatus.BUSY, OutputNotAFolder: ExitStatus.USAGE}
+    errors = {
+        lock.PartitionBusy: ExitStatus.BUSY,
+        OutputNotAFolder: ExitStatus.USAGE,
+        lock.LockUnavailable: ExitStatus.USAGE,
+    }
     # The locks of a run: never remove a date while a run of it, or another date's dedup, is under way.
-    with _exit_on(errors), lock.partition_lock(out, day, lock_wait), lock.publish_lock(out):
+    with (
+        _exit_on(errors),
+        lock.partition_lock(out, day, lock_wait, lock_db),
+        lock.publish_lock(out, lock_db),
+    ):
         commit.recover(out)
         removed = delete_partition(out, day, datasets)
     if not removed:
@@ -551,12 +562,19 @@ def report(
 
 
 @app.command()
-def migrate(out: OutOpt = DEFAULTS.out, lock_wait: LockWaitOpt = DEFAULTS.lock_wait) -> None:
+def migrate(
+    out: OutOpt = DEFAULTS.out, lock_wait: LockWaitOpt = DEFAULTS.lock_wait, lock_db: LockDbOpt = DEFAULTS.lock_db
+) -> None:
     """Rewrite files written by an older schema version into the current schema (new columns as nulls)."""
     from pipeline.io import lock, migration
 
-    with _exit_on({migration.MigrationError: ExitStatus.USAGE, lock.PartitionBusy: ExitStatus.BUSY}):
-        rewritten = migration.migrate(out, lock_wait)
+    errors = {
+        migration.MigrationError: ExitStatus.USAGE,
+        lock.LockUnavailable: ExitStatus.USAGE,
+        lock.PartitionBusy: ExitStatus.BUSY,
+    }
+    with _exit_on(errors):
+        rewritten = migration.migrate(out, lock_wait, lock_db)
     for name, paths in rewritten.items():
         _stderr().print(f"{name}: {len(paths)} files rewritten")
 

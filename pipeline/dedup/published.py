@@ -133,7 +133,8 @@ def sync(published: Published, params: MinHashParams, skip: dt.date | None) -> t
     fs, folder = published.fs, published.folder
     fs.makedirs(folder, exist_ok=True)
     opened = []
-    for path in sorted(fs.ls(folder, detail=False)):
+    # An object store has no empty folders: no level written yet lists as missing there.
+    for path in sorted(fs.ls(folder, detail=False) if fs.isdir(folder) else []):
         name = posixpath.basename(path)
         if is_temp(name):
             fs.rm(path)  # a level whose write was cut short
