@@ -1,24 +1,22 @@
-"""Data-quality contract of a published partition, checked by reading the Parquet back.
+"""Data-quality contract of a partition, checked by reading its Parquet files back.
 
 What a consumer may rely on: each dataset has its declared schema; every raw input is in exactly
 one of articles, duplicates and rejects (raw = articles + duplicates + rejects); ids are unique;
-no known trailer or credit (the rules of `pipeline/rules.py`) is left in an article body; and the
-share of rejects stays under a threshold (a jump means a broken source or a broken parser, not
-bad luck). The DAG's quality task and `newsetl check` both call `check_partition`.
+no known trailer or credit (the rules of `pipeline/rules.py`) is left in an article body; no article
+is far outside the corpus's size range (many articles read as one); and the share of rejects stays
+under a threshold (a jump means a broken source or a broken parser, not bad luck). A run checks its
+staged files before it commits them (`check_files`, called by `run.publish`: write, audit, then
+publish); `newsetl check` checks a published date (`check_partition`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
-import os
 import re
-import sys
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -26,16 +24,8 @@ import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
 
 from pipeline.article.rules import RULES, any_of
-from pipeline.io import staging
 from pipeline.io.arrow import column_values, system_allocator
-from pipeline.io.partitions import (
-    PART,
-    partition_batches,
-    partition_dir,
-    partition_row_groups,
-    read_partition,
-    read_row_groups,
-)
+from pipeline.io.partitions import PART, file_row_groups, partition_dir, read_partition, read_row_groups
 from pipeline.schema import DATASETS
 
 CHECKED = ("articles", "duplicates", "rejects")
@@ -54,7 +44,7 @@ _MAY_FOLLOW_BREAK = re.compile(rf"\n\n\s*(?:{_ANY_ANYWHERE_RULE.pattern})\s*(?=\
 
 
 class QualityError(RuntimeError):
-    """A published partition breaks the datasets' contract."""
+    """A partition breaks the datasets' contract (a run then keeps it in quarantine, unpublished)."""
 
 
 @dataclass(slots=True)
@@ -81,43 +71,49 @@ class QualityReport:
 
 @system_allocator()
 def check_partition(
+    out: str, date: dt.date, max_reject_rate: float, n_raw: int | None = None, pool: Executor | None = None
+) -> QualityReport:
+    """Check one date's published partition; `n_raw` defaults to the count in the date's latest `runs` row."""
+    files = {dataset: f"{partition_dir(out, dataset, date)}/{PART}" for dataset in CHECKED}
+    return check_files(out, date, files, max_reject_rate, latest_run_count(out, date) if n_raw is None else n_raw, pool)
+
+
+def check_files(
     out: str,
     date: dt.date,
+    files: dict[str, str],
     max_reject_rate: float,
-    n_raw: int | None = None,
+    n_raw: int | None,
     pool: Executor | None = None,
-    scanned: list[tuple[str, str]] | None = None,
 ) -> QualityReport:
-    """Check one date's partition; `n_raw` defaults to the count in the date's latest `runs` row.
+    """Check the articles, duplicates and rejects files (`files`, by dataset) of one date: the published
+    ones, or a run's staged ones before they are committed (write-audit-publish, run.publish).
+    `n_raw` None: the raw count is unknown (the date was never run), itself a failure.
 
     The files are read a row group at a time, only the columns checked: memory is the paths and
     ids of the partition, not its articles. The article bodies, most of the work, are scanned by
     the processes of `pool` when given (a run's workers, idle by then), a row group per task, while
-    this process reads the paths and ids: ~0.13 -> ~0.07 s after a Reuters run (measured). A run
-    that scanned its staged bodies while publishing passes what it found as `scanned` (see
-    `staged_boilerplate`): the findings of published articles count, the bodies are not read again.
+    this process reads the paths and ids.
     """
     failures: list[str] = []
     counts: dict[str, int] = {}
     paths: list[str] = []
     ids: dict[str, list[str]] = {}
-    scans = _scan_bodies(out, date, pool) if scanned is None else []
+    words: list[int] = []
+    scans = _scan_bodies(out, file_row_groups(out, files["articles"]), pool)
     for dataset in CHECKED:
-        failures += _schema_failures(out, dataset, date)
+        failures += _schema_failures(out, dataset, files[dataset])
         id_column = "article_id" if dataset == "articles" else "doc_id"
         counts[dataset], ids[dataset] = 0, []
-        for batch in partition_batches(out, dataset, date, ["raw_path", id_column]):
+        extra = ["word_count"] if dataset == "articles" else []
+        for batch in read_row_groups(out, file_row_groups(out, files[dataset]), ["raw_path", id_column, *extra]):
             counts[dataset] += batch.num_rows
             paths += batch.column("raw_path").to_pylist()
             ids[dataset] += batch.column(id_column).to_pylist()
-    if scanned is None:
-        boilerplate = [found for scan in scans for found in scan()]
-    else:  # the run's copies (duplicates) were scanned too: only published bodies count
-        published = set(ids["articles"])
-        boilerplate = [found for found in scanned if found[0] in published]
+            if extra:
+                words += batch.column("word_count").to_pylist()
+    boilerplate = [found for scan in scans for found in scan()]
     n_articles, n_duplicates, n_rejects = (counts[d] for d in CHECKED)
-    if n_raw is None:
-        n_raw = latest_run_count(out, date)
     landed = n_articles + n_duplicates + n_rejects
     if n_raw is None:
         failures.append("no runs row for this date: the raw count is unknown")
@@ -131,6 +127,7 @@ def check_partition(
     failures += _repeated("articles.article_id", ids["articles"])
     failures += _repeated("duplicates.doc_id", ids["duplicates"])
     failures += _repeated("rejects.doc_id", ids["rejects"])
+    failures += _size_outliers(ids["articles"], words)
     if boilerplate:
         examples = [f"{article_id} ({rule})" for article_id, rule in boilerplate[:3]]
         failures.append(f"{len(boilerplate)} article bodies still hold boilerplate, e.g. {examples}")
@@ -148,6 +145,30 @@ def check_partition(
     )
 
 
+# An article is far outside the size range of its corpus above this many times the partition's
+# median word count (of three articles or more), and above SIZE_FLOOR words: the longest of 21,578
+# Reuters stories has 2,373 words (median 91), of the bundled sample 1,168. A file of many articles
+# read as one (a CSV, an article a line) runs to hundreds of thousands.
+SIZE_FACTOR = 50
+SIZE_FLOOR = 20_000
+
+
+def _size_outliers(ids: list[str], words: list[int]) -> list[str]:
+    """Articles far outside the corpus's size range (SIZE_FACTOR, SIZE_FLOOR): records read as one?"""
+    if not words:
+        return []
+    median = sorted(words)[len(words) // 2] if len(words) >= 3 else 0  # (one or two articles: no range)
+    limit = max(SIZE_FACTOR * median, SIZE_FLOOR)
+    huge = [(n, article_id) for article_id, n in zip(ids, words, strict=True) if n > limit]
+    if not huge:
+        return []
+    examples = [f"{article_id} ({n:,} words)" for n, article_id in sorted(huge, reverse=True)[:3]]
+    return [
+        f"{len(huge)} articles are far outside the corpus's size range (over {limit:,} words), e.g. {examples}: "
+        "a file of many articles read as one? (--text-as lines/jsonl/csv reads it as records)"
+    ]
+
+
 def latest_run_count(out: str, date: dt.date) -> int | None:
     """n_raw of the most recent run of `date`, or None when the date was never run."""
     runs = read_partition(out, "runs", date, columns=["finished_at", "n_raw"])
@@ -155,9 +176,8 @@ def latest_run_count(out: str, date: dt.date) -> int | None:
     return runs.column("n_raw")[max(range(len(finished)), key=finished.__getitem__)].as_py() if finished else None
 
 
-def _schema_failures(out: str, dataset: str, date: dt.date) -> list[str]:
+def _schema_failures(out: str, dataset: str, path: str) -> list[str]:
     fs, _ = url_to_fs(out)
-    path = f"{partition_dir(out, dataset, date)}/{PART}"
     if not fs.exists(path):
         return [f"{dataset}: partition file {path} is missing"]
     found = pq.read_schema(path, filesystem=fs)
@@ -175,10 +195,11 @@ def _repeated(what: str, values: list) -> list[str]:
     return [f"{what} not unique: {len(twice)} values repeated, e.g. {twice[:3]}"] if twice else []
 
 
-def _scan_bodies(out: str, date: dt.date, pool: Executor | None) -> list[Callable[[], list[tuple[str, str]]]]:
+def _scan_bodies(
+    out: str, groups: list[tuple[str, int]], pool: Executor | None
+) -> list[Callable[[], list[tuple[str, str]]]]:
     """The boilerplate scans of the articles' row groups, in order, each a call giving its findings:
     one task per row group submitted to `pool`, or without one, a single scan run when called."""
-    groups = partition_row_groups(out, "articles", date)
     if pool is None or len(groups) < 2:
         return [functools.partial(_boilerplate_in, out, groups)]
     # One thread per task: the pool's processes read side by side (Arrow's threads in each of them
@@ -188,31 +209,6 @@ def _scan_bodies(out: str, date: dt.date, pool: Executor | None) -> list[Callabl
 
 def _boilerplate_in(out: str, groups: list[tuple[str, int]], use_threads: bool = True) -> list[tuple[str, str]]:
     return _boilerplate_of(read_row_groups(out, groups, ["article_id", "body"], use_threads))
-
-
-def staged_boilerplate(folder: str, index: int) -> list[tuple[str, str]]:
-    """(article id, rule) of each body of one staged shard that still holds boilerplate.
-
-    A run's workers scan the staged bodies while the run publishes (run.partition.run_partition): the
-    published ones are these very strings, and the scan, most of the check's work, then costs no
-    time after publishing (~0.09 -> ~0.02 s of a Reuters run's check, measured). It runs on a thread
-    of the lowest priority, so that it takes what publishing leaves of the cores.
-    """
-
-    def scan() -> list[tuple[str, str]]:
-        _lower_thread_priority()
-        return _boilerplate_of(staging.shard_batches(folder, index, "articles", ["article_id", "body"]))
-
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        return thread.submit(scan).result()
-
-
-def _lower_thread_priority() -> None:
-    """The calling thread at the lowest CPU priority (nice 19). Linux only, where a priority is per
-    thread; elsewhere nothing is done (setpriority would name a process, not this thread)."""
-    if sys.platform == "linux":
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
 
 
 def _boilerplate_of(batches: Iterable[pa.Table]) -> list[tuple[str, str]]:

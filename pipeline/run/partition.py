@@ -8,12 +8,10 @@ whichever driver ran them.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
-from pipeline.checks import quality
 from pipeline.io import commit, faults, lock, staging
 from pipeline.run.plan import plan_partition
 from pipeline.run.pool import worker_pool
@@ -33,8 +31,8 @@ def run_partition(
     """Process every raw input of `date` and publish its partition: plan → process shards → publish.
 
     The CLI's one call; the DAG runs the same three steps as separate tasks. With several workers
-    the shards run in `pool` (the caller's `worker_pool`, which may use it after the run: the CLI's
-    quality check does), else in a pool of the run's own.
+    the shards run in `pool` (a caller's `worker_pool`), else in a pool of the run's own; the audit
+    of the staged partition shares its scan of the article bodies out to it too.
     """
     if pool is None and settings.workers > 1:
         with worker_pool(settings) as own:
@@ -44,7 +42,7 @@ def run_partition(
         on_listed(plan.n_raw)
     try:
         # The date's lock from here to the end: a second run of the date fails fast (lock.PartitionBusy).
-        with lock.partition_lock(settings.out, date, settings.lock_wait):
+        with lock.partition_lock(settings.out, date, settings.lock_wait, settings.lock_db):
             try:
                 results = process_shards(settings, plan.shards, pool, progress)
             except OSError as exc:  # a full disk while staging: as when publishing, nothing was published
@@ -53,14 +51,6 @@ def run_partition(
                     f"{exc.strerror or exc}; nothing was published, the datasets are as before this run"
                 ) from exc
             faults.reach("processed")
-            # The idle workers scan the staged bodies for the quality check meanwhile (at low priority).
-            scans = (
-                [pool.submit(quality.staged_boilerplate, plan.staging, s.index) for s in plan.shards] if pool else None
-            )
-            summary = _publish(settings, staging.read_manifest(plan.staging), results, trigger)
-            if scans is not None:
-                with contextlib.suppress(Exception):  # a scan that failed: the check reads the published bodies
-                    summary.boilerplate = [found for scan in scans for found in scan.result()]
-            return summary
+            return _publish(settings, staging.read_manifest(plan.staging), results, trigger, pool)
     finally:
         staging.remove_dir(plan.staging)  # a one-call run has no retry that could reuse it

@@ -1,6 +1,10 @@
 """Publish a date: deduplicate the staged shards across shards and dates, check that every input
 landed exactly once, and commit articles, duplicates, rejects, the dedup index and the runs row
 together (`pipeline.io.commit`).
+
+Write, audit, publish: the files are written hidden, the quality check reads them, and only a
+partition that passes is committed. One that fails is moved to `<out>/_quarantine/<date>/<run_id>/`
+and the published one stays as it was, unless the run says `publish_anyway`.
 """
 
 from __future__ import annotations
@@ -11,13 +15,16 @@ import platform
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pyarrow as pa
 
 from pipeline import __version__
+from pipeline.checks import quality
 from pipeline.dedup import duplicates as dedup
+from pipeline.dedup import published
 from pipeline.dedup.minhash import MinHashParams
 from pipeline.io import commit, faults, lock, staging
 from pipeline.io.arrow import columns_to_table, empty_table, from_numpy, rows_of, system_allocator
@@ -45,9 +52,8 @@ class RunSummary:
     n_rejects: int
     reject_reasons: dict[str, int]
     stage_seconds: dict[str, float] = field(default_factory=dict)
-    # (article id, rule) of the staged bodies that still hold boilerplate, found by a run's workers
-    # while it published (quality.staged_boilerplate); None when nothing scanned them.
-    boilerplate: list[tuple[str, str]] | None = None
+    quality: str = ""  # the audit's one-line report (QualityReport.describe)
+    quality_ok: bool = True  # False: the partition failed its audit and was published anyway
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -55,63 +61,86 @@ class RunSummary:
         return data
 
 
-def check_invariant(expected: list[str], landed: dict[str, list[str]]) -> None:
+def check_invariant(expected: list[str], landed: dict[str, list[str]]) -> int:
     """Every raw input (`expected`: the planned raw paths) is in exactly one of the three datasets
-    (`landed`: the raw paths written to each)."""
+    (`landed`: the raw paths written to each); returns how many raw inputs there were.
+
+    A text file that its worker found to be records (ingest.records.sniff) is one input per record:
+    it lands as its records, `<path>#<locator>`, and is counted by them.
+    """
     found = [path for paths in landed.values() for path in paths]
-    expected = sorted(expected)
+    planned, seen = set(expected), set(found)
+    records = [p for p in seen - planned if (base := p.rpartition("#")[0]) in planned and base not in seen]
+    expanded = {p.rpartition("#")[0] for p in records}
+    expected = sorted([*(p for p in expected if p not in expanded), *records])
     if sorted(found) != expected:
-        missing = sorted(set(expected) - set(found))[:5]
-        extra = sorted(set(found) - set(expected))[:5]
+        missing = sorted(set(expected) - seen)[:5]
+        extra = sorted(seen - set(expected))[:5]
         counts = Counter(found)
         twice = sorted(p for p, n in counts.items() if n > 1)[:5]
         raise InvariantError(
             f"raw={len(expected)} but articles+duplicates+rejects={len(found)}; "
             f"missing={missing} unexpected={extra} twice={twice}"
         )
+    return len(expected)
 
 
 def publish_partition(settings: Settings, results: list[ShardResult], trigger: str = "cli") -> RunSummary:
-    """Deduplicate the staged shards together and against other dates, check, write, clean up.
+    """Deduplicate the staged shards together and against other dates, write, audit, publish, clean up.
 
-    The single step that makes a partition visible: it runs once per run, after every shard.
+    The single step that makes a partition visible: it runs once per run, after every shard. Raises
+    quality.QualityError when the partition fails its audit (it is then quarantined, not published).
     """
     folder = results[0].staging
     manifest = staging.read_manifest(folder)
     reported = sorted(r.index for r in results)
     if reported != list(range(manifest.n_shards)) or any(r.staging != folder for r in results):
         raise InvariantError(f"expected shards 0..{manifest.n_shards - 1} of {folder}, got {reported}")
-    with lock.partition_lock(settings.out, manifest.date, settings.lock_wait):
+    with lock.partition_lock(settings.out, manifest.date, settings.lock_wait, settings.lock_db):
         faults.reach("processed")
-        summary = _publish(settings, manifest, results, trigger)
+        try:
+            summary = _publish(settings, manifest, results, trigger)
+        except quality.QualityError:
+            staging.remove_dir(folder)  # not retried: the same inputs would fail the same way
+            raise
     staging.remove_dir(folder)
     return summary
 
 
 @system_allocator()
-def _publish(settings: Settings, manifest: staging.Manifest, results: list[ShardResult], trigger: str) -> RunSummary:
+def _publish(
+    settings: Settings,
+    manifest: staging.Manifest,
+    results: list[ShardResult],
+    trigger: str,
+    pool: Executor | None = None,
+) -> RunSummary:
     """Publish under the output's publish lock (the caller holds the date's lock): dedup against the
-    other dates and the one-commit publishing (pipeline.io.commit) see a stable output."""
+    other dates and the one-commit publishing (pipeline.io.commit) see a stable output. The audit
+    of the staged files may share out its body scan to `pool` (quality.check_files)."""
     folder, date = results[0].staging, manifest.date
-    with lock.publish_lock(settings.out):
+    with lock.publish_lock(settings.out, settings.lock_db):
         tick = time.perf_counter()
         commit.recover(settings.out)
         discard_staged(settings.out, date)
         shards = staging.StagedShards(folder, manifest.n_shards)
         run = _staged_sketches(shards, settings.minhash_params())
-        index = dedup.load_index(settings, date)
+        index = published.load_index(settings, date, run)
         verdicts = dedup.find_duplicates(run, index, _staged_stories(shards), settings)
         dedup_seconds, tick = time.perf_counter() - tick, time.perf_counter()
 
         with commit.Transaction(settings.out, date) as txn:
             landed = stage_datasets(txn, settings, shards, run, index, verdicts)
-            check_invariant(staging.read_doc_paths(folder), landed.paths)
+            n_raw = check_invariant(staging.read_doc_paths(folder), landed.paths)
+            write_seconds, tick = time.perf_counter() - tick, time.perf_counter()
+            staged = {dataset: txn.staged(dataset) for dataset in quality.CHECKED}
+            audit = quality.check_files(settings.out, date, staged, settings.max_reject_rate, n_raw, pool)
             summary = RunSummary(
                 run_id=manifest.run_id,
                 date=date,
                 raw=manifest.raw,
                 out=settings.out,
-                n_raw=manifest.n_docs,
+                n_raw=n_raw,
                 n_excluded=len(manifest.excluded),
                 n_articles=len(landed.paths["articles"]),
                 n_duplicates=len(landed.paths["duplicates"]),
@@ -121,12 +150,22 @@ def _publish(settings: Settings, manifest: staging.Manifest, results: list[Shard
                     "list": manifest.list_seconds,
                     "process": round(sum(r.seconds for r in results), 4),
                     "dedup": round(dedup_seconds, 4),
-                    "write": round(time.perf_counter() - tick, 4),
+                    "write": round(write_seconds, 4),
+                    "audit": round(time.perf_counter() - tick, 4),
                 },
+                quality=audit.describe(),
+                quality_ok=audit.ok,
             )
             # The runs row is published in the same commit: a run that has its row published its data.
             row = _run_row(settings, summary, trigger, manifest.started_at)
             txn.stage("runs", row, name=f"run-{summary.run_id}.parquet")
+            if not audit.ok and not settings.publish_anyway:
+                kept = commit.quarantine_dir(settings.out, date, manifest.run_id)
+                txn.quarantine(kept, audit.describe())
+                raise quality.QualityError(
+                    f"quality check failed for {audit.describe()}; nothing was published (the previous partition "
+                    f"stays), the files are kept in {kept}; publish_anyway (--publish-anyway) publishes them"
+                )
             txn.commit()
     return summary
 
@@ -146,9 +185,7 @@ def _staged_sketches(shards: staging.StagedShards, params: MinHashParams) -> ded
         start = stop
     # Copied out (combine_chunks): a staged batch's columns are views of the whole memory-mapped batch,
     # whose pages would otherwise stay mapped through publish (at 10x Reuters, ~0.3 GB, measured).
-    table = (
-        pa.concat_tables(order).combine_chunks() if order else empty_table(ARTICLES).select(dedup.ORDER_COLUMNS)
-    )
+    table = pa.concat_tables(order).combine_chunks() if order else empty_table(ARTICLES).select(dedup.ORDER_COLUMNS)
     return dedup.Sketches.from_table(table, keys, bands)
 
 
@@ -204,7 +241,11 @@ def stage_datasets(
         txn.open("articles") as articles_sink,
         txn.open("duplicates") as duplicates_sink,
     ):
-        sinks = [RowGroups(sink, ROW_GROUP) for sink in (duplicates_sink, articles_sink, index_sink)]
+        sinks = [
+            RowGroups(duplicates_sink, ROW_GROUP),
+            RowGroups(articles_sink, ROW_GROUP),
+            RowGroups(index_sink, dedup.INDEX_ROW_GROUP),
+        ]
         start = 0
         for batch in shards.batches("articles", columns):
             kinds = verdicts.kind[start : start + batch.num_rows]
@@ -234,7 +275,8 @@ def _run_row(settings: Settings, summary: RunSummary, trigger: str, started: dt.
 
     from pipeline.schema import RUNS
 
-    params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(settings).items()}
+    # Not where the run locked: that says nothing of the data, and a URL may still carry a password.
+    params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(settings).items() if k != "lock_db"}
     row = {
         "run_id": summary.run_id,
         "partition_date": summary.date,
