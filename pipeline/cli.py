@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import functools
-import gc
 import os
-import sys
 from contextlib import contextmanager
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
@@ -39,33 +36,6 @@ def _stdout() -> Console:
     from rich.console import Console
 
     return Console()
-
-
-def main() -> None:
-    """The `newsetl` command: the app, then an exit that skips the interpreter's teardown.
-
-    Tearing down frees a run's heap object by object (the language model, the gazetteer, the
-    metadata tables, imported modules): ~0.12 s of CPU after the work is done on Reuters (measured),
-    for memory the operating system takes back anyway. Exit handlers still run and the output
-    streams are flushed first; an unexpected exception still ends the usual way, with its traceback.
-    """
-    try:
-        app()
-        code = 0
-    except SystemExit as exc:
-        code = _exit_status(exc.code)
-    atexit._run_exitfuncs()  # what the interpreter's own exit runs first (os._exit skips it)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
-
-def _exit_status(code) -> int:
-    """The process status `sys.exit(code)` would give (a message is printed to stderr, status 1)."""
-    if code is None or isinstance(code, int):
-        return code or 0
-    print(code, file=sys.stderr)
-    return 1
 
 
 @contextmanager
@@ -148,34 +118,19 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
     from pipeline.run.partition import run_partition
     from pipeline.run.pool import worker_pool
 
-    # What is alive now (the modules) outlives the run: frozen for the run, it is left out of the
-    # garbage collector's full collections, which walked all of it several times a run (~0.06 s
-    # of CPU on Reuters, measured). Worker processes load and freeze the model and tables themselves.
-    gc.freeze()
-    try:
-        with _progress_bar(date, quiet) as (advance, listed):
-            with (
-                _exit_on({SourceNotFound: 2, lock.PartitionBusy: 3, commit.PublishError: 1}),
-                worker_pool(settings) as pool,
-            ):
-                summary = run_partition(
-                    settings, date, trigger="cli", progress=advance, on_listed=listed, pool=pool
-                )
-                # The bodies were scanned while publishing (by the workers); else the workers scan them now.
-                report = quality.check_partition(
-                    settings.out,
-                    date,
-                    settings.max_reject_rate,
-                    n_raw=summary.n_raw,
-                    pool=pool,
-                    scanned=summary.boilerplate,
-                )
-        if not report.ok:
-            _stderr().print(f"[red]quality check failed[/] {report.describe()}")
-            raise typer.Exit(1)
-        return summary
-    finally:
-        gc.unfreeze()
+    with _progress_bar(date, quiet) as (advance, listed):
+        with (
+            _exit_on({SourceNotFound: 2, lock.PartitionBusy: 3, commit.PublishError: 1}),
+            worker_pool(settings) as pool,
+        ):
+            summary = run_partition(settings, date, trigger="cli", progress=advance, on_listed=listed, pool=pool)
+            report = quality.check_partition(
+                settings.out, date, settings.max_reject_rate, n_raw=summary.n_raw, pool=pool
+            )
+    if not report.ok:
+        _stderr().print(f"[red]quality check failed[/] {report.describe()}")
+        raise typer.Exit(1)
+    return summary
 
 
 @contextmanager

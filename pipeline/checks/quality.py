@@ -9,16 +9,12 @@ bad luck). The DAG's quality task and `newsetl check` both call `check_partition
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
-import os
 import re
-import sys
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -26,8 +22,7 @@ import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
 
 from pipeline.article.rules import RULES, any_of
-from pipeline.io import staging
-from pipeline.io.arrow import column_values, system_allocator
+from pipeline.io.arrow import column_values
 from pipeline.io.partitions import (
     PART,
     partition_batches,
@@ -79,29 +74,25 @@ class QualityReport:
         return counts + ("; OK" if self.ok else "; FAILED: " + "; ".join(self.failures))
 
 
-@system_allocator()
 def check_partition(
     out: str,
     date: dt.date,
     max_reject_rate: float,
     n_raw: int | None = None,
     pool: Executor | None = None,
-    scanned: list[tuple[str, str]] | None = None,
 ) -> QualityReport:
     """Check one date's partition; `n_raw` defaults to the count in the date's latest `runs` row.
 
     The files are read a row group at a time, only the columns checked: memory is the paths and
     ids of the partition, not its articles. The article bodies, most of the work, are scanned by
     the processes of `pool` when given (a run's workers, idle by then), a row group per task, while
-    this process reads the paths and ids: ~0.13 -> ~0.07 s after a Reuters run (measured). A run
-    that scanned its staged bodies while publishing passes what it found as `scanned` (see
-    `staged_boilerplate`): the findings of published articles count, the bodies are not read again.
+    this process reads the paths and ids: ~0.13 -> ~0.07 s after a Reuters run (measured).
     """
     failures: list[str] = []
     counts: dict[str, int] = {}
     paths: list[str] = []
     ids: dict[str, list[str]] = {}
-    scans = _scan_bodies(out, date, pool) if scanned is None else []
+    scans = _scan_bodies(out, date, pool)
     for dataset in CHECKED:
         failures += _schema_failures(out, dataset, date)
         id_column = "article_id" if dataset == "articles" else "doc_id"
@@ -110,11 +101,7 @@ def check_partition(
             counts[dataset] += batch.num_rows
             paths += batch.column("raw_path").to_pylist()
             ids[dataset] += batch.column(id_column).to_pylist()
-    if scanned is None:
-        boilerplate = [found for scan in scans for found in scan()]
-    else:  # the run's copies (duplicates) were scanned too: only published bodies count
-        published = set(ids["articles"])
-        boilerplate = [found for found in scanned if found[0] in published]
+    boilerplate = [found for scan in scans for found in scan()]
     n_articles, n_duplicates, n_rejects = (counts[d] for d in CHECKED)
     if n_raw is None:
         n_raw = latest_run_count(out, date)
@@ -188,31 +175,6 @@ def _scan_bodies(out: str, date: dt.date, pool: Executor | None) -> list[Callabl
 
 def _boilerplate_in(out: str, groups: list[tuple[str, int]], use_threads: bool = True) -> list[tuple[str, str]]:
     return _boilerplate_of(read_row_groups(out, groups, ["article_id", "body"], use_threads))
-
-
-def staged_boilerplate(folder: str, index: int) -> list[tuple[str, str]]:
-    """(article id, rule) of each body of one staged shard that still holds boilerplate.
-
-    A run's workers scan the staged bodies while the run publishes (run.partition.run_partition): the
-    published ones are these very strings, and the scan, most of the check's work, then costs no
-    time after publishing (~0.09 -> ~0.02 s of a Reuters run's check, measured). It runs on a thread
-    of the lowest priority, so that it takes what publishing leaves of the cores.
-    """
-
-    def scan() -> list[tuple[str, str]]:
-        _lower_thread_priority()
-        return _boilerplate_of(staging.shard_batches(folder, index, "articles", ["article_id", "body"]))
-
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        return thread.submit(scan).result()
-
-
-def _lower_thread_priority() -> None:
-    """The calling thread at the lowest CPU priority (nice 19). Linux only, where a priority is per
-    thread; elsewhere nothing is done (setpriority would name a process, not this thread)."""
-    if sys.platform == "linux":
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
 
 
 def _boilerplate_of(batches: Iterable[pa.Table]) -> list[tuple[str, str]]:

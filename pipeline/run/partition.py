@@ -8,12 +8,10 @@ whichever driver ran them.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
-from pipeline.checks import quality
 from pipeline.io import commit, faults, lock, staging
 from pipeline.run.plan import plan_partition
 from pipeline.run.pool import worker_pool
@@ -53,14 +51,6 @@ def run_partition(
                     f"{exc.strerror or exc}; nothing was published, the datasets are as before this run"
                 ) from exc
             faults.reach("processed")
-            # The idle workers scan the staged bodies for the quality check meanwhile (at low priority).
-            scans = (
-                [pool.submit(quality.staged_boilerplate, plan.staging, s.index) for s in plan.shards] if pool else None
-            )
-            summary = _publish(settings, staging.read_manifest(plan.staging), results, trigger)
-            if scans is not None:
-                with contextlib.suppress(Exception):  # a scan that failed: the check reads the published bodies
-                    summary.boilerplate = [found for scan in scans for found in scan.result()]
-            return summary
+            return _publish(settings, staging.read_manifest(plan.staging), results, trigger)
     finally:
         staging.remove_dir(plan.staging)  # a one-call run has no retry that could reuse it

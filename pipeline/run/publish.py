@@ -20,7 +20,7 @@ from pipeline import __version__
 from pipeline.dedup import duplicates as dedup
 from pipeline.dedup.minhash import MinHashParams
 from pipeline.io import commit, faults, lock, staging
-from pipeline.io.arrow import columns_to_table, empty_table, from_numpy, rows_of, system_allocator
+from pipeline.io.arrow import columns_to_table, empty_table, from_numpy, rows_of
 from pipeline.io.parquet import RowGroups
 from pipeline.io.partitions import discard_staged
 from pipeline.run.shards import ShardResult
@@ -45,9 +45,6 @@ class RunSummary:
     n_rejects: int
     reject_reasons: dict[str, int]
     stage_seconds: dict[str, float] = field(default_factory=dict)
-    # (article id, rule) of the staged bodies that still hold boilerplate, found by a run's workers
-    # while it published (quality.staged_boilerplate); None when nothing scanned them.
-    boilerplate: list[tuple[str, str]] | None = None
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -88,7 +85,6 @@ def publish_partition(settings: Settings, results: list[ShardResult], trigger: s
     return summary
 
 
-@system_allocator()
 def _publish(settings: Settings, manifest: staging.Manifest, results: list[ShardResult], trigger: str) -> RunSummary:
     """Publish under the output's publish lock (the caller holds the date's lock): dedup against the
     other dates and the one-commit publishing (pipeline.io.commit) see a stable output."""
