@@ -9,6 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
+AIRFLOW_PORT ?= 8080
 
 .PHONY: run test lint bench airflow lock clean
 
@@ -27,7 +28,7 @@ $(STAMP): requirements.lock pyproject.toml setup.py $(wildcard pipeline/kernels/
 	$(VENV)/bin/python -m compileall -q pipeline dags
 	touch $(STAMP)
 
-## The main job: bundled sample (data/raw) -> data/processed, today's date partition.
+## The main job: bundled sample (data/raw/sample) -> data/processed, today's date partition.
 run: $(STAMP)
 	$(VENV)/bin/newsetl run
 
@@ -41,10 +42,18 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench
 
-## Start Airflow locally (scheduler, dag-processor, api-server) with this project's DAGs.
+## Airflow 3 with this project's DAGs (`airflow standalone`: api-server on 127.0.0.1:$(AIRFLOW_PORT),
+## scheduler, dag-processor, triggerer; SQLite in $(AIRFLOW_HOME)). Ctrl-C stops it all.
+# standalone starts each component as a bare `airflow` command, so the venv's bin goes first on PATH.
+airflow: export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+airflow: export AIRFLOW__API__HOST := 127.0.0.1
+airflow: export AIRFLOW__API__PORT := $(AIRFLOW_PORT)
+airflow: export AIRFLOW__API__BASE_URL := http://127.0.0.1:$(AIRFLOW_PORT)
 airflow: $(STAMP)
-	$(VENV)/bin/airflow db migrate
-	$(VENV)/bin/airflow standalone
+	@echo "newsetl: Airflow on http://127.0.0.1:$(AIRFLOW_PORT) - log in as admin, password in" \
+		"$(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated (printed below on the first start)." \
+		"Ctrl-C stops Airflow."
+	airflow standalone
 
 ## Re-pin dependencies after editing pyproject.toml.
 lock: | $(UV)

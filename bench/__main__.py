@@ -1,7 +1,7 @@
 """`python -m bench` (`make bench`): duplicate-detection quality, then speed and memory, as tables.
 
     python -m bench                 # everything (Reuters + the generated 10x corpus), ~10 minutes
-    python -m bench --skip-10x      # Reuters only
+    python -m bench --skip-10x      # Reuters only (and the fundus HTML structure bench, bench/structure.py)
     python -m bench --runs 5        # more runs per row (median reported)
     python -m bench --skip-quality --no-datasketch-10x   # speed of newsetl and the floor only, at 10x
 
@@ -17,22 +17,13 @@ import statistics
 import sys
 from pathlib import Path
 
-from bench import quality, speed
+from bench import quality, speed, structure
 from bench.corpus import make_scaled_corpus
+from bench.tables import markdown, verdict
 
 PROJECT = Path(__file__).resolve().parent.parent
 REUTERS = PROJECT.parent / "shared" / "corpora" / "reuters21578"
 OUT = PROJECT / "bench" / "out"
-
-
-def markdown(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def verdict(ok: bool) -> str:
-    return "pass" if ok else "FAIL"
 
 
 def report_quality() -> bool:
@@ -111,6 +102,7 @@ def main() -> int:
         "--no-datasketch-10x", action="store_true", help="skip the datasketch baseline on the 10x corpus (minutes)"
     )
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--skip-structure", action="store_true", help="skip the fundus HTML structure bench")
     args = parser.parse_args()
     if not (REUTERS / "docs").is_dir():
         print(f"needs the Reuters-21578 corpus at {REUTERS}", file=sys.stderr)
@@ -119,6 +111,9 @@ def main() -> int:
     sys.stdout.reconfigure(line_buffering=True)  # tables appear as they are measured
     if not args.skip_quality:
         ok &= report_quality()
+    if not args.skip_structure and (structure.FUNDUS / "gold.jsonl").is_file():
+        ok &= structure.report_scores()
+        ok &= structure.report_speed(runs=args.runs)
 
     cpus = os.cpu_count() or 1
     workers = sorted({1, cpus})

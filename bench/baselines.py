@@ -2,6 +2,7 @@
 
     python -m bench.baselines floor DOCS        read every file and hash it with blake2b, nothing else
     python -m bench.baselines datasketch DOCS   dedup only: exact (blake2b) + datasketch MinHashLSH
+    python -m bench.baselines trafilatura DOCS  HTML pages: trafilatura's bare_extraction (with metadata) alone
 
 The datasketch job uses newsetl's settings: word 5-grams of the case-folded words, 128
 permutations, LSH with the same bands x rows, query-then-insert in file order. It does no parsing,
@@ -63,6 +64,20 @@ def datasketch_dedup(root: str) -> int:
     return duplicates
 
 
+def trafilatura_extraction(root: str) -> int:
+    """The extractor alone over every page, as newsetl's HTML path calls it: the floor of that path."""
+    import trafilatura
+
+    found = 0
+    for path in list_files(root):
+        with open(path, "rb") as fh:
+            doc = trafilatura.bare_extraction(
+                fh.read(), with_metadata=True, include_comments=False, include_tables=False
+            )
+        found += doc is not None
+    return found
+
+
 if __name__ == "__main__":
     job, root = sys.argv[1], sys.argv[2]
-    print({"floor": floor, "datasketch": datasketch_dedup}[job](root))
+    print({"floor": floor, "datasketch": datasketch_dedup, "trafilatura": trafilatura_extraction}[job](root))

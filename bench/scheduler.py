@@ -41,7 +41,7 @@ def same_datasets(left: Path, right: Path) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--raw", type=Path, default=PROJECT / "data" / "raw")
+    parser.add_argument("--raw", type=Path, default=PROJECT / "data" / "raw" / "sample")
     parser.add_argument("--shards", type=int, default=2)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_dir:

@@ -1,25 +1,48 @@
-"""`newsetl`: the command-line driver (run, backfill, stats, query, report, migrate) of the DAG's functions."""
+"""`newsetl`: the command-line driver (run, backfill, stats, query, report, migrate) of the DAG's functions.
+
+The options of `run` and `backfill` are the fields of `Settings` (flag, default, help and bounds
+come from there), as the DAG's params are. Every expected error is one line on stderr and an exit
+status of `ExitStatus`, never a traceback.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
-import os
+import inspect
+import sys
+import typing
 from contextlib import contextmanager
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pipeline.settings import DEFAULT_MAX_BYTES, DEFAULT_MAX_REJECT_RATE, DEFAULT_OUT, DEFAULT_RAW, Settings
+from pipeline.settings import DATED_RAW, DEFAULT_RAW, Settings, setting_fields
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
+
+class ExitStatus(IntEnum):
+    """What a command's exit status says (also in `newsetl --help`)."""
+
+    OK = 0
+    FAILED = 1  # a write failed (nothing was published), or there was nothing to show
+    USAGE = 2  # a bad option, date, raw source or output folder: nothing was done
+    BUSY = 3  # another run holds the date's lock: nothing was done
+    QUALITY = 4  # the partition failed its quality check: kept in quarantine, not published
+
+
 app = typer.Typer(
-    help="News-article ETL: raw article text → clean, deduplicated, described Parquet.", no_args_is_help=True
+    help="News-article ETL: raw article text → clean, deduplicated, described Parquet.",
+    epilog="Exit status: 0 ok; 1 failed (nothing published, or nothing to show); 2 bad usage or input; "
+    "3 the date is locked by another run; 4 quality check failed (kept in <out>/_quarantine, not published).",
+    no_args_is_help=True,
 )
+DEFAULTS = Settings()
 
 
 # rich is imported when something is shown: importing it cost ~40 ms of every command, quiet runs
@@ -38,49 +61,116 @@ def _stdout() -> Console:
     return Console()
 
 
+def _say(label: str, message: str) -> None:
+    """One line on stderr, however long (never wrapped at the terminal's width)."""
+    from rich.markup import escape
+
+    _stderr().print(f"{label} {escape(' '.join(str(message).split()))}", soft_wrap=True)
+
+
+def _error(message: str) -> None:
+    _say("[red]error:[/]", message)
+
+
+def _warn(message: str) -> None:
+    _say("[yellow]warning:[/]", message)
+
+
+def main() -> None:
+    """The `newsetl` command."""
+    sys.exit(_invoke())
+
+
+def _invoke() -> int:
+    """Run the app and return its exit status; a usage error is one line (not click's framed box)."""
+    # typer carries its own copy of click (typer._click): its errors are not the click package's.
+    from typer._click import exceptions as click
+
+    try:
+        result = app(standalone_mode=False)
+    except click.NoArgsIsHelpError as exc:  # `newsetl` alone: the help, as asked
+        exc.show()
+        return exc.exit_code
+    except click.ClickException as exc:
+        context = getattr(exc, "ctx", None)
+        _error(exc.format_message() + (f" (see '{context.command_path} --help')" if context else ""))
+        return exc.exit_code
+    except click.Abort:
+        _error("aborted")
+        return ExitStatus.FAILED
+    except SystemExit as exc:
+        return _exit_status(exc.code)
+    return result if isinstance(result, int) else ExitStatus.OK
+
+
+def _exit_status(code) -> int:
+    """The process status `sys.exit(code)` would give (a message is printed to stderr, status 1)."""
+    if code is None or isinstance(code, int):
+        return code or 0
+    print(code, file=sys.stderr)
+    return 1
+
+
 @contextmanager
 def _exit_on(codes: dict[type[Exception], int]):
     """An expected error becomes one red line and the exit status `codes` gives its kind, not a traceback."""
     try:
         yield
     except tuple(codes) as exc:
-        _stderr().print(f"[red]error:[/] {exc}")
+        _error(str(exc))
         raise typer.Exit(next(code for kind, code in codes.items() if isinstance(exc, kind))) from exc
 
 
-RawOpt = Annotated[str, typer.Option("--raw", help="Raw folder, glob or fsspec URI; '{date}' is replaced by the date.")]
-OutOpt = Annotated[str, typer.Option("--out", help="Root of the processed datasets (path or fsspec URI).")]
-WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="Processes that parse and clean in parallel.")]
-# Two worker processes where there are two cores: the files are byte-identical (tests/test_etl.py) and
-# the Reuters run is ~1.6x faster (bench/). Capped at two: each worker adds ~170 MB at peak, and
-# more were not measured.
-DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
-MaxBytesOpt = Annotated[int, typer.Option("--max-bytes", min=1, help="Inputs larger than this are rejected unread.")]
+def _option_of(field: dataclasses.Field, hint, default) -> tuple[object, object]:
+    """The annotation (type and typer.Option) and default of the CLI option of a Settings field."""
+    bounds = {key[:3]: field.metadata[key] for key in ("minimum", "maximum") if field.metadata[key] is not None}
+    if typing.get_origin(hint) is tuple:  # a repeatable option
+        hint, default = list[typing.get_args(hint)[0]], list(default)
+    flag = "--" + field.name.replace("_", "-")
+    return Annotated[hint, typer.Option(flag, help=field.metadata["help"], **bounds)], default
+
+
+def _option(name: str):
+    """The annotation of the CLI option of one Settings field (its default: DEFAULTS.<name>)."""
+    field, hint = next((f, h) for f, h in setting_fields() if f.name == name)
+    return _option_of(field, hint, field.default)[0]
+
+
+def with_settings(**defaults):
+    """Give a command an option per Settings field, gathered into its `settings` argument; `defaults`
+    overrides a field's default for this command (backfill reads dated folders)."""
+
+    def decorate(command):
+        signature = inspect.signature(command)
+        hints = typing.get_type_hints(command, include_extras=True)
+        own = [p.replace(annotation=hints[p.name]) for p in signature.parameters.values() if p.name != "settings"]
+        added = []
+        for field, hint in setting_fields():
+            annotation, default = _option_of(field, hint, defaults.get(field.name, field.default))
+            added.append(
+                inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+            )
+
+        @functools.wraps(command)
+        def with_options(**options):
+            values = {field.name: options.pop(field.name) for field, _ in setting_fields()}
+            return command(settings=Settings.of(values), **options)
+
+        with_options.__signature__ = signature.replace(parameters=[*own, *added])
+        return with_options
+
+    return decorate
+
+
+OutOpt = _option("out")
+LockWaitOpt = _option("lock_wait")
+RejectRateOpt = _option("max_reject_rate")
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")]
 SourcesOpt = Annotated[str | None, typer.Option("--sources", help="Sources file (see sources.example.toml).")]
 FeedOpt = Annotated[list[str] | None, typer.Option("--feed", help="RSS/Atom feed URL (repeatable).")]
 UrlOpt = Annotated[list[str] | None, typer.Option("--url", help="Article URL (repeatable).")]
 AllowPrivateOpt = Annotated[
     bool, typer.Option("--allow-private", help="Also fetch loopback/private addresses (tests, intranets).")
-]
-WindowOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--dedup-window-days", min=0, help="Compare only with dates at most this many days away (default: all)."
-    ),
-]
-FollowOpt = Annotated[
-    bool, typer.Option("--follow-symlinks", help="Read symbolic links that point outside the raw folder.")
-]
-LockWaitOpt = Annotated[
-    float, typer.Option("--lock-wait", min=0, help="Seconds to wait for another run of the same date (0: fail).")
-]
-ShardsOpt = Annotated[
-    int,
-    typer.Option("--shards", min=0, help="Equal slices of the input (0: shrinking ones). Output is the same."),
-]
-RejectRateOpt = Annotated[
-    float,
-    typer.Option("--max-reject-rate", min=0.0, max=1.0, help="The quality check fails a date with more rejects."),
 ]
 
 
@@ -93,51 +183,48 @@ def _parse_date(value: str | None) -> dt.date:
         raise typer.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from exc
 
 
-# The options `run` and `backfill` share, passed on to Settings under the same names.
-_RUN_OPTIONS = (
-    "workers",
-    "shards",
-    "max_bytes",
-    "max_reject_rate",
-    "dedup_window_days",
-    "follow_symlinks",
-    "lock_wait",
-)
+@functools.cache
+def _show_library_warnings() -> None:
+    """The pipeline's warnings (logging, e.g. a dated raw folder missing for a day) as one line each."""
+    import logging
 
+    class OneLine(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            _warn(record.getMessage())
 
-def _run_settings(raw: str, out: str, options: dict) -> Settings:
-    """Settings of a run from the command's options (`locals()` of `run` or `backfill`)."""
-    return Settings(raw=raw, out=out, **{name: options[name] for name in _RUN_OPTIONS})
+    logging.getLogger("pipeline").addHandler(OneLine(logging.WARNING))
 
 
 def _run_one(settings: Settings, date: dt.date, quiet: bool):
-    """Run one date, then check its partition: a broken contract exits 1 (the partition stays published)."""
-    from pipeline.checks import quality
+    """Run one date. A partition that fails its quality check is quarantined, not published (exit 4),
+    unless the settings say publish_anyway (then a warning line)."""
+    from pipeline.checks.quality import QualityError
     from pipeline.ingest.listing import SourceNotFound
-    from pipeline.io import commit, lock
+    from pipeline.io.commit import PublishError
+    from pipeline.io.lock import PartitionBusy
+    from pipeline.io.partitions import OutputNotAFolder
     from pipeline.run.partition import run_partition
-    from pipeline.run.pool import worker_pool
 
-    with _progress_bar(date, quiet) as (advance, listed):
-        with (
-            _exit_on({SourceNotFound: 2, lock.PartitionBusy: 3, commit.PublishError: 1}),
-            worker_pool(settings) as pool,
-        ):
-            summary = run_partition(settings, date, trigger="cli", progress=advance, on_listed=listed, pool=pool)
-            report = quality.check_partition(
-                settings.out, date, settings.max_reject_rate, n_raw=summary.n_raw, pool=pool
-            )
-    if not report.ok:
-        _stderr().print(f"[red]quality check failed[/] {report.describe()}")
-        raise typer.Exit(1)
+    _show_library_warnings()
+    errors = {
+        SourceNotFound: ExitStatus.USAGE,
+        OutputNotAFolder: ExitStatus.USAGE,
+        PartitionBusy: ExitStatus.BUSY,
+        PublishError: ExitStatus.FAILED,
+        QualityError: ExitStatus.QUALITY,
+    }
+    with _exit_on(errors), _progress_bar(date, quiet) as (advance, listed):
+        summary = run_partition(settings, date, trigger="cli", progress=advance, on_listed=listed)
+    if not summary.quality_ok:
+        _warn(f"quality check failed, published anyway (--publish-anyway): {summary.quality}")
     return summary
 
 
 @contextmanager
 def _progress_bar(date: dt.date, quiet: bool):
-    """(advance by n inputs, set the total) of a transient progress bar on stderr; with `quiet`, no
-    bar and (None, None)."""
-    if quiet:
+    """(advance by n inputs, set the total) of a transient progress bar on stderr; with `quiet`, or
+    when stderr is not a terminal (a log, a pipe: the bar would leave a blank line), no bar and (None, None)."""
+    if quiet or not _stderr().is_terminal:
         yield None, None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -168,64 +255,54 @@ def _summary_table(summaries) -> Table:
 
 
 @app.command()
+@with_settings()
 def run(
     date: Annotated[str | None, typer.Option("--date", help="Partition date YYYY-MM-DD (default: today, UTC).")] = None,
-    raw: RawOpt = DEFAULT_RAW,
-    out: OutOpt = DEFAULT_OUT,
-    workers: WorkersOpt = DEFAULT_WORKERS,
-    shards: ShardsOpt = 0,
-    max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
-    max_reject_rate: RejectRateOpt = DEFAULT_MAX_REJECT_RATE,
-    dedup_window_days: WindowOpt = None,
-    follow_symlinks: FollowOpt = False,
-    lock_wait: LockWaitOpt = 0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+    quiet: QuietOpt = False,
     fetch: Annotated[
-        bool, typer.Option("--fetch", help="Fetch the sources into <raw>/YYYY-MM-DD first, then process that folder.")
+        bool,
+        typer.Option("--fetch", help="Fetch the sources into <raw>/YYYY-MM-DD (default data/raw/) first, then run it."),
     ] = False,
     sources: SourcesOpt = None,
     feed: FeedOpt = None,
     url: UrlOpt = None,
     allow_private: AllowPrivateOpt = False,
+    *,
+    settings: Settings,
 ) -> None:
-    """Process one date partition: read → parse → clean → describe → dedup → write → check."""
+    """Process one date partition: read → parse → clean → describe → dedup → write → audit → publish."""
     day = _parse_date(date)
     if fetch:
-        # A day on which nothing new lands has no folder: as a {date} template, that is an empty partition.
+        # Fetched files land in dated folders, never in the sample. A day on which nothing new lands
+        # has no folder: as a {date} template, that is an empty partition.
+        raw = DATED_RAW if settings.raw == DEFAULT_RAW else settings.raw
         raw = raw if "{date}" in raw else f"{raw.rstrip('/')}/{{date}}"
+        settings = dataclasses.replace(settings, raw=raw)
         overrides = {"allow_private": allow_private or None}
         _fetch_one(raw, day, sources_file=sources, feeds=feed, urls=url, overrides=overrides, quiet=quiet)
     elif sources or feed or url:
         raise typer.BadParameter("--sources, --feed and --url need --fetch")
-    settings = _run_settings(raw, out, locals())
     summary = _run_one(settings, day, quiet)
     if not quiet:
         _stderr().print(_summary_table([summary]))
-        _stderr().print(f"datasets under [bold]{out}[/]: articles, duplicates, rejects, runs")
+        _stderr().print(f"datasets under [bold]{settings.out}[/]: articles, duplicates, rejects, runs")
 
 
 @app.command()
+@with_settings(raw=DATED_RAW)
 def backfill(
     start: Annotated[str, typer.Option("--start", help="First date, YYYY-MM-DD.")],
     end: Annotated[str, typer.Option("--end", help="Last date (inclusive), YYYY-MM-DD.")],
-    raw: RawOpt = str(DEFAULT_RAW) + "/{date}",
-    out: OutOpt = DEFAULT_OUT,
-    workers: WorkersOpt = DEFAULT_WORKERS,
-    shards: ShardsOpt = 0,
-    max_bytes: MaxBytesOpt = DEFAULT_MAX_BYTES,
-    max_reject_rate: RejectRateOpt = DEFAULT_MAX_REJECT_RATE,
-    dedup_window_days: WindowOpt = None,
-    follow_symlinks: FollowOpt = False,
-    lock_wait: LockWaitOpt = 0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: QuietOpt = False,
+    *,
+    settings: Settings,
 ) -> None:
     """Process every date from --start to --end, one partition each (raw from `<raw>/{date}`)."""
     first, last = _parse_date(start), _parse_date(end)
     if last < first:
         raise typer.BadParameter("--end is before --start")
-    if "{date}" not in raw:
+    if not settings.raw_is_dated:
         raise typer.BadParameter("--raw must contain '{date}' so that each date reads its own folder")
-    settings = _run_settings(raw, out, locals())
     summaries = []
     for offset in range((last - first).days + 1):
         summaries.append(_run_one(settings, first + dt.timedelta(days=offset), quiet))
@@ -248,7 +325,7 @@ def _fetch_one(
     """Fetch the sources file's and the flags' sources into the landing zone of `date`."""
     from pipeline.ingest import fetch, landing, sources
 
-    with _exit_on({sources.SourcesError: 2}):
+    with _exit_on({sources.SourcesError: ExitStatus.USAGE}):
         config = sources.load_sources(sources_file) if sources_file else None
         flagged = sources.sources_from_flags(feeds or [], urls or [], paths or [], urls_file)
         chosen = [*(config.sources if config else ()), *flagged]
@@ -268,7 +345,7 @@ def fetch_command(
     date: Annotated[str | None, typer.Option("--date", help="Landing date YYYY-MM-DD (default: today, UTC).")] = None,
     landing: Annotated[
         str, typer.Option("--landing", help="Landing root (day folder <landing>/YYYY-MM-DD) or a '{date}' template.")
-    ] = DEFAULT_RAW,
+    ] = DATED_RAW,
     sources: SourcesOpt = None,
     feed: FeedOpt = None,
     url: UrlOpt = None,
@@ -310,22 +387,23 @@ def fetch_command(
 @app.command()
 def delete(
     date: Annotated[str, typer.Option("--date", help="Partition date YYYY-MM-DD to remove.")],
-    out: OutOpt = DEFAULT_OUT,
-    lock_wait: LockWaitOpt = 0,
+    out: OutOpt = DEFAULTS.out,
+    lock_wait: LockWaitOpt = DEFAULTS.lock_wait,
 ) -> None:
     """Remove one date's articles, duplicates, rejects and dedup-index partitions (the runs history stays)."""
     from pipeline.io import commit, lock
-    from pipeline.io.partitions import delete_partition
+    from pipeline.io.partitions import OutputNotAFolder, delete_partition
 
     day = _parse_date(date)
     datasets = ("articles", "duplicates", "rejects", "dedup_index")
+    errors = {lock.PartitionBusy: ExitStatus.BUSY, OutputNotAFolder: ExitStatus.USAGE}
     # The locks of a run: never remove a date while a run of it, or another date's dedup, is under way.
-    with _exit_on({lock.PartitionBusy: 3}), lock.partition_lock(out, day, lock_wait), lock.publish_lock(out):
+    with _exit_on(errors), lock.partition_lock(out, day, lock_wait), lock.publish_lock(out):
         commit.recover(out)
         removed = delete_partition(out, day, datasets)
     if not removed:
-        _stderr().print(f"[yellow]no partition {date} under {out}[/]")
-        raise typer.Exit(1)
+        _error(f"no partition {date} under {out}")
+        raise typer.Exit(ExitStatus.FAILED)
     for folder in removed:
         _stderr().print(f"removed {folder}")
 
@@ -333,20 +411,21 @@ def delete(
 @app.command()
 def check(
     date: Annotated[str, typer.Option("--date", help="Partition date YYYY-MM-DD.")],
-    out: OutOpt = DEFAULT_OUT,
-    max_reject_rate: RejectRateOpt = DEFAULT_MAX_REJECT_RATE,
+    out: OutOpt = DEFAULTS.out,
+    max_reject_rate: RejectRateOpt = DEFAULTS.max_reject_rate,
 ) -> None:
-    """Check a published partition against the datasets' contract; exit 1 when it is broken."""
+    """Check a published partition against the datasets' contract; exit 4 when it is broken."""
     from pipeline.checks import quality
 
     report = quality.check_partition(out, _parse_date(date), max_reject_rate)
-    _stdout().print(report.describe())
     if not report.ok:
-        raise typer.Exit(1)
+        _error(f"quality check failed for {report.describe()}")
+        raise typer.Exit(ExitStatus.QUALITY)
+    _stdout().print(report.describe())
 
 
 @app.command()
-def stats(out: OutOpt = DEFAULT_OUT) -> None:
+def stats(out: OutOpt = DEFAULTS.out) -> None:
     """Summarise what the processed datasets hold, per date partition."""
     from pipeline.io.partitions import partition_dates, read_partition
 
@@ -356,8 +435,8 @@ def stats(out: OutOpt = DEFAULT_OUT) -> None:
         | set(partition_dates(out, "duplicates"))
     )
     if not dates:
-        _stderr().print(f"[yellow]no partitions under {out}[/]")
-        raise typer.Exit(1)
+        _error(f"no partitions under {out}")
+        raise typer.Exit(ExitStatus.FAILED)
     from rich.table import Table
 
     table = Table(title=f"datasets under {out}")
@@ -389,7 +468,7 @@ class QueryFormat(StrEnum):
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="DuckDB SQL over the views articles, duplicates, rejects and runs.")],
-    out: OutOpt = DEFAULT_OUT,
+    out: OutOpt = DEFAULTS.out,
     fmt: Annotated[QueryFormat, typer.Option("--format", "-f", help="Output: a table, CSV or JSON.")] = (
         QueryFormat.table
     ),
@@ -399,7 +478,7 @@ def query(
 
     from pipeline import query as q
 
-    with _exit_on({duckdb.Error: 2}):
+    with _exit_on({duckdb.Error: ExitStatus.USAGE}):
         result = q.run_query(sql, out)
     if fmt is QueryFormat.csv:
         typer.echo(q.to_csv(result), nl=False)
@@ -416,7 +495,7 @@ def query(
 
 @app.command()
 def report(
-    out: OutOpt = DEFAULT_OUT,
+    out: OutOpt = DEFAULTS.out,
     run_id: Annotated[str | None, typer.Option("--run", help="Run id to report on (default: the latest run).")] = None,
     dest: Annotated[
         str | None, typer.Option("--dest", help="Folder for the HTML files (default: <out>/reports).")
@@ -425,22 +504,22 @@ def report(
     """Write the HTML report of a run and of the whole dataset (self-contained: open them from disk)."""
     from pipeline.checks import report as rep
 
-    with _exit_on({rep.NoRunsError: 2}):
+    with _exit_on({rep.NoRunsError: ExitStatus.USAGE}):
         paths = rep.write_reports(out, run_id, dest)
     for path in paths:
         typer.echo(path)
 
 
 @app.command()
-def migrate(out: OutOpt = DEFAULT_OUT, lock_wait: LockWaitOpt = 0) -> None:
+def migrate(out: OutOpt = DEFAULTS.out, lock_wait: LockWaitOpt = DEFAULTS.lock_wait) -> None:
     """Rewrite files written by an older schema version into the current schema (new columns as nulls)."""
     from pipeline.io import lock, migration
 
-    with _exit_on({migration.MigrationError: 2, lock.PartitionBusy: 3}):
+    with _exit_on({migration.MigrationError: ExitStatus.USAGE, lock.PartitionBusy: ExitStatus.BUSY}):
         rewritten = migration.migrate(out, lock_wait)
     for name, paths in rewritten.items():
         _stderr().print(f"{name}: {len(paths)} files rewritten")
 
 
 if __name__ == "__main__":
-    app()
+    main()

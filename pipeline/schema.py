@@ -1,4 +1,4 @@
-"""Explicit, versioned Arrow schemas of every dataset (documented in the README's data dictionary).
+"""Explicit, versioned Arrow schemas of every dataset (documented in docs/data-dictionary.md).
 
 Evolution rule: a new version may only add nullable columns; readers of an older partition get
 nulls for them. Anything else (rename, retype, drop) needs a migration and a major version bump.

@@ -12,10 +12,32 @@ import pyarrow.parquet as pq
 import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
-SAMPLE_RAW = PROJECT / "data" / "raw"
+SAMPLE_RAW = PROJECT / "data" / "raw" / "sample"
 SEED_ARTICLE = SAMPLE_RAW / "000_b07ecb9dc5f1268f.txt"
 SHARED = PROJECT.parent / "shared"
 REUTERS = SHARED / "corpora" / "reuters21578"
+
+ARTIFACTS = PROJECT / "test-artifacts"  # screenshots of the browser tests (git-ignored)
+# Headless Chromium as root on a machine without outside network (background requests refused).
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
+
+
+def chromium() -> str:
+    """Debian's chromium (CI installs it); tests that need it skip, saying why, when it is absent."""
+    for name in ("chromium", "chromium-browser"):
+        if path := shutil.which(name):
+            return path
+    pytest.skip("needs Debian's chromium package (apt-get install chromium) for browser tests")
 
 
 def needs_reuters() -> Path:

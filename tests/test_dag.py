@@ -57,8 +57,10 @@ print(json.dumps({{
 """
     info = json.loads(_python(code, airflow_env).stdout.strip().splitlines()[-1])
     assert info["errors"] == {}
-    assert {"resolve_date", "plan", "process_shard", "publish", "check_quality", "report"} <= set(info["tasks"])
-    assert {"date", "raw", "out", "shards", "max_bytes", "max_reject_rate"} <= set(info["params"])
+    assert {"resolve_date", "plan", "process_shard", "publish", "report"} <= set(info["tasks"])
+    assert {"date", "raw", "out", "workers", "shards", "max_bytes", "max_reject_rate", "publish_anyway"} <= set(
+        info["params"]
+    )
     assert info["max_active_runs"] == 1
     assert info["retries"] >= 1
     assert info["timetable"] == "CronDataIntervalTimetable"

@@ -1,4 +1,5 @@
-"""news_etl's shape (mapped shards, quality gate, retries) and its partition date, then a real sharded run."""
+"""news_etl's shape (mapped shards, audit before publish, params from Settings, retries), its partition date,
+then real sharded runs."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
+from pipeline.settings import DATED_RAW, DEFAULT_WORKERS, Settings
 from tests.conftest import PROJECT, assert_same_partitions, run_cli
 
 DAGS = PROJECT / "dags"
@@ -43,7 +46,8 @@ print(json.dumps({{
     "errors": {{k: str(v) for k, v in bag.import_errors.items()}},
     "upstream": {{t.task_id: sorted(t.upstream_task_ids) for t in dag.tasks}},
     "mapped": sorted(t.task_id for t in dag.tasks if isinstance(t, MappedOperator)),
-    "shards": dag.params["shards"],
+    "params": {{k: [dag.params[k], dag.params.get_param(k).description, dag.params.get_param(k).schema]
+                for k in dag.params.keys()}},
     "retries": {{t.task_id: [t.retries, t.retry_exponential_backoff] for t in dag.tasks}},
     "max_active_runs": dag.max_active_runs,
     "dates": [
@@ -60,19 +64,31 @@ print(json.dumps({{
     return info
 
 
-def test_shards_are_mapped_between_plan_and_a_single_publish_followed_by_the_quality_gate(shape):
+def test_shards_are_mapped_between_plan_and_a_single_publish_that_audits_before_it_commits(shape):
     assert shape["mapped"] == ["process_shard"]
     assert shape["upstream"]["process_shard"] == ["plan"]
-    assert shape["upstream"]["publish"] == ["process_shard"]
-    assert shape["upstream"]["check_quality"] == ["publish"]
-    assert shape["shards"] == 2
+    assert shape["upstream"]["publish"] == ["process_shard"]  # write, audit, publish: one task, one lock
+    assert shape["upstream"]["report"] == ["publish"]
+    assert "check_quality" not in shape["upstream"]  # no check after the fact
+
+
+def test_the_params_are_every_setting_with_its_default_help_and_bounds_plus_date_and_sources(shape):
+    params = shape["params"]
+    assert params.keys() == {f.name for f in fields(Settings)} | {"date", "sources"}
+    for field in fields(Settings):
+        value, description, schema = params[field.name]
+        default = DATED_RAW if field.name == "raw" else field.default
+        assert value == (list(default) if isinstance(default, tuple) else default), field.name
+        assert description == field.metadata["help"]
+        assert schema.get("minimum") == field.metadata["minimum"], field.name
+        assert schema.get("maximum") == field.metadata["maximum"], field.name
+    assert params["workers"][0] == DEFAULT_WORKERS and params["shards"][0] == 0  # one shard task per worker
 
 
 def test_tasks_retry_with_backoff_runs_are_serialised_and_a_broken_contract_is_not_retried(shape):
     for task_id in ("plan", "process_shard", "publish"):
         retries, backoff = shape["retries"][task_id]
         assert retries == 2 and backoff, task_id  # Airflow 3.3 stores the backoff as a multiplier (2.0)
-    assert shape["retries"]["check_quality"][0] == 0
     assert shape["max_active_runs"] == 1
 
 
@@ -105,17 +121,24 @@ def test_airflow_dags_test_with_three_shards_publishes_the_cli_partition(migrate
 
 
 @pytest.mark.slow
-def test_a_reject_rate_over_the_threshold_fails_the_run_after_publishing_and_reporting(migrated, tmp_path: Path):
-    raw = tmp_path / "raw"
+def test_a_partition_over_the_reject_rate_is_quarantined_unless_published_anyway(migrated, tmp_path: Path):
+    raw, out = tmp_path / "raw", tmp_path / "out"
     raw.mkdir()
     (raw / "story.txt").write_text("Council approves budget\n\nThe city council approved the budget on Monday.\n")
     (raw / "empty.txt").write_bytes(b"")
-    out = tmp_path / "out"
     conf = {"date": "2024-05-01", "raw": str(raw), "out": str(out), "max_reject_rate": 0.2}
 
-    proc = _airflow(migrated, "dags", "test", "news_etl", "-c", json.dumps(conf))
-    assert proc.returncode != 0
-    assert "QualityError: 2024-05-01: raw=2 articles=1 duplicates=0 rejects=1" in proc.stdout + proc.stderr
-    assert "reject rate 0.500 is over the threshold 0.2" in proc.stdout + proc.stderr
+    failed = _airflow(migrated, "dags", "test", "news_etl", "-c", json.dumps(conf))
+    assert failed.returncode != 0
+    logs = failed.stdout + failed.stderr
+    assert "quality check failed for 2024-05-01: raw=2 articles=1 duplicates=0 rejects=1" in logs
+    assert "reject rate 0.500 is over the threshold 0.2" in logs
+    assert list(out.glob("[!_]*/date=*")) == []  # nothing published, not even an empty partition folder
+    [kept] = (out / "_quarantine" / "2024-05-01").iterdir()
+    assert (kept / "rejects" / "part-0.parquet").exists() and str(kept) in logs
+
+    anyway = _airflow(migrated, "dags", "test", "news_etl", "-c", json.dumps({**conf, "publish_anyway": True}))
+    assert anyway.returncode == 0, anyway.stdout[-3000:] + anyway.stderr[-3000:]
+    assert "quality check failed, published anyway" in anyway.stdout + anyway.stderr
     assert (out / "rejects" / "date=2024-05-01" / "part-0.parquet").exists()
     assert (out / "reports" / "dataset.html").exists()

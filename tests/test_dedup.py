@@ -194,7 +194,7 @@ def test_dedup_window_limits_how_far_apart_copies_are_matched(tmp_path):
 
 
 def test_backfilling_an_earlier_date_points_its_copy_at_the_later_published_article(tmp_path):
-    # Published partitions are never rewritten: the README states this difference from an in-order run.
+    # Published partitions are never rewritten: docs/operations.md states this difference from an in-order run.
     raw, out = tmp_path / "raw" / "{date}", tmp_path / "out"
     write(tmp_path / "raw" / D1.isoformat(), {"story.txt": story()})
     write(tmp_path / "raw" / D2.isoformat(), {"copy.txt": story()})

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline.enrich import metadata
+from pipeline.ingest.listing import SourceNotFound
 from pipeline.models import RawDoc
 from pipeline.run.partition import run_partition
 from pipeline.run.transform import process_doc
@@ -24,6 +25,7 @@ STORY = (
 
 
 def _run(raw, out, date=DAY1, **kw):
+    kw.setdefault("max_reject_rate", 1.0)  # these inputs are mostly broken on purpose: no quarantine
     return run_partition(Settings(raw=str(raw), out=str(out), **kw), date, trigger="test")
 
 
@@ -123,13 +125,21 @@ def test_copy_published_on_another_date_points_at_the_kept_article(tmp_path):
     assert sorted(kept.raw_path) == ["a.txt", "new.txt"]
 
 
-def test_a_dated_raw_template_with_no_folder_publishes_an_empty_partition(tmp_path):
+def test_a_dated_raw_template_with_no_folder_for_the_day_publishes_an_empty_partition(tmp_path, caplog):
+    (tmp_path / "raw").mkdir()
     out = tmp_path / "out"
     summary = _run(str(tmp_path / "raw" / "{date}"), out)
     assert (summary.n_raw, summary.n_articles) == (0, 0)
     assert read_dataset(out, "articles").empty
     runs = read_dataset(out, "runs")
     assert runs.n_raw.tolist() == [0]
+    assert f"no raw folder {tmp_path}/raw/2024-05-01" in caplog.text
+
+
+def test_a_dated_raw_template_whose_root_is_missing_is_an_error_not_an_empty_day(tmp_path):
+    with pytest.raises(SourceNotFound, match=f"raw source not found: {tmp_path}/typo "):
+        _run(str(tmp_path / "typo" / "{date}"), tmp_path / "out")
+    assert not (tmp_path / "out" / "articles").exists()
 
 
 def test_run_row_records_counts_params_and_stage_times(tmp_path, sample_raw):

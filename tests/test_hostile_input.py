@@ -298,7 +298,9 @@ def test_arbitrary_bytes_text_and_names_never_crash_and_each_input_lands_once(tm
         with open(os.fsencode(raw) + b"/" + name, "wb") as fh:
             fh.write(data)
 
-    summary = run_partition(Settings(raw=str(raw), out=str(base / "out")), dt.date(2024, 5, 1))
+    # Mostly rejects by design: a reject rate of 1 passes the audit, so the partition is published.
+    settings = Settings(raw=str(raw), out=str(base / "out"), max_reject_rate=1.0)
+    summary = run_partition(settings, dt.date(2024, 5, 1))
 
     inputs = sorted(n for n in files if _is_input(n))
     table = pd.concat(

@@ -1,6 +1,6 @@
 """Metadata extraction meets the issue's floors on real labels (Reuters-21578, first 2,000 stories).
 
-The full-corpus table is printed by `python -m bench.metadata_quality` (and kept in the README).
+The full-corpus table is printed by `python -m bench.metadata_quality` (and kept in docs/performance.md).
 """
 
 from __future__ import annotations

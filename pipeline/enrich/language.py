@@ -16,7 +16,6 @@ measured, 40 % of a document's processing time. Here:
 from __future__ import annotations
 
 import functools
-import hashlib
 import itertools
 import math
 import os
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.io.cache import cache_path
 from pipeline.kernels.language import FeatureCounts
 
 _ARRAYS = ("moves", "rows", "outputs", "table", "prior", "classes")
@@ -126,9 +126,7 @@ def load_model() -> LanguageModel:
 
 
 def _cache_dir() -> Path:
-    key = hashlib.blake2b(Path(__file__).read_bytes() + version("py3langid").encode(), digest_size=8).hexdigest()
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return root / "newsetl" / f"langid-{key}"
+    return cache_path("langid", "", Path(__file__).read_bytes(), version("py3langid").encode())
 
 
 def _build_model() -> LanguageModel:

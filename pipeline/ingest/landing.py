@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import posixpath
 import threading
-import uuid
 from dataclasses import dataclass
 
 from fsspec.core import url_to_fs
-from fsspec.implementations.local import LocalFileSystem
 
+from pipeline.io import atomic
 from pipeline.io.parquet import write_partition
 
 MANIFEST_DIR = "_manifest"
@@ -69,26 +67,9 @@ def store_raw(landing: Landing, data: bytes, sha256: str, ext: str, sidecar: dic
             return rel, False  # same bytes already landed today (from this or another URL): keep the first sidecar
         fs.makedirs(posixpath.dirname(path), exist_ok=True)
         # Sidecar first: when the article file appears, its metadata is already beside it.
-        _write_atomically(fs, f"{path}.meta.json", meta)
-        _write_atomically(fs, path, data)
+        atomic.write_atomic(fs, f"{path}.meta.json", meta)
+        atomic.write_atomic(fs, path, data)
     return rel, True
-
-
-def _write_atomically(fs, path: str, data: bytes) -> None:
-    """Write under a hidden temporary name, then rename: readers never see half a file."""
-    if not isinstance(fs, LocalFileSystem):
-        fs.pipe_file(path, data)  # an object-store upload becomes visible only when complete
-        return
-    tmp = posixpath.join(posixpath.dirname(path), f".{posixpath.basename(path)}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def write_manifest(landing: Landing, date: dt.date, fetch_id: str, rows: list[dict]) -> str:

@@ -28,6 +28,11 @@ class SourceNotFound(Exception):
     """The raw location does not exist or cannot be listed."""
 
 
+def folder_exists(uri: str) -> bool:
+    fs, path = url_to_fs(uri)
+    return fs.isdir(path)
+
+
 # The listed inputs, one row each, in listing order. Every uri and rel_path is valid Unicode
 # (`_printable`); sidecars and refusals (rare) are JSON text with ASCII escapes: a refusal's detail may
 # quote a link target that is not UTF-8 (surrogates), which JSON round-trips. The plan pins this

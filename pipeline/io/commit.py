@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import posixpath
 import uuid
 from collections.abc import Iterator
@@ -33,13 +32,13 @@ from contextlib import contextmanager
 
 import pyarrow as pa
 from fsspec.core import url_to_fs
-from fsspec.implementations.local import LocalFileSystem
 
 from pipeline.io import atomic, faults
 from pipeline.io.parquet import StagedFile
 from pipeline.io.partitions import PART
 
 JOURNAL = "_journal"
+QUARANTINE = "_quarantine"
 
 
 class PublishError(RuntimeError):
@@ -55,7 +54,7 @@ class Transaction:
         self.tag = uuid.uuid4().hex[:16]
         self.moves: list[tuple[str, str]] = []  # (staged, final), paths relative to the out root
         self._fs, self._root = url_to_fs(out)
-        self._committed = False
+        self._done = False  # committed, or quarantined: nothing left to clean up
 
     def stage(self, dataset: str, table: pa.Table, name: str = PART) -> None:
         """Write one dataset's file of this date from a whole table, hidden until commit."""
@@ -68,7 +67,7 @@ class Transaction:
     ) -> Iterator[StagedFile]:
         """One dataset's file of this date to write table by table (a run streams its partition in
         batches), staged for the commit when the block ends without error, removed otherwise."""
-        staged = StagedFile(self.out, dataset, self.date, name, self.tag, schema)
+        staged = StagedFile(self.out, dataset, self.date, name, schema)
         with staged:
             yield staged
         self.moves.append((self._relative(staged.tmp), self._relative(staged.final)))
@@ -80,17 +79,35 @@ class Transaction:
         journal = _journal_path(self._root, self.date)
         self._fs.makedirs(posixpath.dirname(journal), exist_ok=True)
         record = {"date": self.date.isoformat(), "tag": self.tag, "moves": self.moves}
-        _write_atomically(self._fs, journal, json.dumps(record, indent=1).encode())
-        self._committed = True
+        atomic.write_atomic(self._fs, journal, json.dumps(record, indent=1).encode())
+        self._done = True
         faults.reach("committed")
         _apply(self._fs, self._root, record)
+
+    def staged(self, dataset: str) -> str:
+        """The staged (not yet published) file of `dataset`, a path on `out`'s filesystem: what an
+        audit reads before the commit."""
+        return posixpath.join(self._root, next(tmp for tmp, final in self.moves if final.startswith(f"{dataset}/")))
+
+    def quarantine(self, folder: str, reason: str) -> None:
+        """Instead of publishing, move every staged file to `folder` (as <dataset>/<name>) beside a
+        `reason.txt`: the datasets stay as they were, and the files stay there to inspect."""
+        for tmp, final in self.moves:
+            kept = posixpath.join(folder, final.split("/", 1)[0], posixpath.basename(final))
+            self._fs.makedirs(posixpath.dirname(kept), exist_ok=True)
+            atomic.publish_file(self._fs, posixpath.join(self._root, tmp), kept)
+            partition = posixpath.join(self._root, posixpath.dirname(final))
+            if not self._fs.ls(partition, detail=False):  # made for this run's file: no date without data
+                self._fs.rmdir(partition)
+        self._fs.pipe_file(posixpath.join(folder, "reason.txt"), f"{reason}\n".encode())
+        self._done = True
 
     def __enter__(self) -> Transaction:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         """Without a commit (an error, disk full), remove whatever was staged: nothing was published."""
-        if self._committed:
+        if self._done:
             return
         for tmp, _ in self.moves:
             path = posixpath.join(self._root, tmp)
@@ -104,6 +121,13 @@ class Transaction:
 
     def _relative(self, path: str) -> str:
         return posixpath.relpath(path, self._root)
+
+
+def quarantine_dir(out: str, date: dt.date, run_id: str) -> str:
+    """Where a run that failed its audit keeps its files: `<out>/_quarantine/<date>/<run_id>` (the
+    underscore hides it from readers of the datasets, as `_staging`)."""
+    _, root = url_to_fs(out)
+    return posixpath.join(root, QUARANTINE, date.isoformat(), run_id)
 
 
 def pending(out: str) -> list[dt.date]:
@@ -120,8 +144,9 @@ def recover(out: str) -> list[dt.date]:
     """Finish every interrupted commit (call under `lock.publish_lock`); returns the dates finished."""
     fs, root = url_to_fs(out)
     folder = posixpath.join(root, JOURNAL)
-    for leftover in fs.glob(posixpath.join(folder, "*.tmp")) if fs.isdir(folder) else []:
-        fs.rm(leftover)  # a journal whose own write was cut short: its commit never happened
+    for leftover in fs.ls(folder, detail=False) if fs.isdir(folder) else []:
+        if atomic.is_temp(posixpath.basename(leftover)):
+            fs.rm(leftover)  # a journal whose own write was cut short: its commit never happened
     done = []
     for date in pending(out):
         path = _journal_path(root, date)
@@ -145,12 +170,3 @@ def _apply(fs, root: str, record: dict) -> None:
 def _journal_path(root: str, date: dt.date) -> str:
     return posixpath.join(root, JOURNAL, f"date={date.isoformat()}.json")
 
-
-def _write_atomically(fs, path: str, data: bytes) -> None:
-    tmp = f"{path}.{uuid.uuid4().hex}.tmp"
-    with fs.open(tmp, "wb") as fh:
-        fh.write(data)
-        if isinstance(fs, LocalFileSystem):
-            fh.flush()
-            os.fsync(fh.fileno())
-    atomic.publish_file(fs, tmp, path)

@@ -27,6 +27,8 @@ from pathlib import Path
 from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
 
+from pipeline.io.partitions import require_output_folder
+
 LOCKS = "_locks"
 
 
@@ -38,6 +40,7 @@ def _lock_path(out: str, name: str) -> Path | None:
     fs, root = url_to_fs(out)
     if not isinstance(fs, LocalFileSystem):
         return None
+    require_output_folder(out)
     folder = Path(root) / LOCKS
     folder.mkdir(parents=True, exist_ok=True)
     return folder / name

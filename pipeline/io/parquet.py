@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import posixpath
-import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pyarrow as pa
@@ -15,7 +14,7 @@ import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
 
-from pipeline.io.atomic import TMP_SUFFIX, publish_file
+from pipeline.io import atomic
 from pipeline.io.partitions import PART, partition_dir
 from pipeline.schema import DATASETS
 
@@ -25,10 +24,10 @@ def write_partition(out: str, dataset: str, date: dt.date, table: pa.Table, name
 
     A run publishes its datasets together through `pipeline.io.commit.Transaction` instead.
     """
-    staged = StagedFile(out, dataset, date, name, uuid.uuid4().hex, table.schema)
+    staged = StagedFile(out, dataset, date, name, table.schema)
     with staged:
         staged.write(table)
-    publish_file(staged.fs, staged.tmp, staged.final)
+    atomic.publish_file(staged.fs, staged.tmp, staged.final)
     return staged.final
 
 
@@ -67,12 +66,12 @@ class StagedFile:
 
     _IN_FLIGHT = 2
 
-    def __init__(self, out: str, dataset: str, date: dt.date, name: str, tag: str, schema: pa.Schema | None = None):
+    def __init__(self, out: str, dataset: str, date: dt.date, name: str, schema: pa.Schema | None = None):
         self.fs, _ = url_to_fs(out)
         folder = partition_dir(out, dataset, date)
         self.fs.makedirs(folder, exist_ok=True)
         self.final = posixpath.join(folder, name)
-        self.tmp = posixpath.join(folder, f".{name}.{tag}{TMP_SUFFIX}")
+        self.tmp = atomic.temp_name(self.final)
         self.dataset = dataset
         self.schema = schema or DATASETS[dataset]
         self._fh = None

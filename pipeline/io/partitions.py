@@ -11,15 +11,32 @@ import datetime as dt
 import posixpath
 from collections.abc import Iterable, Iterator
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
 
-from pipeline.io.arrow import empty_table
-from pipeline.io.atomic import TMP_SUFFIX
+from pipeline.io.arrow import empty_table, rows_of
+from pipeline.io.atomic import is_temp
 from pipeline.schema import DATASETS
 
 PART = "part-0.parquet"
+
+
+class OutputNotAFolder(ValueError):
+    """The output root (or a folder above it) is a file: no dataset can be written there."""
+
+
+def require_output_folder(out: str) -> None:
+    """Raise OutputNotAFolder unless `out` is a folder or can be made one (missing folders are fine)."""
+    fs, path = url_to_fs(out)
+    while path and not fs.exists(path):
+        parent = posixpath.dirname(path.rstrip("/"))
+        if parent == path:
+            return
+        path = parent
+    if path and not fs.isdir(path):
+        raise OutputNotAFolder(f"output {out} cannot be a folder: {path} is a file")
 
 
 def partition_dir(out: str, dataset: str, date: dt.date) -> str:
@@ -37,7 +54,7 @@ def discard_staged(out: str, date: dt.date) -> list[str]:
             continue
         for path in fs.ls(folder, detail=False):
             name = posixpath.basename(path)
-            if name.startswith(".") and name.endswith(TMP_SUFFIX):
+            if is_temp(name):
                 fs.rm(path)
                 removed.append(path)
     return removed
@@ -85,7 +102,15 @@ def partition_row_groups(out: str, dataset: str, date: dt.date) -> list[tuple[st
     fs, _ = url_to_fs(out)
     folder = partition_dir(out, dataset, date)
     files = sorted(f for f in (fs.ls(folder, detail=False) if fs.isdir(folder) else []) if _visible_parquet(f))
-    return [(path, group) for path in files for group in range(pq.ParquetFile(path, filesystem=fs).num_row_groups)]
+    return [group for path in files for group in file_row_groups(out, path)]
+
+
+def file_row_groups(out: str, path: str) -> list[tuple[str, int]]:
+    """(file, row group) of every row group of one file under `out` (none when it is absent)."""
+    fs, _ = url_to_fs(out)
+    if not fs.exists(path):
+        return []
+    return [(path, group) for group in range(pq.ParquetFile(path, filesystem=fs).num_row_groups)]
 
 
 def read_row_groups(
@@ -99,6 +124,23 @@ def read_row_groups(
         if opened is None or opened[0] != path:
             opened = (path, pq.ParquetFile(path, filesystem=fs))
         yield opened[1].read_row_group(group, columns=columns, use_threads=use_threads)
+
+
+def partition_rows(out: str, dataset: str, date: dt.date, rows: np.ndarray, columns: list[str]) -> Iterator[pa.Table]:
+    """Some rows of one partition by row number (sorted, unique; counted across its files in order),
+    reading only the row groups that hold them: one table per such row group."""
+    fs, _ = url_to_fs(out)
+    folder = partition_dir(out, dataset, date)
+    files = sorted(f for f in (fs.ls(folder, detail=False) if fs.isdir(folder) else []) if _visible_parquet(f))
+    start = 0
+    for path in files:
+        reader = pq.ParquetFile(path, filesystem=fs)
+        for group in range(reader.metadata.num_row_groups):
+            size = reader.metadata.row_group(group).num_rows
+            lo, hi = np.searchsorted(rows, [start, start + size]).tolist()
+            if hi > lo:
+                yield rows_of(reader.read_row_group(group, columns=columns), rows[lo:hi] - start)
+            start += size
 
 
 def delete_partition(out: str, date: dt.date, datasets: Iterable[str]) -> list[str]:

@@ -14,8 +14,7 @@ import json
 import operator
 import posixpath
 import re
-import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -26,6 +25,7 @@ from fsspec.implementations.local import LocalFileSystem
 from pipeline.dedup import minhash
 from pipeline.dedup.minhash import MinHashParams
 from pipeline.ingest.listing import LISTED, raw_docs
+from pipeline.io import atomic
 from pipeline.io.arrow import columns_to_table, rows_of
 from pipeline.models import Article, RawDoc, Reject
 from pipeline.schema import ARTICLES, REJECTS
@@ -94,11 +94,12 @@ def write_manifest(folder: str, manifest: Manifest, docs: pa.Table) -> None:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_file(sink, LISTED) as writer:
         writer.write_table(docs)
-    _write_chunks(folder, DOCS, [sink.getvalue()])
+    fs, path = url_to_fs(folder)
+    atomic.write_atomic(fs, posixpath.join(path, DOCS), sink.getvalue(), durable=False)
     data = asdict(manifest)
     data["date"] = manifest.date.isoformat()
     data["started_at"] = manifest.started_at.isoformat()
-    _write_chunks(folder, MANIFEST, [json.dumps(data).encode()])
+    atomic.write_atomic(fs, posixpath.join(path, MANIFEST), json.dumps(data).encode(), durable=False)
 
 
 def read_manifest(folder: str) -> Manifest:
@@ -215,7 +216,7 @@ class ShardWriter:
 
     def __enter__(self) -> ShardWriter:
         for dataset, schema in self.schemas.items():
-            tmp = posixpath.join(self.path, f".shard-{self.index}.{dataset}.{uuid.uuid4().hex}.tmp")
+            tmp = atomic.temp_name(_shard_file(self.path, self.index, dataset))
             fh = self.fs.open(tmp, "wb")
             # Staging is transient (no fsync: a lost shard is recomputed by its retry) and read back
             # once, by publish: Arrow's IPC file format, uncompressed, so that writing it is a copy of
@@ -253,7 +254,7 @@ class ShardWriter:
                     self._write_group(dataset, self._pending[dataset])
                 writer.close()
                 fh.close()
-                self.fs.mv(tmp, _shard_file(self.path, self.index, dataset))
+                atomic.publish_file(self.fs, tmp, _shard_file(self.path, self.index, dataset), durable=False)
                 continue
             for close in (writer.close, fh.close):
                 try:
@@ -323,13 +324,3 @@ class StagedShards:
 def _table(batch: pa.RecordBatch, columns: list[str] | None) -> pa.Table:
     return pa.Table.from_batches([batch.select(columns) if columns is not None else batch])
 
-
-def _write_chunks(folder: str, name: str, chunks: Iterable[bytes]) -> None:
-    """Write under a temporary name, then rename: a retried task never leaves half a file behind."""
-    fs, path = url_to_fs(folder)
-    final = posixpath.join(path, name)
-    tmp = posixpath.join(path, f".{name}.{uuid.uuid4().hex}.tmp")
-    with fs.open(tmp, "wb") as fh:
-        for chunk in chunks:
-            fh.write(chunk)
-    fs.mv(tmp, final)

@@ -31,8 +31,8 @@ def run_partition(
     """Process every raw input of `date` and publish its partition: plan → process shards → publish.
 
     The CLI's one call; the DAG runs the same three steps as separate tasks. With several workers
-    the shards run in `pool` (the caller's `worker_pool`, which may use it after the run: the CLI's
-    quality check does), else in a pool of the run's own.
+    the shards run in `pool` (a caller's `worker_pool`), else in a pool of the run's own; the audit
+    of the staged partition shares its scan of the article bodies out to it too.
     """
     if pool is None and settings.workers > 1:
         with worker_pool(settings) as own:
@@ -51,6 +51,6 @@ def run_partition(
                     f"{exc.strerror or exc}; nothing was published, the datasets are as before this run"
                 ) from exc
             faults.reach("processed")
-            return _publish(settings, staging.read_manifest(plan.staging), results, trigger)
+            return _publish(settings, staging.read_manifest(plan.staging), results, trigger, pool)
     finally:
         staging.remove_dir(plan.staging)  # a one-call run has no retry that could reuse it

@@ -7,13 +7,17 @@ wherever it runs, reads the same inputs in the same order.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 import uuid
 from dataclasses import asdict, dataclass
 
-from pipeline.ingest.listing import Listing, SourceNotFound, list_raw
+from pipeline.ingest.listing import Listing, SourceNotFound, folder_exists, list_raw
 from pipeline.io import staging
+from pipeline.io.partitions import require_output_folder
 from pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,7 @@ def plan_partition(settings: Settings, date: dt.date, shards: int | None, run_ke
     """
     if shards is not None and shards < 1:
         raise ValueError(f"shards must be at least 1, got {shards}")
+    require_output_folder(settings.out)
     run_id = uuid.uuid4().hex[:16]
     started = dt.datetime.now(dt.UTC)
     tick = time.perf_counter()
@@ -92,7 +97,10 @@ def plan_partition(settings: Settings, date: dt.date, shards: int | None, run_ke
     except SourceNotFound:
         if not settings.raw_is_dated:
             raise
-        listing = Listing.empty(raw_uri)  # no folder for this day: nothing arrived
+        if not folder_exists(settings.raw_root):  # a typo, not a quiet day
+            raise SourceNotFound(f"raw source not found: {settings.raw_root} (the folder of {settings.raw})") from None
+        log.warning("no raw folder %s: %s is an empty partition", raw_uri, date.isoformat())
+        listing = Listing.empty(raw_uri)
     folder = staging.staging_dir(settings.out, date, run_key or run_id)
     staging.reset_dir(folder)
     n_docs = listing.table.num_rows

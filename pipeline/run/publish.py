@@ -1,6 +1,10 @@
 """Publish a date: deduplicate the staged shards across shards and dates, check that every input
 landed exactly once, and commit articles, duplicates, rejects, the dedup index and the runs row
 together (`pipeline.io.commit`).
+
+Write, audit, publish: the files are written hidden, the quality check reads them, and only a
+partition that passes is committed. One that fails is moved to `<out>/_quarantine/<date>/<run_id>/`
+and the published one stays as it was, unless the run says `publish_anyway`.
 """
 
 from __future__ import annotations
@@ -11,13 +15,16 @@ import platform
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pyarrow as pa
 
 from pipeline import __version__
+from pipeline.checks import quality
 from pipeline.dedup import duplicates as dedup
+from pipeline.dedup import published
 from pipeline.dedup.minhash import MinHashParams
 from pipeline.io import commit, faults, lock, staging
 from pipeline.io.arrow import columns_to_table, empty_table, from_numpy, rows_of
@@ -45,6 +52,8 @@ class RunSummary:
     n_rejects: int
     reject_reasons: dict[str, int]
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    quality: str = ""  # the audit's one-line report (QualityReport.describe)
+    quality_ok: bool = True  # False: the partition failed its audit and was published anyway
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -69,9 +78,10 @@ def check_invariant(expected: list[str], landed: dict[str, list[str]]) -> None:
 
 
 def publish_partition(settings: Settings, results: list[ShardResult], trigger: str = "cli") -> RunSummary:
-    """Deduplicate the staged shards together and against other dates, check, write, clean up.
+    """Deduplicate the staged shards together and against other dates, write, audit, publish, clean up.
 
-    The single step that makes a partition visible: it runs once per run, after every shard.
+    The single step that makes a partition visible: it runs once per run, after every shard. Raises
+    quality.QualityError when the partition fails its audit (it is then quarantined, not published).
     """
     folder = results[0].staging
     manifest = staging.read_manifest(folder)
@@ -80,14 +90,25 @@ def publish_partition(settings: Settings, results: list[ShardResult], trigger: s
         raise InvariantError(f"expected shards 0..{manifest.n_shards - 1} of {folder}, got {reported}")
     with lock.partition_lock(settings.out, manifest.date, settings.lock_wait):
         faults.reach("processed")
-        summary = _publish(settings, manifest, results, trigger)
+        try:
+            summary = _publish(settings, manifest, results, trigger)
+        except quality.QualityError:
+            staging.remove_dir(folder)  # not retried: the same inputs would fail the same way
+            raise
     staging.remove_dir(folder)
     return summary
 
 
-def _publish(settings: Settings, manifest: staging.Manifest, results: list[ShardResult], trigger: str) -> RunSummary:
+def _publish(
+    settings: Settings,
+    manifest: staging.Manifest,
+    results: list[ShardResult],
+    trigger: str,
+    pool: Executor | None = None,
+) -> RunSummary:
     """Publish under the output's publish lock (the caller holds the date's lock): dedup against the
-    other dates and the one-commit publishing (pipeline.io.commit) see a stable output."""
+    other dates and the one-commit publishing (pipeline.io.commit) see a stable output. The audit
+    of the staged files may share out its body scan to `pool` (quality.check_files)."""
     folder, date = results[0].staging, manifest.date
     with lock.publish_lock(settings.out):
         tick = time.perf_counter()
@@ -95,13 +116,15 @@ def _publish(settings: Settings, manifest: staging.Manifest, results: list[Shard
         discard_staged(settings.out, date)
         shards = staging.StagedShards(folder, manifest.n_shards)
         run = _staged_sketches(shards, settings.minhash_params())
-        index = dedup.load_index(settings, date)
+        index = published.load_index(settings, date, run)
         verdicts = dedup.find_duplicates(run, index, _staged_stories(shards), settings)
         dedup_seconds, tick = time.perf_counter() - tick, time.perf_counter()
 
         with commit.Transaction(settings.out, date) as txn:
             landed = stage_datasets(txn, settings, shards, run, index, verdicts)
             check_invariant(staging.read_doc_paths(folder), landed.paths)
+            staged = {dataset: txn.staged(dataset) for dataset in quality.CHECKED}
+            audit = quality.check_files(settings.out, date, staged, settings.max_reject_rate, manifest.n_docs, pool)
             summary = RunSummary(
                 run_id=manifest.run_id,
                 date=date,
@@ -119,10 +142,19 @@ def _publish(settings: Settings, manifest: staging.Manifest, results: list[Shard
                     "dedup": round(dedup_seconds, 4),
                     "write": round(time.perf_counter() - tick, 4),
                 },
+                quality=audit.describe(),
+                quality_ok=audit.ok,
             )
             # The runs row is published in the same commit: a run that has its row published its data.
             row = _run_row(settings, summary, trigger, manifest.started_at)
             txn.stage("runs", row, name=f"run-{summary.run_id}.parquet")
+            if not audit.ok and not settings.publish_anyway:
+                kept = commit.quarantine_dir(settings.out, date, manifest.run_id)
+                txn.quarantine(kept, audit.describe())
+                raise quality.QualityError(
+                    f"quality check failed for {audit.describe()}; nothing was published (the previous partition "
+                    f"stays), the files are kept in {kept}; publish_anyway (--publish-anyway) publishes them"
+                )
             txn.commit()
     return summary
 
@@ -200,7 +232,11 @@ def stage_datasets(
         txn.open("articles") as articles_sink,
         txn.open("duplicates") as duplicates_sink,
     ):
-        sinks = [RowGroups(sink, ROW_GROUP) for sink in (duplicates_sink, articles_sink, index_sink)]
+        sinks = [
+            RowGroups(duplicates_sink, ROW_GROUP),
+            RowGroups(articles_sink, ROW_GROUP),
+            RowGroups(index_sink, dedup.INDEX_ROW_GROUP),
+        ]
         start = 0
         for batch in shards.batches("articles", columns):
             kinds = verdicts.kind[start : start + batch.num_rows]

@@ -1,0 +1,358 @@
+"""The other dates' published articles a run must be compared with, found without loading every date.
+
+Each published date D has its index part, `<out>/dedup_index/date=D/part-0.parquet`, written in
+D's commit with its articles: the source of truth. Their keys are also kept in level files
+(pipeline/dedup/levels.py) under `<out>/_dedup_levels/<params>/`, a cache derived from the parts and
+checked against them by every run, so that it never disagrees with what is published:
+
+- An entry of a level counts only while its part is the published one: a level names each of its
+  parts by date and identity (the part's size and modification time, or its ETag, as a listing gives
+  them). A rerun or a delete of D makes the entries of D's old part dead at once.
+- Every run first brings the levels up to date, under the publish lock: a part that no level holds
+  (a date published or republished since) becomes a level of its own; levels of about the same size
+  are merged FANOUT at a time (size-tiered, up to MAX_ENTRIES), dropping dead entries; a level with
+  more dead entries than live ones is rewritten.
+- Crashes: a level is written under a hidden temporary name, then moved into place; its inputs
+  are removed after it. A crash leaves a temporary file, or inputs whose parts the merged level also
+  holds: the next run removes both.
+
+The run then probes the levels with its keys (LSH band keys, and the first 64 bits of its exact
+keys), reads the index rows of the articles found, probes once more with their exact keys (so that
+every copy of a found article is found too), and compares with those articles alone. They are every
+published article that shares a band key or an exact key with the run, and the exact copies of
+those: every one that can join a cluster holding one of the run's articles. `find_duplicates`
+therefore decides exactly as it would with every date loaded.
+
+A date whose part is missing or was made with other MinHash params is loaded whole and sketched
+again from its articles, as before the levels existed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import posixpath
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+from fsspec import AbstractFileSystem
+from fsspec.core import url_to_fs
+
+from pipeline.dedup import levels, minhash
+from pipeline.dedup.duplicates import (
+    INDEX,
+    KEY,
+    ORDER_COLUMNS,
+    PARAMS_KEY,
+    STORY_COLUMNS,
+    DedupIndex,
+    Sketches,
+    exact_key,
+    key_array,
+    story_texts,
+)
+from pipeline.dedup.minhash import MinHashParams
+from pipeline.io import faults
+from pipeline.io.arrow import empty_table, list_column_matrix
+from pipeline.io.atomic import is_temp
+from pipeline.io.partitions import partition_dates, partition_rows, read_partition
+from pipeline.schema import DEDUP_INDEX
+from pipeline.settings import Settings
+
+LEVELS = "_dedup_levels"
+FANOUT = 4  # levels of about one size merged at once: a key is rewritten ~log4(history / day) times
+MAX_ENTRIES = 1 << 26  # entries of a level that is merged no further (~2M articles; its filter: 128 MB)
+_SUFFIX = ".level"
+_SLICE = 1 << 21  # entries a merge sorts at once (~50 MB)
+
+
+def exact_prefixes(keys: np.ndarray) -> np.ndarray:
+    """The first 64 bits of exact keys (KEY), as the levels hold them."""
+    return np.frombuffer(np.ascontiguousarray(keys).tobytes(), dtype=">u8")[::2].astype(np.uint64)
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """The index parts published now: each date's identity, and the levels' folder."""
+
+    out: str
+    fs: AbstractFileSystem
+    folder: str
+    parts: dict[dt.date, str]
+
+    @classmethod
+    def list(cls, out: str, params: MinHashParams) -> Published:
+        fs, root = url_to_fs(out)
+        digest = hashlib.sha256(params.key().encode()).hexdigest()[:16]
+        return cls(out, fs, posixpath.join(root, LEVELS, digest), _part_identities(fs, root))
+
+    def live(self, source: levels.Source) -> bool:
+        return self.parts.get(dt.date.fromisoformat(source.date)) == source.identity
+
+
+def _part_identities(fs, root: str) -> dict[dt.date, str]:
+    """Each date's index part files, named by what a listing says of them (name, size, time)."""
+    base = posixpath.join(root, INDEX)
+    if not fs.isdir(base):
+        return {}
+    found: dict[dt.date, list[str]] = defaultdict(list)
+    for path, info in fs.find(base, detail=True).items():
+        folder, _, name = posixpath.relpath(path, base).partition("/")
+        if not folder.startswith("date=") or "/" in name or not name.endswith(".parquet") or name[0] in "._":
+            continue
+        try:
+            date = dt.date.fromisoformat(folder[5:])
+        except ValueError:
+            continue
+        stamp = info.get("ETag") or info.get("etag") or f"{info.get('mtime')}:{info.get('ino')}"
+        found[date].append(f"{name}:{info['size']}:{stamp}")
+    return {date: ";".join(sorted(names)) for date, names in found.items()}
+
+
+def sync(published: Published, params: MinHashParams, skip: dt.date | None) -> tuple[list[levels.Level], list[dt.date]]:
+    """Bring the levels up to date with the published parts (call under the publish lock): returns
+    the levels, and the dates whose part no level can hold (missing, or of other params)."""
+    fs, folder = published.fs, published.folder
+    fs.makedirs(folder, exist_ok=True)
+    opened = []
+    for path in sorted(fs.ls(folder, detail=False)):
+        name = posixpath.basename(path)
+        if is_temp(name):
+            fs.rm(path)  # a level whose write was cut short
+        elif name.endswith(_SUFFIX):
+            opened.append(levels.Level(fs, path))
+    opened = _drop_redundant(published, opened)
+    held = {(s.date, s.identity) for level in opened for s in level.sources}
+    whole = []
+    for date, identity in sorted(published.parts.items()):
+        if date == skip or (date.isoformat(), identity) in held:
+            continue
+        level = _level_of_part(published, params, date, identity)
+        if level is None:
+            whole.append(date)
+        else:
+            opened.append(level)
+    return _compact(published, params, opened), whole
+
+
+def _drop_redundant(published: Published, opened: list[levels.Level]) -> list[levels.Level]:
+    """Remove the levels with no live entry, and those whose live parts another level holds too (the
+    inputs of a merge that crashed before removing them)."""
+    held = [{(s.date, s.identity) for s in level.sources} for level in opened]
+    live = [{(s.date, s.identity) for s in level.sources if published.live(s)} for level in opened]
+    kept = []
+    for i, level in enumerate(opened):
+        # Of two levels holding each other's live parts, the first one listed stays.
+        elsewhere = any(j != i and live[i] <= held[j] and (j < i or not live[j] <= held[i]) for j in range(len(opened)))
+        if not live[i] and level.sources or live[i] and elsewhere:
+            level.close()
+            published.fs.rm(level.path)
+        else:
+            kept.append(level)
+    return kept
+
+
+def _level_of_part(published: Published, params: MinHashParams, date: dt.date, identity: str) -> levels.Level | None:
+    """A new level holding one date's part; None when the part was made with other params."""
+    table = read_partition(published.out, INDEX, date, columns=["exact_key", "band_keys"])
+    meta = table.schema.metadata or {}
+    if meta.get(PARAMS_KEY) != params.key().encode():
+        return None
+    n = table.num_rows
+    bands = list_column_matrix(table.column("band_keys"), params.bands)
+    keys = np.concatenate((bands.ravel(), exact_prefixes(key_array(table.column("exact_key").to_pylist()))))
+    slots = np.concatenate((np.repeat(np.arange(n, dtype=np.uint32), params.bands), np.arange(n, dtype=np.uint32)))
+    order = np.argsort(keys)
+    source = levels.Source(date.isoformat(), identity, n, len(keys))
+    return _write(published, params, [source], [(keys[order], slots[order])])
+
+
+def _write(published: Published, params: MinHashParams, sources: list[levels.Source], parts) -> levels.Level:
+    path = posixpath.join(published.folder, f"{uuid.uuid4().hex}{_SUFFIX}")
+    levels.write_level(published.fs, path, params.key(), sources, parts)
+    return levels.Level(published.fs, path)
+
+
+def _live_entries(published: Published, level: levels.Level) -> int:
+    return sum(s.entries for s in level.sources if published.live(s))
+
+
+def _compact(published: Published, params: MinHashParams, opened: list[levels.Level]) -> list[levels.Level]:
+    """Merge levels until no FANOUT of them have about the same size, and rewrite half-dead ones."""
+    while True:
+        group = _next_merge(published, opened)
+        if not group:
+            return opened
+        merged = _merge(published, params, group)
+        faults.reach("levels:merged")
+        for level in group:
+            level.close()
+            published.fs.rm(level.path)
+        opened = [level for level in opened if level not in group] + ([merged] if merged else [])
+
+
+def _next_merge(published: Published, opened: list[levels.Level]) -> list[levels.Level]:
+    """The next levels to merge: one that is mostly dead, else the FANOUT smallest of a size tier
+    (sizes within 2x of its smallest), as long as their live entries fit in MAX_ENTRIES."""
+    sized = sorted(((_live_entries(published, lv), lv.entries, i) for i, lv in enumerate(opened)))
+    for live, entries, i in sized:
+        if live * 2 < entries:
+            return [opened[i]]
+    for start in range(len(sized)):
+        tier = [s for s in sized[start:] if s[0] <= 2 * max(sized[start][0], 1)][:FANOUT]
+        if len(tier) == FANOUT and sum(s[0] for s in tier) <= MAX_ENTRIES:
+            return [opened[s[2]] for s in tier]
+    return []
+
+
+def _merge(published: Published, params: MinHashParams, group: list[levels.Level]) -> levels.Level | None:
+    """One level from several, live entries only, streamed a key range at a time."""
+    sources, remaps = [], []
+    for level in group:
+        remap = np.full(len(level.sources), -1, dtype=np.int64)
+        for i, source in enumerate(level.sources):
+            if published.live(source):
+                remap[i] = sum(s.rows for s in sources)
+                sources.append(source)
+        remaps.append(remap)
+    if not sources:
+        return None
+    total = sum(s.entries for s in sources)
+    slices = max(1, -(-total // _SLICE))
+
+    def parts():
+        for k in range(slices):
+            low, high = (k << 64) // slices, ((k + 1) << 64) // slices if k + 1 < slices else None
+            keys, slots = [], []
+            for level, remap in zip(group, remaps, strict=True):
+                found, at = level.between(low, high)
+                source = np.searchsorted(level.offsets, at, "right") - 1
+                base = remap[source]
+                live = base >= 0
+                keys.append(found[live])
+                slots.append((at[live] - level.offsets[source[live]] + base[live]).astype(np.uint32))
+            keys, slots = np.concatenate(keys), np.concatenate(slots)
+            order = np.argsort(keys)
+            yield keys[order], slots[order]
+
+    return _write(published, params, sources, parts())
+
+
+def load_index(settings: Settings, date: dt.date, run: Sketches) -> DedupIndex:
+    """The published articles of other dates (within the window, if any) that the run's articles
+    can be clustered with; never `date` itself."""
+    params = settings.minhash_params()
+    published = Published.list(settings.out, params)
+    opened, whole = sync(published, params, skip=date)
+    try:
+        dates = {
+            d
+            for d in partition_dates(settings.out, "articles")
+            if d != date and (settings.dedup_window_days is None or abs((d - date).days) <= settings.dedup_window_days)
+        }
+        keys = _sorted_unique(np.concatenate((run.band_keys.ravel(), exact_prefixes(run.exact_keys))))
+        found = _probe(published, opened, levels.Probe.of(keys), dates)
+        rows = _read_rows(settings.out, found, params)
+        # Every exact copy of an article found: the copies of a cluster's published article join it too.
+        more = _sorted_unique(exact_prefixes(np.concatenate([r.exact for r in rows.values()] or [np.zeros(0, KEY)])))
+        more = more[~_within(more, keys)]
+        if len(more):
+            again = _probe(published, opened, levels.Probe.of(more), dates)
+            for d, extra in again.items():
+                found[d] = _sorted_unique(np.concatenate((found.get(d, extra[:0]), extra)))
+            rows = _read_rows(settings.out, found, params)
+    finally:
+        for level in opened:
+            level.close()
+    # Dates without a part this run can use: written before the index existed, or of other params.
+    for d in sorted(dates - published.parts.keys() | dates & set(whole)):
+        rows[d] = whole_date(settings.out, d, params)
+    return assemble(settings.out, [rows[d] for d in sorted(rows)], params)
+
+
+def _probe(
+    published: Published, opened: list[levels.Level], probe: levels.Probe, dates: set[dt.date]
+) -> dict[dt.date, np.ndarray]:
+    """Rows (of their date's part) of the live entries holding one of the probe's keys, by date."""
+    found: dict[dt.date, list[np.ndarray]] = defaultdict(list)
+    for level in opened:
+        wanted = [dt.date.fromisoformat(s.date) in dates and published.live(s) for s in level.sources]
+        if not any(wanted):
+            continue
+        slots = level.probe(probe)
+        source = np.searchsorted(level.offsets, slots, "right") - 1
+        for i in np.unique(source).tolist():
+            if wanted[i]:
+                found[dt.date.fromisoformat(level.sources[i].date)].append(slots[source == i] - level.offsets[i])
+    return {d: _sorted_unique(np.concatenate(parts).astype(np.int64)) for d, parts in found.items()}
+
+
+@dataclass(slots=True)
+class DateRows:
+    """Some rows of one date's index part."""
+
+    date: dt.date
+    rows: np.ndarray  # their row numbers (= their articles' rows in the articles partition)
+    table: pa.Table  # ORDER_COLUMNS
+    exact: np.ndarray  # KEY
+    bands: np.ndarray  # (n, bands) uint64
+
+
+def _read_rows(out: str, found: dict[dt.date, np.ndarray], params: MinHashParams) -> dict[dt.date, DateRows]:
+    """The index rows found, from the row groups that hold them."""
+    columns = [*ORDER_COLUMNS, "exact_key", "band_keys"]
+    result = {}
+    for date, rows in found.items():
+        tables = list(partition_rows(out, INDEX, date, rows, columns))
+        table = pa.concat_tables(tables) if tables else empty_table(DEDUP_INDEX).select(columns)
+        result[date] = DateRows(
+            date,
+            rows,
+            table.select(ORDER_COLUMNS),
+            key_array(table.column("exact_key").to_pylist()),
+            list_column_matrix(table.column("band_keys"), params.bands),
+        )
+    return result
+
+
+def whole_date(out: str, date: dt.date, params: MinHashParams) -> DateRows:
+    """Every article of one date: from its index part, or sketched again from its articles when the
+    part is missing or was made with other params."""
+    table = read_partition(out, INDEX, date)
+    if table.num_rows and (table.schema.metadata or {}).get(PARAMS_KEY) == params.key().encode():
+        exact = key_array(table.column("exact_key").to_pylist())
+        bands = list_column_matrix(table.column("band_keys"), params.bands)
+    else:
+        table = read_partition(out, "articles", date, columns=[*ORDER_COLUMNS, *STORY_COLUMNS])
+        texts = story_texts(table)
+        exact = key_array([exact_key(t) for t in texts])
+        bands = minhash.band_keys(minhash.signatures(texts, params), params)
+    return DateRows(date, np.arange(table.num_rows), table.select(ORDER_COLUMNS), exact, bands)
+
+
+def assemble(out: str, parts: list[DateRows], params: MinHashParams) -> DedupIndex:
+    """The index of some dates' rows, in date order (the order every date loaded whole would give)."""
+    tables = [p.table for p in parts if p.table.num_rows]
+    order = pa.concat_tables(tables) if tables else empty_table(DEDUP_INDEX).select(ORDER_COLUMNS)
+    exact = np.concatenate([p.exact for p in parts]) if parts else np.zeros(0, dtype=KEY)
+    bands = np.concatenate([p.bands for p in parts]) if parts else np.zeros((0, params.bands), dtype=np.uint64)
+    return DedupIndex(
+        out=out,
+        sketches=Sketches.from_table(order, exact, bands),
+        dates=[p.date for p in parts for _ in range(len(p.rows))],
+        rows=np.concatenate([p.rows for p in parts]) if parts else np.zeros(0, dtype=np.int64),
+    )
+
+
+def _within(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Which values are among some sorted keys (np.isin would hash both sides first, slowly in numpy 2.4)."""
+    at = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
+    return sorted_keys[at] == values if len(sorted_keys) else np.zeros(len(values), dtype=bool)
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    values = np.sort(values)
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) > 1 else values

@@ -1,0 +1,257 @@
+"""A newcomer's Airflow: the README's own commands, run as written from a shell whose PATH holds no
+virtualenv, bring up an api-server that serves `news_etl`; a browser logs in, triggers a run and
+sees it succeed, and the run publishes what the CLI publishes. Ctrl-C then stops every process.
+
+The commands run in the project with a private AIRFLOW_HOME, a free port (AIRFLOW_PORT) and the
+log servers on free ports, so that they neither touch the developer's `.airflow/` nor collide with
+another Airflow on the machine; the bundled sample is the runs' raw input and their output goes to
+a temporary folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import ARTIFACTS, CHROMIUM_FLAGS, PROJECT, SAMPLE_RAW, assert_same_partitions, chromium, run_cli
+from tests.test_docs import README, code_blocks, section
+
+pytestmark = pytest.mark.slow
+
+START_TIMEOUT = 420  # a first start migrates a fresh SQLite database: ~1 min idle, more on a loaded 2-core machine
+RUN_TIMEOUT = 600
+STOP_TIMEOUT = 60  # per Ctrl-C
+LOGIN = re.compile(r"Airflow on (http://127\.0\.0\.1:\d+) - log in as (\w+), password in (\S+)")
+
+
+@dataclass(frozen=True)
+class ReadmeAirflow:
+    url: str
+    user: str
+    password: str
+    token: str
+    out: Path
+    log: Path
+
+    def get(self, path: str) -> httpx.Response:
+        """GET from the REST API, bounded but patient: a loaded 2-core machine answers slowly."""
+        return httpx.get(f"{self.url}/api/v2{path}", headers={"Authorization": f"Bearer {self.token}"}, timeout=120)
+
+
+def login(url: str, user: str, password: str) -> str:
+    """A JWT for the REST API, from the printed user and the password file (Airflow 3: POST /auth/token)."""
+    answer = httpx.post(f"{url}/auth/token", json={"username": user, "password": password}, timeout=120)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["access_token"]
+
+
+def readme_airflow_commands() -> list[str]:
+    """The shell lines of the README's first Airflow code block, comments dropped."""
+    block = code_blocks(section(README.read_text(), "Airflow"), "bash")[0]
+    lines = (re.sub(r"\s+#.*$", "", line).strip() for line in block.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def bare_environment(home: Path, port: int, out: Path) -> dict[str, str]:
+    """This environment less any virtualenv (PATH, VIRTUAL_ENV) and the outer make's variables."""
+    venvs = {Path(sys.prefix).resolve(), (PROJECT / ".venv").resolve()}
+    path = [p for p in os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep) if not _inside(Path(p), venvs)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "MAKE", "MFLAGS", "VIRTUAL_ENV"))}
+    return {
+        **env,
+        "PATH": os.pathsep.join(path),
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW_PORT": str(port),
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": "0",
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": "0",
+        "AIRFLOW__CORE__PARALLELISM": "4",  # 32 idle task workers by default: heavy on a shared 2-core machine
+        # Unpausing on trigger would also start the latest scheduled run; only the browser's run is wanted.
+        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+        "NEWSETL_RAW": str(SAMPLE_RAW),
+        "NEWSETL_OUT": str(out),
+    }
+
+
+def _inside(path: Path, roots: set[Path]) -> bool:
+    resolved = path.resolve()
+    return any(resolved == root or root in resolved.parents for root in roots)
+
+
+@pytest.fixture(scope="module")
+def readme_airflow(tmp_path_factory) -> Iterator[ReadmeAirflow]:
+    base = tmp_path_factory.mktemp("readme-airflow")
+    home, out, log = base / "airflow", base / "out", base / "make-airflow.log"
+    env = bare_environment(home, _free_port(), out)
+    *setup, server = readme_airflow_commands()
+    for command in setup:
+        subprocess.run(["bash", "-c", command], cwd=PROJECT, env=env, check=True, timeout=START_TIMEOUT)
+    with open(log, "wb") as sink:
+        proc = subprocess.Popen(
+            ["bash", "-c", server], cwd=PROJECT, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        yield _wait_until_served(proc, log, out)
+    finally:
+        leftovers = _stop(proc, home)
+    assert leftovers == [], f"still running {STOP_TIMEOUT}s after a second Ctrl-C (now killed): {leftovers}"
+
+
+def _wait_until_served(proc: subprocess.Popen, log: Path, out: Path) -> ReadmeAirflow:
+    """Until the printed login works and the REST API knows news_etl (the dag-processor parsed it)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"`make airflow` exited with {proc.returncode}:\n{_tail(log)}"
+        found = LOGIN.search(log.read_text(errors="replace"))
+        if found and _listening(found[1]) and (password := _password(Path(found[3]), found[2])):
+            url, user = found[1], found[2]
+            with contextlib.suppress(httpx.TransportError):
+                airflow = ReadmeAirflow(url, user, password, login(url, user, password), out, log)
+                if airflow.get("/dags/news_etl").status_code == 200:
+                    return airflow
+        time.sleep(2)
+    raise AssertionError(f"news_etl not served within {START_TIMEOUT}s:\n{_tail(log)}")
+
+
+def _password(passwords: Path, user: str) -> str:
+    return json.loads(passwords.read_text()).get(user, "") if passwords.exists() else ""
+
+
+def _listening(url: str) -> bool:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.socket() as sock:
+        return sock.connect_ex((host, int(port))) == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _stop(proc: subprocess.Popen, home: Path) -> list[str]:
+    """Ctrl-C as a terminal sends it (SIGINT to the process group), a second one if a component is
+    still finishing after a while (the scheduler waits for running tasks until signalled again);
+    whatever still runs after that is killed and returned."""
+    for _ in range(2):
+        os.killpg(proc.pid, signal.SIGINT)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while (left := _processes_of(home)) and time.monotonic() < deadline:
+            time.sleep(1)
+        if not left:
+            break
+    for pid, _ in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    return [command for _, command in left]
+
+
+def _processes_of(home: Path) -> list[tuple[int, str]]:
+    """Live processes whose environment names this AIRFLOW_HOME: every component and task started."""
+    marker = f"AIRFLOW_HOME={home}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker in (entry / "environ").read_bytes().split(b"\0") and b"Z" != _state(entry):
+                found.append((int(entry.name), (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()))
+        except OSError:  # gone meanwhile
+            continue
+    return found
+
+
+def _state(entry: Path) -> bytes:
+    return (entry / "stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-4000:]
+
+
+def test_the_readme_starts_airflow_with_one_command():
+    assert readme_airflow_commands() == ["make airflow"]
+
+
+def test_the_readmes_commands_serve_news_etl_on_the_rest_api_from_a_bare_path(readme_airflow):
+    log = readme_airflow.log.read_text(errors="replace")
+    assert "FileNotFoundError" not in log
+    dag = readme_airflow.get("/dags/news_etl").json()
+    assert dag["dag_id"] == "news_etl"
+    assert dag["has_import_errors"] is False
+    assert dag["timetable_summary"] == "0 0 * * *"
+    tasks = {t["task_id"] for t in readme_airflow.get("/dags/news_etl/tasks").json()["tasks"]}
+    assert {"plan", "process_shard", "publish", "check_quality", "report"} <= tasks
+    # The login is real: without a token the API refuses.
+    assert httpx.get(f"{readme_airflow.url}/api/v2/dags/news_etl", timeout=120).status_code == 401
+
+
+def test_a_browser_logs_in_triggers_news_etl_and_sees_the_run_succeed(readme_airflow, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    executable = chromium()
+    shot = ARTIFACTS / "airflow-news_etl-run.png"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(f"{readme_airflow.url}/dags/news_etl")
+            page.get_by_label("Username").fill(readme_airflow.user)
+            page.get_by_label("Password").fill(readme_airflow.password)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url("**/dags/news_etl")
+
+            page.get_by_role("button", name="Trigger Dag").click()
+            dialog = page.get_by_role("dialog")
+            trigger = dialog.get_by_role("button", name="Trigger", exact=True)
+            expect(trigger).to_be_enabled()  # every required param has a value
+            trigger.click()
+            expect(dialog).to_be_hidden()
+
+            run = _wait_for_run(readme_airflow)
+            assert run["state"] == "success", f"{run}\n{_tail(readme_airflow.log)}"
+            page.goto(f"{readme_airflow.url}/dags/news_etl/runs/{run['dag_run_id']}")
+            expect(page.get_by_text("success").first).to_be_visible(timeout=60_000)
+            page.screenshot(path=str(shot))
+        finally:
+            browser.close()
+
+    # The run the browser started published what the CLI publishes for that date, byte for byte.
+    (published,) = pq.read_table(readme_airflow.out / "runs").to_pylist()
+    assert published["trigger"] == "airflow" and published["n_articles"] > 0
+    day = published["partition_date"].isoformat()
+    cli_out = tmp_path / "cli"
+    run_cli("run", "--date", day, "--raw", str(SAMPLE_RAW), "--out", str(cli_out), "--quiet")
+    assert_same_partitions(cli_out, readme_airflow.out, [day])
+
+
+def _wait_for_run(airflow: ReadmeAirflow) -> dict:
+    """The one manual run, once finished (or as it is when the time is up)."""
+    deadline = time.monotonic() + RUN_TIMEOUT
+    runs: list[dict] = []
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.TransportError):  # a slow answer is no answer: ask again
+            runs = airflow.get("/dags/news_etl/dagRuns").json()["dag_runs"]
+        if runs and runs[0]["state"] in ("success", "failed"):
+            break
+        time.sleep(3)
+    assert len(runs) == 1, runs
+    return runs[0]

@@ -1,0 +1,69 @@
+"""Level files: a probe returns exactly the entries holding its keys, whatever the blocks and filter."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fsspec.implementations.local import LocalFileSystem
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.dedup import levels
+
+FS = LocalFileSystem()
+
+
+def write_level(path, keys: np.ndarray, slots: np.ndarray, part: int = 7) -> levels.Level:
+    order = np.argsort(keys, kind="stable")
+    keys, slots = keys[order], slots[order]
+    source = levels.Source("2024-03-01", "part-0.parquet:1:1", len(keys), len(keys))
+    parts = [(keys[start : start + part], slots[start : start + part]) for start in range(0, len(keys), part)]
+    levels.write_level(FS, str(path), "params", [source], parts)  # in parts, as a merge streams them
+    return levels.Level(FS, str(path))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 300),
+    distinct=st.integers(1, 400),
+    block=st.sampled_from([1, 2, 4, 16, 256]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_probe_returns_the_slots_of_exactly_the_entries_holding_a_key(tmp_path_factory, n, distinct, block, seed):
+    """Few distinct keys make runs of equal keys that straddle blocks; absent keys must find nothing."""
+    rng = np.random.default_rng(seed)
+    pool = rng.integers(0, 2**64 - 1, distinct, dtype=np.uint64, endpoint=True)
+    keys = pool[rng.integers(0, distinct, n)] if n else np.zeros(0, dtype=np.uint64)
+    slots = rng.integers(0, 2**32 - 1, n, dtype=np.uint32)
+    asked = np.concatenate((pool[: distinct // 2], rng.integers(0, 2**64 - 1, 50, dtype=np.uint64, endpoint=True)))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(levels, "BLOCK", block)
+        level = write_level(tmp_path_factory.mktemp("level") / "a.level", keys, slots)
+        found = level.probe(levels.Probe.of(asked))
+        assert sorted(found.tolist()) == sorted(slots[np.isin(keys, asked)].tolist())
+        low, high = sorted(rng.integers(0, 2**63, 2).tolist())
+        inside = (keys >= np.uint64(low)) & (keys < np.uint64(high))
+        got_keys, got_slots = level.between(low, high)
+        assert sorted(zip(got_keys.tolist(), got_slots.tolist(), strict=True)) == sorted(
+            zip(keys[inside].tolist(), slots[inside].tolist(), strict=True)
+        )
+        assert np.array_equal(level.between(0, None)[0], np.sort(keys))
+        level.close()
+
+
+def test_the_filter_lets_through_every_present_key_and_few_absent_ones(tmp_path):
+    rng = np.random.default_rng(1)
+    keys = rng.integers(0, 2**64 - 1, 200_000, dtype=np.uint64, endpoint=True)
+    level = write_level(tmp_path / "a.level", keys, np.arange(len(keys), dtype=np.uint32), part=65536)
+    assert level.maybe(levels.Probe.of(keys)).all()
+    absent = rng.integers(0, 2**64 - 1, 200_000, dtype=np.uint64, endpoint=True)
+    assert level.maybe(levels.Probe.of(absent)).mean() < 0.005
+    level.close()
+
+
+def test_a_level_with_fewer_entries_than_its_sources_announce_is_not_written(tmp_path):
+    source = levels.Source("2024-03-01", "x", 3, 3)
+    entries = [(np.array([1, 2], dtype=np.uint64), np.array([0, 1], dtype=np.uint32))]
+    with pytest.raises(ValueError, match="2 entries written, 3 announced"):
+        levels.write_level(FS, str(tmp_path / "a.level"), "params", [source], entries)
+    assert list(tmp_path.iterdir()) == []
