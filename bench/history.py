@@ -44,7 +44,7 @@ from pipeline.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "history"
-PROBE_EVERY = 5  # days between two probes of the levels with a day of random keys
+PROBE_EVERY = 10  # days between two probes of the levels with a day of random keys
 DAY_ONE = dt.date(2025, 1, 1)
 _SYLLABLES = "ka ri to ne sa mu lo pe di va no ze ta mi ro be su la fe go hu ji ke lu ma ni po ra se ti".split()
 

@@ -136,7 +136,7 @@ def _option(name: str):
     return _option_of(field, hint, field.default)[0]
 
 
-def with_settings(**defaults):
+def _with_settings(**defaults):
     """Give a command an option per Settings field, gathered into its `settings` argument; `defaults`
     overrides a field's default for this command (backfill reads dated folders)."""
 
@@ -255,7 +255,7 @@ def _summary_table(summaries) -> Table:
 
 
 @app.command()
-@with_settings()
+@_with_settings()
 def run(
     date: Annotated[str | None, typer.Option("--date", help="Partition date YYYY-MM-DD (default: today, UTC).")] = None,
     quiet: QuietOpt = False,
@@ -289,7 +289,7 @@ def run(
 
 
 @app.command()
-@with_settings(raw=DATED_RAW)
+@_with_settings(raw=DATED_RAW)
 def backfill(
     start: Annotated[str, typer.Option("--start", help="First date, YYYY-MM-DD.")],
     end: Annotated[str, typer.Option("--end", help="Last date (inclusive), YYYY-MM-DD.")],

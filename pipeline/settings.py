@@ -69,6 +69,13 @@ class Settings:
         None, "Compare only with published dates at most this many days away (default: all).", minimum=0
     )
 
+    def __post_init__(self) -> None:
+        """Every bound of the fields holds (the CLI and the DAG refuse such values before, from the same bounds)."""
+        for f in fields(self):
+            value, low, high = getattr(self, f.name), f.metadata["minimum"], f.metadata["maximum"]
+            if value is not None and ((low is not None and value < low) or (high is not None and value > high)):
+                raise ValueError(f"setting {f.name}={value!r} is out of its bounds [{low}, {high}]")
+
     @classmethod
     def of(cls, values: Mapping) -> Settings:
         """Settings from a mapping that holds (at least) every field, as CLI options and DAG params do;

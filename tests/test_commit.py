@@ -270,3 +270,17 @@ def test_a_killed_run_leaves_no_worker_process_behind(states, tmp_path):
             break
         time.sleep(0.1)
     assert _processes_naming(str(out)) == []
+
+
+def test_on_a_non_local_filesystem_a_failed_audit_is_quarantined_and_publishes_nothing(states):
+    import fsspec
+
+    from pipeline.checks.quality import QualityError
+
+    fs = fsspec.filesystem("memory")
+    strict = Settings(raw=str(states["raw2"]), out="memory://strict", workers=1, max_reject_rate=0)
+    with pytest.raises(QualityError, match="nothing was published"):
+        run_partition(strict, dt.date.fromisoformat(DATE))
+    kept = [p for p in fs.find("/strict") if "/_quarantine/" in p]
+    assert any(p.endswith("/articles/part-0.parquet") for p in kept) and any(p.endswith("reason.txt") for p in kept)
+    assert [p for p in fs.find("/strict") if "/_quarantine/" not in p and "/_locks/" not in p] == []

@@ -150,7 +150,7 @@ def test_run_row_records_counts_params_and_stage_times(tmp_path, sample_raw):
     row = runs.iloc[0]
     assert row.n_raw == summary.n_raw == row.n_articles + row.n_duplicates + row.n_rejects
     assert row.n_excluded == 2  # the two SOURCES.tsv attribution files
-    assert set(dict(row.stage_seconds)) == {"list", "process", "dedup", "write"}
+    assert set(dict(row.stage_seconds)) == {"list", "process", "dedup", "write", "audit"}
     assert '"raw":' in row.params
     assert row.partition_date == DAY1
     assert isinstance(row.finished_at, pd.Timestamp)

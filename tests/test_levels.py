@@ -1,14 +1,24 @@
-"""Level files: a probe returns exactly the entries holding its keys, whatever the blocks and filter."""
+"""Level files: a probe returns exactly the entries holding its keys, whatever the blocks and filter;
+levels merge as dates are published and always hold each published part once."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import numpy as np
+import pyarrow as pa
 import pytest
 from fsspec.implementations.local import LocalFileSystem
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.dedup import levels
+from pipeline.dedup import levels, published
+from pipeline.dedup.duplicates import INDEX, KEY, ORDER_COLUMNS, index_rows
+from pipeline.io.arrow import columns_to_table
+from pipeline.io.parquet import write_partition
+from pipeline.schema import DEDUP_INDEX
+from pipeline.settings import Settings
 
 FS = LocalFileSystem()
 
@@ -67,3 +77,38 @@ def test_a_level_with_fewer_entries_than_its_sources_announce_is_not_written(tmp
     with pytest.raises(ValueError, match="2 entries written, 3 announced"):
         levels.write_level(FS, str(tmp_path / "a.level"), "params", [source], entries)
     assert list(tmp_path.iterdir()) == []
+
+
+def publish_part(out: Path, date: dt.date, n: int, rng: np.random.Generator) -> None:
+    """An index part of `n` articles with random keys, as a run of `date` would write it."""
+    params = Settings().minhash_params()
+    order = columns_to_table(
+        {"article_id": [f"{date}-{i}" for i in range(n)], "published_at": [None] * n,
+         "raw_modified_at": [None] * n, "char_count": [100] * n},
+        pa.schema([DEDUP_INDEX.field(name) for name in ORDER_COLUMNS]),
+    )  # fmt: skip
+    keys = [key.hex() for key in np.frombuffer(rng.bytes(16 * n), dtype=KEY).tolist()]
+    bands = rng.integers(0, 2**64 - 1, (n, params.bands), dtype=np.uint64, endpoint=True)
+    write_partition(str(out), INDEX, date, index_rows(order, keys, bands, params))
+
+
+def test_levels_merge_as_dates_are_published_and_hold_each_part_once(tmp_path):
+    params = Settings().minhash_params()
+    rng = np.random.default_rng(5)
+    counts = []
+    for day in range(40):
+        publish_part(tmp_path, dt.date(2024, 1, 1) + dt.timedelta(days=day), 50, rng)
+        state = published.Published.list(str(tmp_path), params)
+        opened, whole = published.sync(state, params, skip=None)
+        held = sorted((s.date, s.identity) for level in opened for s in level.sources)
+        assert held == sorted((d.isoformat(), i) for d, i in state.parts.items()) and whole == []
+        counts.append(len(opened))
+        for level in opened:
+            level.close()
+    # Size-tiered by 4: at most 3 levels of each size, sizes growing 4x a tier.
+    assert max(counts) <= 3 * 3 and counts[-1] < 40 / 4
+    # A republished date: the levels hold its new part, and its old part's entries are dead.
+    publish_part(tmp_path, dt.date(2024, 1, 1), 50, rng)
+    state = published.Published.list(str(tmp_path), params)
+    opened, _ = published.sync(state, params, skip=None)
+    assert sum(s.date == "2024-01-01" and state.live(s) for level in opened for s in level.sources) == 1

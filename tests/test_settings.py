@@ -89,3 +89,9 @@ def test_the_root_of_a_dated_raw_template_is_the_folder_that_holds_the_days(raw,
     settings = Settings(raw=raw)
     assert settings.raw_root == root
     assert settings.raw_for(dt.date(2024, 5, 1)) == raw.replace("{date}", "2024-05-01")
+
+
+@pytest.mark.parametrize("bad", [{"workers": 0}, {"max_reject_rate": 1.5}, {"dedup_window_days": -1}])
+def test_a_value_out_of_its_bounds_is_refused_by_the_library_too(bad):
+    with pytest.raises(ValueError, match=f"setting {next(iter(bad))}="):
+        Settings(**bad)

@@ -153,17 +153,25 @@ class Level:
         self._fh.seek(at)
         return self._fh.read(size)
 
-    def _blocks(self, first: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
-        """Keys and slots of blocks first..stop-1, in one read."""
-        start, end = first * BLOCK, min(stop * BLOCK, self.entries)
-        raw = np.frombuffer(self._read(start * _ENTRY, (end - start) * _ENTRY), dtype=np.uint8)
-        full = min(stop, self.entries // BLOCK) - first  # the last block of the file can be shorter
-        whole = raw[: full * BLOCK * _ENTRY].reshape(full, BLOCK * _ENTRY)
-        tail = raw[full * BLOCK * _ENTRY :]
-        rest = len(tail) // _ENTRY
-        keys = np.concatenate((whole[:, : 8 * BLOCK].reshape(-1).view(np.uint64), tail[: 8 * rest].view(np.uint64)))
-        slots = np.concatenate((whole[:, 8 * BLOCK :].reshape(-1).view(np.uint32), tail[8 * rest :].view(np.uint32)))
-        return keys, slots
+    def _blocks(self, blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Keys and slots of some blocks (sorted, unique), in key order: one read per run of adjacent
+        blocks, then parsed all at once."""
+        short = self.entries // BLOCK  # the last block of the file is shorter when it is this one
+        full, tail = blocks[blocks < short], blocks[blocks >= short]
+        raw = np.frombuffer(
+            b"".join(self._read(lo * BLOCK * _ENTRY, (hi - lo) * BLOCK * _ENTRY) for lo, hi in _runs(full)),
+            dtype=np.uint8,
+        ).reshape(-1, BLOCK * _ENTRY)
+        keys, slots = (
+            [raw[:, : 8 * BLOCK].reshape(-1).view(np.uint64)],
+            [raw[:, 8 * BLOCK :].reshape(-1).view(np.uint32)],
+        )
+        if len(tail):
+            rest = self.entries - short * BLOCK
+            data = np.frombuffer(self._read(short * BLOCK * _ENTRY, rest * _ENTRY), dtype=np.uint8)
+            keys.append(data[: 8 * rest].view(np.uint64))
+            slots.append(data[8 * rest :].view(np.uint32))
+        return np.concatenate(keys), np.concatenate(slots)
 
     def maybe(self, probe: Probe) -> np.ndarray:
         """Which of the probe's keys the filter lets through (every present one, ~0.1 % of the others).
@@ -177,8 +185,11 @@ class Level:
                 continue
             a, b = int(block[lo]), int(block[hi - 1]) + 1
             words = np.frombuffer(self._read(self._bloom_at + 32 * a, 32 * (b - a)), dtype=np.uint64).reshape(-1, 4)
-            missing = (words[block[lo:hi] - a] & probe.masks[lo:hi]) ^ probe.masks[lo:hi]  # bits not set
-            passed[lo:hi] = (missing[:, 0] | missing[:, 1] | missing[:, 2] | missing[:, 3]) == 0
+            at, masks = block[lo:hi] - a, probe.masks[lo:hi]
+            # The first word rules out most absent keys; the other three are checked for the rest.
+            maybe = np.flatnonzero((words[at, 0] & masks[:, 0]) == masks[:, 0])
+            missing = (words[at[maybe], 1:] & masks[maybe, 1:]) ^ masks[maybe, 1:]  # bits not set
+            passed[lo + maybe[(missing[:, 0] | missing[:, 1] | missing[:, 2]) == 0]] = True
         return passed
 
     def probe(self, probe: Probe) -> np.ndarray:
@@ -190,10 +201,7 @@ class Level:
         # before the first fence > it (equal keys can straddle blocks).
         first = np.maximum(np.searchsorted(self.fences, keys, "left") - 1, 0)
         last = np.maximum(np.searchsorted(self.fences, keys, "right") - 1, 0)
-        needed = _sorted_unique(np.concatenate((first, last, *_between(first, last))))
-        parts = [self._blocks(lo, hi) for lo, hi in _runs(needed)]
-        stored = np.concatenate([k for k, _ in parts])  # sorted: blocks in file order
-        slots = np.concatenate([s for _, s in parts])
+        stored, slots = self._blocks(_sorted_unique(np.concatenate((first, last, *_between(first, last)))))
         lo, hi = np.searchsorted(stored, keys, "left"), np.searchsorted(stored, keys, "right")
         return slots[_ranges(lo, hi)]
 
@@ -203,7 +211,7 @@ class Level:
         stop = self.n_blocks if high is None else int(np.searchsorted(self.fences, np.uint64(high), "left"))
         if stop <= first:
             return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32)
-        keys, slots = self._blocks(first, stop)
+        keys, slots = self._blocks(np.arange(first, stop))
         lo = int(np.searchsorted(keys, np.uint64(low), "left"))
         hi = len(keys) if high is None else int(np.searchsorted(keys, np.uint64(high), "left"))
         return keys[lo:hi], slots[lo:hi]
@@ -229,6 +237,8 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
 
 def _runs(values: np.ndarray) -> Iterator[tuple[int, int]]:
     """Runs of consecutive integers in sorted `values`, as [start, stop) pairs."""
+    if not len(values):
+        return iter(())
     breaks = np.flatnonzero(np.diff(values) != 1) + 1
-    for run in np.split(values, breaks):
-        yield int(run[0]), int(run[-1]) + 1
+    starts, ends = values[np.r_[0, breaks]], values[np.r_[breaks - 1, len(values) - 1]] + 1
+    return zip(starts.tolist(), ends.tolist(), strict=True)

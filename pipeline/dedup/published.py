@@ -23,8 +23,10 @@ published article that shares a band key or an exact key with the run, and the e
 those: every one that can join a cluster holding one of the run's articles. `find_duplicates`
 therefore decides exactly as it would with every date loaded.
 
-A date whose part is missing or was made with other MinHash params is loaded whole and sketched
-again from its articles, as before the levels existed.
+A date whose part is missing, was made with other MinHash params, or is a file whose listing gives
+no version stamp, is loaded whole (sketched again from its articles when its part cannot serve), as
+before the levels existed. Upkeep writes levels, so it relies on the publish lock: two upkeeps at
+once could both merge the same levels.
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ class Published:
     out: str
     fs: AbstractFileSystem
     folder: str
-    parts: dict[dt.date, str]
+    parts: dict[dt.date, str | None]  # None: a part whose identity the filesystem cannot tell
 
     @classmethod
     def list(cls, out: str, params: MinHashParams) -> Published:
@@ -93,12 +95,12 @@ class Published:
         return self.parts.get(dt.date.fromisoformat(source.date)) == source.identity
 
 
-def _part_identities(fs, root: str) -> dict[dt.date, str]:
+def _part_identities(fs, root: str) -> dict[dt.date, str | None]:
     """Each date's index part files, named by what a listing says of them (name, size, time)."""
     base = posixpath.join(root, INDEX)
     if not fs.isdir(base):
         return {}
-    found: dict[dt.date, list[str]] = defaultdict(list)
+    found: dict[dt.date, list[str | None]] = defaultdict(list)
     for path, info in fs.find(base, detail=True).items():
         folder, _, name = posixpath.relpath(path, base).partition("/")
         if not folder.startswith("date=") or "/" in name or not name.endswith(".parquet") or name[0] in "._":
@@ -107,14 +109,27 @@ def _part_identities(fs, root: str) -> dict[dt.date, str]:
             date = dt.date.fromisoformat(folder[5:])
         except ValueError:
             continue
-        stamp = info.get("ETag") or info.get("etag") or f"{info.get('mtime')}:{info.get('ino')}"
-        found[date].append(f"{name}:{info['size']}:{stamp}")
-    return {date: ";".join(sorted(names)) for date, names in found.items()}
+        stamp = _stamp(info)
+        found[date].append(f"{name}:{info.get('size')}:{stamp}" if stamp else None)
+    # A part whose file has no version stamp gets no identity: its date is loaded whole.
+    return {date: None if None in names else ";".join(sorted(names)) for date, names in found.items()}
+
+
+def _stamp(info: dict) -> str:
+    """What changes when a file is replaced: its ETag on an object store, else its modification
+    time and inode; "" when the filesystem gives neither."""
+    tag = next((info[k] for k in ("ETag", "etag", "md5Hash") if info.get(k)), None)
+    if tag:
+        return str(tag)
+    times = ("mtime", "LastModified", "last_modified", "updated", "created")
+    when = next((info[k] for k in times if info.get(k)), None)
+    return f"{when}:{info.get('ino', '')}" if when else ""
 
 
 def sync(published: Published, params: MinHashParams, skip: dt.date | None) -> tuple[list[levels.Level], list[dt.date]]:
     """Bring the levels up to date with the published parts (call under the publish lock): returns
-    the levels, and the dates whose part no level can hold (missing, or of other params)."""
+    the levels, and the dates whose part no level can hold (of other params, or a file without a
+    version stamp)."""
     fs, folder = published.fs, published.folder
     fs.makedirs(folder, exist_ok=True)
     opened = []
@@ -130,7 +145,7 @@ def sync(published: Published, params: MinHashParams, skip: dt.date | None) -> t
     for date, identity in sorted(published.parts.items()):
         if date == skip or (date.isoformat(), identity) in held:
             continue
-        level = _level_of_part(published, params, date, identity)
+        level = None if identity is None else _level_of_part(published, params, date, identity)
         if level is None:
             whole.append(date)
         else:
@@ -253,12 +268,12 @@ def load_index(settings: Settings, date: dt.date, run: Sketches) -> DedupIndex:
             for d in partition_dates(settings.out, "articles")
             if d != date and (settings.dedup_window_days is None or abs((d - date).days) <= settings.dedup_window_days)
         }
-        keys = _sorted_unique(np.concatenate((run.band_keys.ravel(), exact_prefixes(run.exact_keys))))
-        found = _probe(published, opened, levels.Probe.of(keys), dates)
+        probe = levels.Probe.of(np.concatenate((run.band_keys.ravel(), exact_prefixes(run.exact_keys))))
+        found = _probe(published, opened, probe, dates)
         rows = _read_rows(settings.out, found, params)
         # Every exact copy of an article found: the copies of a cluster's published article join it too.
         more = _sorted_unique(exact_prefixes(np.concatenate([r.exact for r in rows.values()] or [np.zeros(0, KEY)])))
-        more = more[~_within(more, keys)]
+        more = more[~_within(more, probe.keys)]
         if len(more):
             again = _probe(published, opened, levels.Probe.of(more), dates)
             for d, extra in again.items():

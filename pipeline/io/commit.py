@@ -97,7 +97,7 @@ class Transaction:
             self._fs.makedirs(posixpath.dirname(kept), exist_ok=True)
             atomic.publish_file(self._fs, posixpath.join(self._root, tmp), kept)
             partition = posixpath.join(self._root, posixpath.dirname(final))
-            if not self._fs.ls(partition, detail=False):  # made for this run's file: no date without data
+            if self._fs.isdir(partition) and not self._fs.ls(partition, detail=False):  # no date without data
                 self._fs.rmdir(partition)
         self._fs.pipe_file(posixpath.join(folder, "reason.txt"), f"{reason}\n".encode())
         self._done = True
