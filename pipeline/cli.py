@@ -77,7 +77,10 @@ def _warn(message: str) -> None:
 
 
 def main() -> None:
-    """The `newsetl` command."""
+    """The `newsetl` command, its process tuned first (`pipeline.run.tuning`)."""
+    from pipeline.run import tuning
+
+    tuning.tune_cli()
     sys.exit(_invoke())
 
 
