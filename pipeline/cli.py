@@ -167,6 +167,7 @@ def _with_settings(**defaults):
 
 OutOpt = _option("out")
 LockWaitOpt = _option("lock_wait")
+LockDbOpt = _option("lock_db")
 RejectRateOpt = _option("max_reject_rate")
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")]
 SourcesOpt = Annotated[str | None, typer.Option("--sources", help="Sources file (see sources.example.toml).")]
@@ -203,8 +204,9 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
     unless the settings say publish_anyway (then a warning line)."""
     from pipeline.checks.quality import QualityError
     from pipeline.ingest.listing import SourceNotFound
+    from pipeline.ingest.records import FieldsError
     from pipeline.io.commit import PublishError
-    from pipeline.io.lock import PartitionBusy
+    from pipeline.io.lock import LockUnavailable, PartitionBusy
     from pipeline.io.partitions import OutputNotAFolder
     from pipeline.run.partition import run_partition
 
@@ -212,9 +214,11 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
     errors = {
         SourceNotFound: ExitStatus.USAGE,
         OutputNotAFolder: ExitStatus.USAGE,
+        LockUnavailable: ExitStatus.USAGE,
         PartitionBusy: ExitStatus.BUSY,
         PublishError: ExitStatus.FAILED,
         QualityError: ExitStatus.QUALITY,
+        FieldsError: ExitStatus.USAGE,
     }
     with _exit_on(errors), _progress_bar(date, quiet) as (advance, listed):
         summary = run_partition(settings, date, trigger="cli", progress=advance, on_listed=listed)
@@ -322,6 +326,7 @@ def _fetch_one(
     urls: list[str] | None = None,
     paths: list[str] | None = None,
     urls_file: str | None = None,
+    cc_news: list[str] | None = None,
     overrides: dict | None = None,
     quiet: bool = False,
 ):
@@ -330,11 +335,13 @@ def _fetch_one(
 
     with _exit_on({sources.SourcesError: ExitStatus.USAGE}):
         config = sources.load_sources(sources_file) if sources_file else None
-        flagged = sources.sources_from_flags(feeds or [], urls or [], paths or [], urls_file)
+        flagged = sources.sources_from_flags(feeds or [], urls or [], paths or [], urls_file, cc_news or [])
         chosen = [*(config.sources if config else ()), *flagged]
         settings = sources.apply_overrides(config.fetch if config else sources.FetchSettings(), overrides or {})
     if not chosen:
-        raise typer.BadParameter("nothing to fetch: give --sources FILE, --feed, --url, --urls-file or --path")
+        raise typer.BadParameter(
+            "nothing to fetch: give --sources FILE, --feed, --url, --urls-file, --path or --cc-news"
+        )
     summary = fetch.fetch_sources(chosen, landing.landing_for(landing_raw, date), settings, date)
     if not quiet:
         counts = ", ".join(f"{outcome}={n}" for outcome, n in summary.outcomes.items()) or "nothing"
@@ -354,6 +361,18 @@ def fetch_command(
     url: UrlOpt = None,
     path: Annotated[list[str] | None, typer.Option("--path", help="Folder, glob or fsspec URI to copy.")] = None,
     urls_file: Annotated[str | None, typer.Option("--urls-file", help="Text file of article URLs.")] = None,
+    cc_news: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cc-news", help="Common Crawl CC-NEWS base URL: the date's WARC files (https://data.commoncrawl.org/)."
+        ),
+    ] = None,
+    cc_news_files: Annotated[
+        int | None, typer.Option("--cc-news-files", min=0, help="Only the first N CC-NEWS files of the date (0: all).")
+    ] = None,
+    warc_max_bytes: Annotated[
+        int | None, typer.Option("--warc-max-bytes", min=1, help="Abort a CC-NEWS WARC file past this size.")
+    ] = None,
     allow_private: AllowPrivateOpt = False,
     timeout: Annotated[float | None, typer.Option("--timeout", min=0, help="Connect/read timeout, s.")] = None,
     retries: Annotated[int | None, typer.Option("--retries", min=0, help="Retries on 5xx/connection errors.")] = None,
@@ -372,6 +391,8 @@ def fetch_command(
         "per_host": per_host,
         "max_bytes": max_bytes,
         "allow_private": allow_private or None,
+        "cc_news_files": cc_news_files,
+        "warc_max_bytes": warc_max_bytes,
     }
     day = _parse_date(date)
     _fetch_one(
@@ -382,6 +403,7 @@ def fetch_command(
         urls=url,
         paths=path,
         urls_file=urls_file,
+        cc_news=cc_news,
         overrides=overrides,
         quiet=quiet,
     )
@@ -392,6 +414,7 @@ def delete(
     date: Annotated[str, typer.Option("--date", help="Partition date YYYY-MM-DD to remove.")],
     out: OutOpt = DEFAULTS.out,
     lock_wait: LockWaitOpt = DEFAULTS.lock_wait,
+    lock_db: LockDbOpt = DEFAULTS.lock_db,
 ) -> None:
     """Remove one date's articles, duplicates, rejects and dedup-index partitions (the runs history stays)."""
     from pipeline.io import commit, lock
@@ -399,9 +422,17 @@ def delete(
 
     day = _parse_date(date)
     datasets = ("articles", "duplicates", "rejects", "dedup_index")
-    errors = {lock.PartitionBusy: ExitStatus.BUSY, OutputNotAFolder: ExitStatus.USAGE}
+    errors = {
+        lock.PartitionBusy: ExitStatus.BUSY,
+        OutputNotAFolder: ExitStatus.USAGE,
+        lock.LockUnavailable: ExitStatus.USAGE,
+    }
     # The locks of a run: never remove a date while a run of it, or another date's dedup, is under way.
-    with _exit_on(errors), lock.partition_lock(out, day, lock_wait), lock.publish_lock(out):
+    with (
+        _exit_on(errors),
+        lock.partition_lock(out, day, lock_wait, lock_db),
+        lock.publish_lock(out, lock_db),
+    ):
         commit.recover(out)
         removed = delete_partition(out, day, datasets)
     if not removed:
@@ -514,12 +545,19 @@ def report(
 
 
 @app.command()
-def migrate(out: OutOpt = DEFAULTS.out, lock_wait: LockWaitOpt = DEFAULTS.lock_wait) -> None:
+def migrate(
+    out: OutOpt = DEFAULTS.out, lock_wait: LockWaitOpt = DEFAULTS.lock_wait, lock_db: LockDbOpt = DEFAULTS.lock_db
+) -> None:
     """Rewrite files written by an older schema version into the current schema (new columns as nulls)."""
     from pipeline.io import lock, migration
 
-    with _exit_on({migration.MigrationError: ExitStatus.USAGE, lock.PartitionBusy: ExitStatus.BUSY}):
-        rewritten = migration.migrate(out, lock_wait)
+    errors = {
+        migration.MigrationError: ExitStatus.USAGE,
+        lock.LockUnavailable: ExitStatus.USAGE,
+        lock.PartitionBusy: ExitStatus.BUSY,
+    }
+    with _exit_on(errors):
+        rewritten = migration.migrate(out, lock_wait, lock_db)
     for name, paths in rewritten.items():
         _stderr().print(f"{name}: {len(paths)} files rewritten")
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class RawDoc:
-    """One raw input file as listed by the read stage (bytes not loaded yet).
+    """One raw input as listed by the read stage: a file (bytes not loaded yet) or a record of one.
 
     A local file listed without a stat (read.list_raw) has no size yet: read.load_bytes fills size
     and modified_at from the file it opens.
@@ -26,6 +26,11 @@ class RawDoc:
     modified_at: dt.datetime | None = None
     sidecar: dict[str, str] = field(default_factory=dict)  # metadata that travelled with the file
     refused: tuple[str, str] | None = None  # (reason, detail) when listing already saw it cannot be read
+    # A record of a record file (pipeline/ingest/records.py): its bytes, the file's format and what
+    # reading it needs from elsewhere in the file (a CSV's header). None for a file read whole.
+    record: bytes | None = None
+    format: str | None = None
+    context: str | None = None
 
 
 @dataclass(slots=True)
@@ -33,7 +38,7 @@ class Article:
     """A kept (or duplicate-candidate) article after parse, clean and describe."""
 
     article_id: str
-    title: str
+    title: str | None  # None: a text without a title line, and no evidence of its title
     kicker: str | None
     headline: str | None
     lead: str
@@ -77,6 +82,10 @@ class Article:
     sentence_count: int = 0
     reading_time_min: float = 0.0
     years_mentioned: list[int] = field(default_factory=list)
+    # The WARC record an article came from (pipeline/ingest/records.py); None for other inputs.
+    warc_record_id: str | None = None
+    warc_target_uri: str | None = None
+    warc_date: dt.datetime | None = None
     # Made where the article was built (so the work runs in the worker processes); used by dedup,
     # not written to the articles dataset.
     sketch: Sketch | None = field(default=None, repr=False, compare=False)

@@ -1,7 +1,8 @@
 """Explicit, versioned Arrow schemas of every dataset (documented in docs/data-dictionary.md).
 
-Evolution rule: a new version may only add nullable columns; readers of an older partition get
-nulls for them. Anything else (rename, retype, drop) needs a migration and a major version bump.
+Evolution rule: a new version may only add nullable columns (or let a column hold nulls); readers
+of an older partition get nulls for them. Anything else (rename, retype, drop) needs a migration
+and a major version bump.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.3.0"
+SCHEMA_VERSION = "1.4.0"
 PARTITION_COLUMN = "date"
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -51,7 +52,7 @@ ARTICLES = _schema(
     "articles",
     [
         pa.field("article_id", pa.string(), nullable=False),
-        pa.field("title", pa.string(), nullable=False),
+        pa.field("title", pa.string()),  # 1.4.0: null for a text without a title line (was never null)
         pa.field("kicker", pa.string()),
         pa.field("headline", pa.string()),
         pa.field("lead", pa.string(), nullable=False),
@@ -96,6 +97,10 @@ ARTICLES = _schema(
         pa.field("sentence_count", pa.int32()),
         pa.field("reading_time_min", pa.float32()),
         pa.field("years_mentioned", pa.list_(pa.int16())),
+        # 1.4.0: where a record of a WARC file came from (null for other inputs).
+        pa.field("warc_record_id", pa.string()),
+        pa.field("warc_target_uri", pa.string()),
+        pa.field("warc_date", _TS),
     ],
 )
 
@@ -106,7 +111,7 @@ DUPLICATES = _schema(
         pa.field("raw_uri", pa.string(), nullable=False),
         pa.field("raw_path", pa.string(), nullable=False),
         pa.field("raw_sha256", pa.string(), nullable=False),
-        pa.field("title", pa.string(), nullable=False),
+        pa.field("title", pa.string()),  # 1.4.0: may be null, as the article's
         pa.field("content_hash", pa.string(), nullable=False),
         pa.field("kept_article_id", pa.string(), nullable=False),
         pa.field("kept_date", pa.date32(), nullable=False),

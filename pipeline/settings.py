@@ -57,6 +57,11 @@ class Settings:
     )
     publish_anyway: bool = _setting(False, "Publish a partition that fails the quality check (else: quarantined).")
     lock_wait: float = _setting(0, "Seconds to wait for another run of the same date (0: fail at once).", minimum=0)
+    lock_db: str | None = _setting(
+        None,
+        "PostgreSQL URL whose advisory locks guard the output, needed on an object store "
+        "(a password comes from PGPASSWORD or ~/.pgpass, never the URL).",
+    )
     # Near duplicates: word n-gram shingles of the normalized body, MinHash + LSH banding, and every
     # LSH candidate confirmed by the exact Jaccard of the shingle sets (>= near_threshold).
     near_threshold: float = _setting(0.8, "Jaccard similarity from which bodies are near duplicates.", 0, 1)
@@ -67,6 +72,15 @@ class Settings:
     lsh_bands: int = _setting(32, "LSH bands of the sketch (a divisor of the permutations).", minimum=1)
     dedup_window_days: int | None = _setting(
         None, "Compare only with published dates at most this many days away (default: all).", minimum=0
+    )
+    # Record files (pipeline/ingest/records.py): which record fields fill which article columns (the
+    # defaults read news-please and hub exports), and how a file whose extension names no record
+    # format is read.
+    fields: tuple[str, ...] = _setting(
+        (), "Record fields of the article's columns: body=text,title=headline (also url, date, author, language)."
+    )
+    text_as: str = _setting(
+        "auto", "Read .txt and other files as: auto (whole unless plainly records), article, lines, jsonl, csv, tsv."
     )
 
     def __post_init__(self) -> None:

@@ -78,8 +78,9 @@ ORDER_COLUMNS = ["article_id", "published_at", "raw_modified_at", "char_count"]
 RunStories = Callable[[np.ndarray], Iterator[tuple[np.ndarray, list[str], np.ndarray]]]
 
 
-def story_text(title: str, dateline: str | None, body: str) -> str:
-    """What dedup compares: the article as a reader sees it, without boilerplate."""
+def story_text(title: str | None, dateline: str | None, body: str) -> str:
+    """What dedup compares: the article as a reader sees it, without boilerplate (no title: "")."""
+    title = title or ""
     return f"{title}\n{dateline}\n{body}" if dateline else f"{title}\n{body}"
 
 

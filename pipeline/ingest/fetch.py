@@ -247,7 +247,7 @@ def fetch_sources(
             if source.kind == "path":
                 for target in source.targets:
                     try:
-                        rows += copy_files(source.name, target, zone, settings, seen)
+                        rows += copy_files(source.name, target, zone, settings, seen, source.fields)
                     except Exception as exc:  # one bad source must never take the whole fetch down
                         rows.append(_failed(source.name, "file", target, exc))
             elif source.kind == "feed":
@@ -258,6 +258,11 @@ def fetch_sources(
                         feed_row, entries = _failed(source.name, "feed", feed_url, exc), []
                     rows.append(feed_row)
                     tasks += entries
+            elif source.kind == "cc_news":
+                from pipeline.ingest import ccnews
+
+                for base in source.targets:
+                    rows += ccnews.fetch_day(fetcher, source.name, base, zone, date, settings.cc_news_files)
             else:
                 tasks += [_Task(source.name, url, {}) for url in source.targets]
         unique: dict[str, _Task] = {}
@@ -373,9 +378,15 @@ def _land_article(fetcher: Fetcher, task: _Task, zone: landing.Landing, seen: di
 
 
 def copy_files(
-    source: str, uri: str, zone: landing.Landing, settings: FetchSettings, seen: dict[str, landing.Seen]
+    source: str,
+    uri: str,
+    zone: landing.Landing,
+    settings: FetchSettings,
+    seen: dict[str, landing.Seen],
+    fields: tuple[str, ...] = (),
 ) -> list[dict]:
-    """Copy every file of a folder, glob or fsspec URI into the landing zone, bytes unchanged."""
+    """Copy every file of a folder, glob or fsspec URI into the landing zone, bytes unchanged (with the
+    source's record `fields` in each sidecar)."""
     now = dt.datetime.now(dt.UTC)
     try:
         listing = list_raw(uri, DEFAULT_EXCLUDE)
@@ -402,6 +413,7 @@ def copy_files(
             "original_uri": doc.uri,
             "fetched_at": now.isoformat(),
             "published_at": published.isoformat() if published else None,
+            "fields": ",".join(fields) or None,
         }
         ext = _extension(doc.rel_path)
         row["raw_path"], new = landing.store_raw(zone, data, sha, ext, _strings(sidecar))
@@ -410,9 +422,11 @@ def copy_files(
 
 
 def _extension(rel_path: str) -> str:
-    """The original file's extension (`.txt`, `.html`), kept so the landed file says what it is."""
+    """The original file's extension (`.txt`, `.html`, `.jsonl.gz`), kept so the landed file says what
+    it is (a compressed file keeps the extension of what it compresses)."""
     name = rel_path.rsplit("/", 1)[-1]
-    return "." + name.rsplit(".", 1)[1].lower() if "." in name.lstrip(".") else ""
+    parts = name.lstrip(".").lower().split(".")[1:]
+    return "." + ".".join(parts[-2:] if parts[-1:] == ["gz"] and len(parts) > 1 else parts[-1:]) if parts else ""
 
 
 def _strings(meta: dict) -> dict[str, str]:

@@ -20,7 +20,7 @@ import pyarrow as pa
 from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
 
-from pipeline.io.arrow import column_values, columns_to_table, empty_table
+from pipeline.io.arrow import column_values, columns_to_table
 from pipeline.models import RawDoc
 
 
@@ -45,6 +45,11 @@ LISTED = pa.schema(
         pa.field("modified_at", pa.timestamp("us", tz="UTC")),
         pa.field("sidecar", pa.string()),
         pa.field("refused", pa.string()),
+        # A record of a record file (pipeline/ingest/records.py): its bytes, what reading it needs from
+        # elsewhere in the file (a CSV's header) and the file's format. Null for a file read whole.
+        pa.field("record", pa.large_binary()),
+        pa.field("context", pa.string()),
+        pa.field("format", pa.string()),
     ]
 )
 
@@ -61,17 +66,26 @@ class Listing:
 
     @classmethod
     def empty(cls, root: str) -> Listing:
-        return cls(root=root, table=empty_table(LISTED), excluded=[])
+        table = columns_to_table({f.name: pa.nulls(0, f.type) for f in LISTED}, LISTED)
+        return cls(root=root, table=table, excluded=[])
 
 
 def raw_docs(table: pa.Table) -> list[RawDoc]:
     """The rows of a LISTED table as RawDocs (a file listed without a stat is stat-ed as it is read)."""
-    uris, paths, sizes, sidecars, refusals = (
-        table.column(name).to_pylist() for name in ("uri", "rel_path", "size", "sidecar", "refused")
-    )
+    names = ("uri", "rel_path", "size", "sidecar", "refused", "record", "context", "format")
+    uris, paths, sizes, sidecars, refusals, records, contexts, formats = (table.column(n).to_pylist() for n in names)
     docs = []
-    for uri, rel_path, size, modified_at, sidecar, refused in zip(
-        uris, paths, sizes, column_values(table.column("modified_at")), sidecars, refusals, strict=True
+    for uri, rel_path, size, modified_at, sidecar, refused, record, context, format_ in zip(
+        uris,
+        paths,
+        sizes,
+        column_values(table.column("modified_at")),
+        sidecars,
+        refusals,
+        records,
+        contexts,
+        formats,
+        strict=True,
     ):
         docs.append(
             RawDoc(
@@ -81,6 +95,9 @@ def raw_docs(table: pa.Table) -> list[RawDoc]:
                 modified_at=modified_at,
                 sidecar=json.loads(sidecar) if sidecar else {},
                 refused=tuple(json.loads(refused)) if refused else None,
+                record=record,
+                context=context,
+                format=format_,
             )
         )
     return docs
@@ -177,6 +194,7 @@ def list_raw(uri: str, exclude: tuple[str, ...] = (), follow_symlinks: bool = Fa
         "modified_at": [mtimes[i] for i in order],
         "sidecar": sidecar_texts or [None] * len(rels),
         "refused": [json.dumps(refusals[i]) if refusals[i] else None for i in order],
+        **{name: pa.nulls(len(rels), LISTED.field(name).type) for name in ("record", "context", "format")},
     }
     excluded.sort()
     return Listing(root=uri, table=columns_to_table(columns, LISTED), excluded=excluded)

@@ -1,8 +1,9 @@
 """Where articles come from: the sources file (`sources.toml`) or CLI flags, and the network manners.
 
-A source is one of three kinds: `feed` (RSS/Atom; every entry's link is fetched), `urls` (a plain
-list of article URLs, inline or in a text file) and `path` (a local folder, glob or any fsspec URI
-whose files are copied byte for byte). See `sources.example.toml` for the file format.
+A source is one of four kinds: `feed` (RSS/Atom; every entry's link is fetched), `urls` (a plain
+list of article URLs, inline or in a text file), `path` (a local folder, glob or any fsspec URI
+whose files are copied byte for byte) and `cc_news` (Common Crawl's CC-NEWS WARC files of the
+date, from a base URL: ingest/ccnews.py). See `sources.example.toml` for the file format.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.settings import DEFAULT_MAX_BYTES
 
-KINDS = ("feed", "urls", "path")
+KINDS = ("feed", "urls", "path", "cc_news")
 
 
 class SourcesError(ValueError):
@@ -26,6 +27,9 @@ class Source:
     name: str
     kind: str  # one of KINDS
     targets: tuple[str, ...]  # feed URLs, article URLs, or folder/glob/fsspec URIs
+    # A path source's record fields ("body=text", ...): they travel in each landed file's sidecar, so
+    # that the run reads its JSONL/CSV/Parquet records with them (pipeline/ingest/records.py).
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,8 @@ class FetchSettings:
     workers: int = 8  # requests in flight overall
     max_bytes: int = DEFAULT_MAX_BYTES  # bodies past this are aborted while streaming
     max_redirects: int = 5
+    warc_max_bytes: int = 4 * 1024**3  # a CC-NEWS WARC file past this is aborted (they run to ~1 GB)
+    cc_news_files: int = 0  # download the first N of a day's CC-NEWS files (0: all)
     allow_private: bool = False  # fetch loopback/private/link-local addresses (tests, intranets)
     user_agent: str = f"newsetl/{__version__} (news-article ETL; polite fetcher; +respects 304)"
 
@@ -76,13 +82,13 @@ def _parse_source(entry: object, index: int, base: Path) -> Source:
     if not isinstance(entry, dict):
         raise SourcesError(f"sources[{index}] is not a table")
     name = str(entry.get("name") or f"source-{index + 1}")
-    allowed = {"name", "feed", "urls", "urls_file", "path"}
+    allowed = {"name", "feed", "urls", "urls_file", "path", "fields", "cc_news"}
     unknown = set(entry) - allowed
     if unknown:
         raise SourcesError(f"source {name!r}: unknown keys {sorted(unknown)} (allowed: {sorted(allowed)})")
-    given = [k for k in ("feed", "urls", "urls_file", "path") if k in entry]
+    given = [k for k in ("feed", "urls", "urls_file", "path", "cc_news") if k in entry]
     if len(given) != 1:
-        raise SourcesError(f"source {name!r}: give exactly one of feed, urls, urls_file or path (got {given})")
+        raise SourcesError(f"source {name!r}: give exactly one of feed, urls, urls_file, path or cc_news (got {given})")
     key = given[0]
     value = entry[key]
     if key == "urls_file":
@@ -92,7 +98,27 @@ def _parse_source(entry: object, index: int, base: Path) -> Source:
         raise SourcesError(f"source {name!r}: {key} must be a non-empty string or list of strings")
     if key == "path":
         targets = [_beside(base, t) for t in targets]
-    return Source(name, key, tuple(targets))
+    return Source(name, key, tuple(targets), _fields(entry.get("fields", ()), name, key))
+
+
+def _fields(value: object, name: str, kind: str) -> tuple[str, ...]:
+    """A source's `fields` ("body=text,title=headline", a list of such, or a table {body = "text"})."""
+    from pipeline.ingest.records import FieldsError, parse_fields
+
+    if not value:
+        return ()
+    if kind != "path":
+        raise SourcesError(f"source {name!r}: fields apply to path sources (record files), not to {kind}")
+    if isinstance(value, dict):
+        value = [f"{column}={field}" for column, field in value.items()]
+    entries = (value,) if isinstance(value, str) else value
+    if not isinstance(entries, list | tuple) or not all(isinstance(e, str) for e in entries):
+        raise SourcesError(f"source {name!r}: fields must be a string, a list of strings or a table")
+    try:
+        parse_fields(tuple(entries))
+    except FieldsError as exc:
+        raise SourcesError(f"source {name!r}: {exc}") from exc
+    return tuple(entries)
 
 
 def _beside(base: Path, target: str) -> str:
@@ -111,10 +137,17 @@ def read_url_list(path: str) -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
-def sources_from_flags(feeds: list[str], urls: list[str], paths: list[str], urls_file: str | None) -> list[Source]:
+def sources_from_flags(
+    feeds: list[str], urls: list[str], paths: list[str], urls_file: str | None, cc_news: list[str] = ()
+) -> list[Source]:
     """Sources given on the command line, one per kind."""
     listed = [*urls, *(read_url_list(urls_file) if urls_file else [])]
-    found = [("cli-feed", "feed", feeds), ("cli-urls", "urls", listed), ("cli-path", "path", paths)]
+    found = [
+        ("cli-feed", "feed", feeds),
+        ("cli-urls", "urls", listed),
+        ("cli-path", "path", paths),
+        ("cli-cc-news", "cc_news", cc_news),
+    ]
     return [Source(name, kind, tuple(targets)) for name, kind, targets in found if targets]
 
 

@@ -1,5 +1,4 @@
-"""Arrow helpers: Python columns to typed tables, zero-copy row selection, numpy views of columns.
-"""
+"""Arrow helpers: Python columns to typed tables, zero-copy row selection, numpy views of columns."""
 
 from __future__ import annotations
 

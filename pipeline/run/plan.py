@@ -12,6 +12,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 
+from pipeline.ingest import records
 from pipeline.ingest.listing import Listing, SourceNotFound, folder_exists, list_raw
 from pipeline.io import staging
 from pipeline.io.partitions import require_output_folder
@@ -87,6 +88,7 @@ def plan_partition(settings: Settings, date: dt.date, shards: int | None, run_ke
     if shards is not None and shards < 1:
         raise ValueError(f"shards must be at least 1, got {shards}")
     require_output_folder(settings.out)
+    records.check_options(settings.fields, settings.text_as)
     run_id = uuid.uuid4().hex[:16]
     started = dt.datetime.now(dt.UTC)
     tick = time.perf_counter()
@@ -101,9 +103,10 @@ def plan_partition(settings: Settings, date: dt.date, shards: int | None, run_ke
             raise SourceNotFound(f"raw source not found: {settings.raw_root} (the folder of {settings.raw})") from None
         log.warning("no raw folder %s: %s is an empty partition", raw_uri, date.isoformat())
         listing = Listing.empty(raw_uri)
+    docs = records.expand(listing.table, settings.text_as)  # a record file's records are inputs of their own
     folder = staging.staging_dir(settings.out, date, run_key or run_id)
     staging.reset_dir(folder)
-    n_docs = listing.table.num_rows
+    n_docs = docs.num_rows
     bounds = split_shards(n_docs, shards) if shards else split_guided(n_docs, settings.workers)
     manifest = staging.Manifest(
         run_id=run_id,
@@ -115,7 +118,7 @@ def plan_partition(settings: Settings, date: dt.date, shards: int | None, run_ke
         n_docs=n_docs,
         excluded=listing.excluded,
     )
-    staging.write_manifest(folder, manifest, listing.table)
+    staging.write_manifest(folder, manifest, docs)
     return Plan(
         run_id=run_id,
         date=date,

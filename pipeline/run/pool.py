@@ -1,5 +1,4 @@
-"""The local worker pool a CLI run processes its shards with (the DAG uses Airflow's workers).
-"""
+"""The local worker pool a CLI run processes its shards with (the DAG uses Airflow's workers)."""
 
 from __future__ import annotations
 

@@ -61,20 +61,28 @@ class RunSummary:
         return data
 
 
-def check_invariant(expected: list[str], landed: dict[str, list[str]]) -> None:
+def check_invariant(expected: list[str], landed: dict[str, list[str]]) -> int:
     """Every raw input (`expected`: the planned raw paths) is in exactly one of the three datasets
-    (`landed`: the raw paths written to each)."""
+    (`landed`: the raw paths written to each); returns how many raw inputs there were.
+
+    A text file that its worker found to be records (ingest.records.sniff) is one input per record:
+    it lands as its records, `<path>#<locator>`, and is counted by them.
+    """
     found = [path for paths in landed.values() for path in paths]
-    expected = sorted(expected)
+    planned, seen = set(expected), set(found)
+    records = [p for p in seen - planned if (base := p.rpartition("#")[0]) in planned and base not in seen]
+    expanded = {p.rpartition("#")[0] for p in records}
+    expected = sorted([*(p for p in expected if p not in expanded), *records])
     if sorted(found) != expected:
-        missing = sorted(set(expected) - set(found))[:5]
-        extra = sorted(set(found) - set(expected))[:5]
+        missing = sorted(set(expected) - seen)[:5]
+        extra = sorted(seen - set(expected))[:5]
         counts = Counter(found)
         twice = sorted(p for p, n in counts.items() if n > 1)[:5]
         raise InvariantError(
             f"raw={len(expected)} but articles+duplicates+rejects={len(found)}; "
             f"missing={missing} unexpected={extra} twice={twice}"
         )
+    return len(expected)
 
 
 def publish_partition(settings: Settings, results: list[ShardResult], trigger: str = "cli") -> RunSummary:
@@ -88,7 +96,7 @@ def publish_partition(settings: Settings, results: list[ShardResult], trigger: s
     reported = sorted(r.index for r in results)
     if reported != list(range(manifest.n_shards)) or any(r.staging != folder for r in results):
         raise InvariantError(f"expected shards 0..{manifest.n_shards - 1} of {folder}, got {reported}")
-    with lock.partition_lock(settings.out, manifest.date, settings.lock_wait):
+    with lock.partition_lock(settings.out, manifest.date, settings.lock_wait, settings.lock_db):
         faults.reach("processed")
         try:
             summary = _publish(settings, manifest, results, trigger)
@@ -110,7 +118,7 @@ def _publish(
     other dates and the one-commit publishing (pipeline.io.commit) see a stable output. The audit
     of the staged files may share out its body scan to `pool` (quality.check_files)."""
     folder, date = results[0].staging, manifest.date
-    with lock.publish_lock(settings.out):
+    with lock.publish_lock(settings.out, settings.lock_db):
         tick = time.perf_counter()
         commit.recover(settings.out)
         discard_staged(settings.out, date)
@@ -122,16 +130,16 @@ def _publish(
 
         with commit.Transaction(settings.out, date) as txn:
             landed = stage_datasets(txn, settings, shards, run, index, verdicts)
-            check_invariant(staging.read_doc_paths(folder), landed.paths)
+            n_raw = check_invariant(staging.read_doc_paths(folder), landed.paths)
             write_seconds, tick = time.perf_counter() - tick, time.perf_counter()
             staged = {dataset: txn.staged(dataset) for dataset in quality.CHECKED}
-            audit = quality.check_files(settings.out, date, staged, settings.max_reject_rate, manifest.n_docs, pool)
+            audit = quality.check_files(settings.out, date, staged, settings.max_reject_rate, n_raw, pool)
             summary = RunSummary(
                 run_id=manifest.run_id,
                 date=date,
                 raw=manifest.raw,
                 out=settings.out,
-                n_raw=manifest.n_docs,
+                n_raw=n_raw,
                 n_excluded=len(manifest.excluded),
                 n_articles=len(landed.paths["articles"]),
                 n_duplicates=len(landed.paths["duplicates"]),
@@ -176,9 +184,7 @@ def _staged_sketches(shards: staging.StagedShards, params: MinHashParams) -> ded
         start = stop
     # Copied out (combine_chunks): a staged batch's columns are views of the whole memory-mapped batch,
     # whose pages would otherwise stay mapped through publish (at 10x Reuters, ~0.3 GB, measured).
-    table = (
-        pa.concat_tables(order).combine_chunks() if order else empty_table(ARTICLES).select(dedup.ORDER_COLUMNS)
-    )
+    table = pa.concat_tables(order).combine_chunks() if order else empty_table(ARTICLES).select(dedup.ORDER_COLUMNS)
     return dedup.Sketches.from_table(table, keys, bands)
 
 
@@ -268,7 +274,8 @@ def _run_row(settings: Settings, summary: RunSummary, trigger: str, started: dt.
 
     from pipeline.schema import RUNS
 
-    params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(settings).items()}
+    # Not where the run locked: that says nothing of the data, and a URL may still carry a password.
+    params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(settings).items() if k != "lock_db"}
     row = {
         "run_id": summary.run_id,
         "partition_date": summary.date,

@@ -20,7 +20,6 @@ from pipeline.settings import Settings
 Progress = Callable[[int], None]
 
 
-
 @dataclass(frozen=True, slots=True)
 class ShardResult:
     """What a processed shard reports to publish: where its outcomes are staged, and counts."""

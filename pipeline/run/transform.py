@@ -7,19 +7,23 @@ from __future__ import annotations
 from pipeline.article import clean, parse
 from pipeline.dedup import duplicates as dedup
 from pipeline.enrich import describe, metadata
-from pipeline.ingest import decode
+from pipeline.ingest import decode, records
 from pipeline.ingest.decode import RejectInput
 from pipeline.models import Article, Outcome, RawDoc, Reject
 from pipeline.settings import Settings
 
 
-def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Settings) -> Article:
+def build_article(
+    text: str, encoding: str, doc: RawDoc, sha: str, settings: Settings, sidecar: dict[str, str] | None = None
+) -> Article:
     """Parse, clean and describe one decoded document. Raises RejectInput when unusable.
 
-    Language is left unset: `describe_batch` detects it for many articles at once (much faster).
+    `sidecar` is what travelled with the text (default: the listing's; a record's fields for a
+    record). Language is left unset unless the sidecar gives it: `describe_batch` detects it for
+    many articles at once (much faster).
     """
     text, removed = clean.normalize_text(text)
-    sidecar = doc.sidecar
+    sidecar = doc.sidecar if sidecar is None else sidecar
     if clean.looks_like_html(text):
         page = clean.html_to_text(text)
         if page is None:
@@ -38,7 +42,12 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
             if value and key not in sidecar:
                 sidecar[key] = value
 
-    title, text = parse.split_title(text)
+    title, rest = parse.split_title(text)
+    # A first line too wide for a title is a paragraph, and a line read as an article (--text-as lines)
+    # is an article run on in one line: no title line, all of it is body.
+    if doc.format == "lines" or not parse.is_title_line(title):
+        title, rest = sidecar.get("title") or parse.title_by_evidence(text, doc.rel_path), text.strip("\n")
+    text = rest
     wrapped = parse.looks_hard_wrapped(text)
     heading, rest = parse.split_heading(title, parse.split_paragraphs(text, wrapped))
     removed += heading.removed
@@ -65,9 +74,6 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
     words = describe.count_words(body)
     if words < settings.min_words:
         what = "only a title" if heading.title and not rest else "no article text"
-        if len(heading.title) > 1000:
-            detail = f"the text is one {len(heading.title):,}-character line: a title with no article under it"
-            raise RejectInput("no_body", detail)
         raise RejectInput(
             "no_body", f"{what} left after cleaning ({words} words; removed: {', '.join(removed) or 'nothing'})"
         )
@@ -83,7 +89,7 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
     )
     return Article(
         article_id=describe.doc_id(sha, doc.rel_path),
-        title=heading.title,
+        title=heading.title or None,  # no title line and no evidence of one (parse.title_by_evidence)
         kicker=heading.kicker,
         headline=heading.headline,
         lead=paragraphs[0],
@@ -94,7 +100,7 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
         source_site=boiler.source_site or sidecar.get("site_name"),
         dateline=dateline,
         tickers=tickers,
-        language=None,
+        language=_language(sidecar.get("language")),
         language_score=None,
         word_count=words,
         char_count=len(body),
@@ -127,8 +133,17 @@ def build_article(text: str, encoding: str, doc: RawDoc, sha: str, settings: Set
         sentence_count=meta.sentence_count,
         reading_time_min=meta.reading_time_min,
         years_mentioned=meta.years_mentioned,
+        warc_record_id=sidecar.get("warc_record_id"),
+        warc_target_uri=sidecar.get("warc_target_uri"),
+        warc_date=describe.parse_timestamp(sidecar.get("warc_date")),
         exact_key=exact_key,
     )
+
+
+def _language(code: str | None) -> str | None:
+    """A record's language as an ISO 639 code ("en" of "en-US"); None (the detector decides) otherwise."""
+    base = (code or "").strip().lower().replace("_", "-").split("-", 1)[0]
+    return base if base.isascii() and base.isalpha() and len(base) in (2, 3) else None
 
 
 def process_doc(doc: RawDoc, settings: Settings) -> Outcome:
@@ -139,21 +154,30 @@ def process_doc(doc: RawDoc, settings: Settings) -> Outcome:
 def describe_batch(articles: list[Article], settings: Settings) -> None:
     """The per-article work that is faster in batches: language, and the dedup sketch."""
     # detect_languages reads the first 600 characters: the body is cut first rather than copied whole.
-    languages = describe.detect_languages([f"{a.title}\n{a.body[:600]}" for a in articles])
-    for article, (language, score) in zip(articles, languages, strict=True):
+    todo = [a for a in articles if a.language is None]  # (a record may have given its language)
+    languages = describe.detect_languages([f"{a.title or ''}\n{a.body[:600]}" for a in todo])
+    for article, (language, score) in zip(todo, languages, strict=True):
         article.language, article.language_score = language, score
     dedup.sketch_articles(articles, settings.minhash_params())
 
 
-def _build_outcome(doc: RawDoc, settings: Settings) -> Outcome:
+def _build_outcome(doc: RawDoc, settings: Settings) -> Outcome | list[Outcome]:
+    """One input's outcome, or a text file's that is plainly records (`records.sniff`): its records'."""
     sha: str | None = None
     stage = "read"
     try:
         data = decode.load_bytes(doc, settings.max_bytes)
         sha = decode.sha256_hex(data)
-        text, encoding = decode.decode_bytes(data)
+        sidecar = None
+        if doc.format:
+            text, encoding, sidecar = records.record_text(doc, data, settings.fields)
+        else:
+            text, encoding = decode.decode_bytes(data, doc.sidecar.get("content_type"))
+            found = records.sniff(text) if settings.text_as == "auto" and not clean.looks_like_html(text) else None
+            if found:  # a text file that is plainly records: each record is an input of its own
+                return [_build_outcome(record, settings) for record in records.records_of_file(doc, data, found)]
         stage = "parse"
-        return build_article(text, encoding, doc, sha, settings)
+        return build_article(text, encoding, doc, sha, settings, sidecar)
     except RejectInput as exc:
         return _reject(doc, sha, exc.reason, exc.detail, stage)
     except Exception as exc:  # one bad input must never take the whole run down
@@ -175,6 +199,12 @@ def _reject(doc: RawDoc, sha: str | None, reason: str, detail: str, stage: str) 
 
 def _process_chunk(docs: list[RawDoc], settings: Settings) -> list[Outcome]:
     """Outcomes of some raw inputs, in order: the unit of work of one worker process."""
-    outcomes = [_build_outcome(doc, settings) for doc in docs]
+    outcomes: list[Outcome] = []
+    for doc in docs:
+        outcome = _build_outcome(doc, settings)
+        if isinstance(outcome, list):
+            outcomes += outcome
+        else:
+            outcomes.append(outcome)
     describe_batch([o for o in outcomes if isinstance(o, Article)], settings)
     return outcomes
