@@ -19,7 +19,6 @@ process loads them in ~0.1 s.
 from __future__ import annotations
 
 import functools
-import gc
 import os
 import pickle
 import re
@@ -45,11 +44,6 @@ class Place(NamedTuple):
     name: str  # canonical name: "Russia", "Moscow", "Ohio", "Nagorno-Karabakh"
     country: str | None  # ISO 3166-1 alpha-2 (historic alpha-2 for dissolved states: SU, DD, YU, CS)
     kind: PlaceKind
-
-    def __reduce__(self):
-        # Unpickled by tuple.__new__ (C), not the NamedTuple's __new__ (a Python call per place): the
-        # cached tables then load in ~half the time (~55 -> ~25 ms of each worker's start, measured).
-        return tuple.__new__, (Place, tuple(self))
 
 
 # Names the packages spell differently from the news: "U.S.", "Britain", "Soviet Union"…
@@ -528,10 +522,6 @@ def tables() -> Tables:
     are built in memory.
     """
     path = _cache_path()
-    # The collector paused while ~100,000 objects are unpickled: its collections, triggered by their
-    # allocation, walked them over and over (33 ms with it off, 45-75 ms with it on, measured).
-    collecting = gc.isenabled()
-    gc.disable()
     try:
         with path.open("rb") as fh:
             parts = pickle.load(fh)
@@ -543,9 +533,6 @@ def tables() -> Tables:
             write_atomic(LocalFileSystem(), str(path), pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             pass  # a read-only home: build per process
-    finally:
-        if collecting:
-            gc.enable()
     *data, names = parts
     return Tables(*data, names=names)
 
