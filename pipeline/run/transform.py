@@ -4,9 +4,6 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pipeline.article import clean, parse, webpage
@@ -210,25 +207,6 @@ def describe_batch(articles: list[Article], settings: Settings) -> None:
     for article, (language, score) in zip(todo, languages, strict=True):
         article.language, article.language_score = language, score
     dedup.sketch_articles(articles, settings.minhash_params())
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while this holds (also a decorator); back on after.
-
-    Used over a whole shard: each chunk makes ~100,000 container objects, freed by reference
-    counting, and the outcomes wait in the shard's writer until a row group's worth is there. With
-    the collector on, its collections scanned them, young and held ones, several times over:
-    12-13 µs/doc of a worker's CPU on Reuters, where they found no garbage at all (measured with
-    gc.callbacks). A reference cycle made meanwhile is collected after the block, by the next collection.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _build_outcome(doc: RawDoc, settings: Settings) -> Outcome | list[Outcome]:
