@@ -7,13 +7,10 @@ status of `ExitStatus`, never a traceback.
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import datetime as dt
 import functools
-import gc
 import inspect
-import os
 import sys
 import typing
 from contextlib import contextmanager
@@ -80,18 +77,11 @@ def _warn(message: str) -> None:
 
 
 def main() -> None:
-    """The `newsetl` command: the app, then an exit that skips the interpreter's teardown.
+    """The `newsetl` command, its process tuned first (`pipeline.run.tuning`)."""
+    from pipeline.run import tuning
 
-    Tearing down frees a run's heap object by object (the language model, the gazetteer, the
-    metadata tables, imported modules): ~0.12 s of CPU after the work is done on Reuters (measured),
-    for memory the operating system takes back anyway. Exit handlers still run and the output
-    streams are flushed first; an unexpected exception still ends the usual way, with its traceback.
-    """
-    code = _invoke()
-    atexit._run_exitfuncs()  # what the interpreter's own exit runs first (os._exit skips it)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    tuning.tune_cli()
+    sys.exit(_invoke())
 
 
 def _invoke() -> int:
@@ -230,18 +220,11 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
         QualityError: ExitStatus.QUALITY,
         FieldsError: ExitStatus.USAGE,
     }
-    # What is alive now (the modules) outlives the run: frozen for the run, it is left out of the
-    # garbage collector's full collections, which walked all of it several times a run (~0.06 s
-    # of CPU on Reuters, measured). Worker processes load and freeze the model and tables themselves.
-    gc.freeze()
-    try:
-        with _exit_on(errors), _progress_bar(date, quiet) as (advance, listed):
-            summary = run_partition(settings, date, trigger="cli", progress=advance, on_listed=listed)
-        if not summary.quality_ok:
-            _warn(f"quality check failed, published anyway (--publish-anyway): {summary.quality}")
-        return summary
-    finally:
-        gc.unfreeze()
+    with _exit_on(errors), _progress_bar(date, quiet) as (advance, listed):
+        summary = run_partition(settings, date, trigger="cli", progress=advance, on_listed=listed)
+    if not summary.quality_ok:
+        _warn(f"quality check failed, published anyway (--publish-anyway): {summary.quality}")
+    return summary
 
 
 @contextmanager

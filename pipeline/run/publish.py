@@ -27,7 +27,7 @@ from pipeline.dedup import duplicates as dedup
 from pipeline.dedup import published
 from pipeline.dedup.minhash import MinHashParams
 from pipeline.io import commit, faults, lock, staging
-from pipeline.io.arrow import columns_to_table, empty_table, from_numpy, rows_of, system_allocator
+from pipeline.io.arrow import columns_to_table, empty_table, from_numpy, rows_of
 from pipeline.io.parquet import RowGroups
 from pipeline.io.partitions import discard_staged
 from pipeline.run.shards import ShardResult
@@ -107,7 +107,6 @@ def publish_partition(settings: Settings, results: list[ShardResult], trigger: s
     return summary
 
 
-@system_allocator()
 def _publish(
     settings: Settings,
     manifest: staging.Manifest,
