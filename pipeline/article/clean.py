@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from pipeline.article.rules import (
+    INLINE_AGENCY_CREDIT,
     INLINE_CREDIT,
     INLINE_SIGNOFF,
     INLINE_SIGNOFF_HINT,
@@ -91,11 +92,16 @@ def strip_boilerplate(paragraphs: list[str]) -> tuple[list[str], Removed]:
         matched = _ANY_TAIL_RULE.fullmatch(paras[-1].strip())  # the common case, decided in one regex call
         rule, m = _matching_rule(_TAIL_RULES, paras[-1]) if matched else (None, None)
         if rule is None:
-            m = INLINE_SIGNOFF.search(paras[-1]) if INLINE_SIGNOFF_HINT.search(paras[-1]) else None
+            name, m = (
+                "wire_signoff",
+                INLINE_SIGNOFF.search(paras[-1]) if INLINE_SIGNOFF_HINT.search(paras[-1]) else None,
+            )
+            if m is None and paras[-1].rstrip().endswith((")", ").")):  # "... sagte er. (APA/dpa, 23.8.2015)"
+                name, m = "agency_credit", INLINE_AGENCY_CREDIT.search(paras[-1])
             if m and len(paras[-1]) > len(m.group(0)):
                 paras[-1] = paras[-1][: m.start()]
                 removed.signoffs.append(m.group("value"))
-                removed.add("wire_signoff")
+                removed.add(name)
             break
         _record(removed, rule.name, rule.capture, m)
         paras.pop()
