@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from pipeline.article import parse
 from pipeline.article.rules import (
     INLINE_AGENCY_CREDIT,
     INLINE_CREDIT,
@@ -115,7 +116,7 @@ def strip_boilerplate(paragraphs: list[str]) -> tuple[list[str], Removed]:
         rule, m = _matching_rule(_ANYWHERE_RULES, para) if matched else (None, None)
         if rule is not None:
             _record(removed, rule.name, rule.capture, m)
-            if rule.capture == "photo_credits" and body and _is_caption(body[-1]):
+            if rule.capture == "photo_credits" and len(body) > 1 and _is_caption(body[-1]):
                 removed.captions.append(body.pop())
                 removed.add("photo_caption")
             continue
@@ -124,7 +125,7 @@ def strip_boilerplate(paragraphs: list[str]) -> tuple[list[str], Removed]:
         if inline and len(para) - len(inline.group(0)) > 0:
             _record(removed, "photo_credit", "photo_credits", inline)
             caption = para[: inline.start()].strip()
-            if _is_caption(caption):
+            if body and _is_caption(caption):
                 removed.captions.append(caption)
                 removed.add("photo_caption")
                 continue
@@ -156,7 +157,9 @@ def _record(removed: Removed, name: str, capture: str | None, m: re.Match[str]) 
 
 
 def _is_caption(text: str) -> bool:
-    return 0 < len(text.split()) <= 30
+    """A short paragraph next to a photo credit that does not open with a dateline: a caption. (The
+    callers also keep the first paragraph of a body: it is the lead, "LONDON, Jan 5 - ..." and all.)"""
+    return 0 < len(text.split()) <= 30 and parse.extract_dateline(text)[0] is None
 
 
 # Wire copy tags companies with tickers ("British Petroleum Co Plc <BP>") and names ("<Standard Oil Co>").
