@@ -24,16 +24,19 @@ class Quote(NamedTuple):
     speaker: str
 
 
-_VERB_WORDS = (
-    "said says say added adds told replied stated declared explained noted wrote warned insisted argued continued "
-    "recalled remarked commented announced acknowledged admitted stressed urged asked sagte sagt erklärte betonte "
-    "meinte"
-).split()
+# English's, and each supported language's reporting verbs (wordlists.py): "sagte", "a déclaré", "dijo".
+_VERB_WORDS = sorted(
+    frozenset(
+        "said says say added adds told replied stated declared explained noted wrote warned insisted argued continued "
+        "recalled remarked commented announced acknowledged admitted stressed urged asked".split()
+    ).union(*(words.verbs for words in LANGUAGES.values()))
+)
 _VERBS = "(?:" + "|".join(r"told\s+\w+(?:\s+\w+)?" if v == "told" else v for v in _VERB_WORDS) + ")"
 # A speaker: a name with its title ("Azerbaijani President Ilham Aliyev"), a pronoun, or a role
 # ("a company spokesman", "the ministry").
 _SPEAKER = (
-    r"((?:[A-Z][\w'’.-]*\s+){0,6}[A-Z][\w'’-]*|he|she|they|He|She|They|er|sie|"
+    r"((?:[A-ZÀ-Þ][\w'’.-]*\s+){0,6}[A-ZÀ-Þ][\w'’-]*|he|she|they|He|She|They|er|sie|il|elle|él|ella|lui|lei|hij|"
+    r"zij|ele|ela|"
     r"(?:the|a|an|The|A|An)\s+(?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*)"
 )
 _AUX = r"(?:has\s+|had\s+|also\s+)?"
@@ -43,7 +46,7 @@ _SPEAKER_VERB = re.compile(rf"(?:\s*,)?\s*{_SPEAKER}\s+{_AUX}{_VERBS}\b")
 _BEFORE = re.compile(rf"{_SPEAKER}\s+{_AUX}{_VERBS}\s*[:,]?\s*\Z")
 _BETWEEN_CONTINUED = re.compile(r"[\s.,;:]*\Z")
 _VERB_SET = frozenset(_VERB_WORDS)
-_PRONOUNS = frozenset("he she they He She They er sie".split())
+_PRONOUNS = frozenset("he she they He She They er sie il elle él ella lui lei hij zij ele ela".split())
 
 
 def find_quotes(text: str, people: list[str]) -> list[Quote]:
