@@ -29,7 +29,7 @@ _VERB_WORDS = sorted(
     frozenset(
         "said says say added adds told replied stated declared explained noted wrote warned insisted argued continued "
         "recalled remarked commented announced acknowledged admitted stressed urged asked".split()
-    ).union(*(words.verbs for words in LANGUAGES.values()))
+    ).union(verb for words in LANGUAGES.values() for verb in words.verbs if len(verb) > 2)  # not German "so"
 )
 _VERBS = "(?:" + "|".join(r"told\s+\w+(?:\s+\w+)?" if v == "told" else v for v in _VERB_WORDS) + ")"
 # A speaker: a name with its title ("Azerbaijani President Ilham Aliyev"), a pronoun, or a role

@@ -108,7 +108,7 @@ GERMAN = LanguageWords(
     verbs=_words(
         _EN_VERBS + " sagte sagt sagten erklärte erklärt betonte betont meinte meint berichtete berichtet "
         "kündigte teilte sprach warnte warnt forderte fordert kritisierte kritisiert räumte bestätigte "
-        "bestätigt schrieb schreibt fügte ergänzte ergänzt erläuterte erläutert klagt klagte so laut "
+        "bestätigt schrieb schreibt fügte ergänzte ergänzt erläuterte erläutert klagt klagte so "
         "bemerkte behauptet behauptete versichert versicherte"
     ),
     not_names=_words(
