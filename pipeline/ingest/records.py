@@ -232,8 +232,8 @@ def _csv(fh, fmt: str) -> Iterator[Record]:
         pending, quotes = [], 0
         if not raw.strip():
             continue
-        if header is None:
-            header = decode_bytes(raw)[0]
+        if header is None:  # (column names: ASCII in practice; a stray byte must not stop the plan)
+            header = raw.decode("utf-8", "replace")
             continue
         row += 1
         yield Record(f"row={row}", raw, context=header)
