@@ -43,7 +43,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python -m bench
 
 ## Airflow 3 with this project's DAGs (`airflow standalone`: api-server on 127.0.0.1:$(AIRFLOW_PORT),
-## scheduler, dag-processor, triggerer; SQLite in $(AIRFLOW_HOME)). Ctrl-C stops it all.
+## scheduler, dag-processor, triggerer; SQLite in $(AIRFLOW_HOME)). Ctrl-C stops it.
 # standalone starts each component as a bare `airflow` command, so the venv's bin goes first on PATH.
 airflow: export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 airflow: export AIRFLOW__API__HOST := 127.0.0.1
@@ -52,7 +52,7 @@ airflow: export AIRFLOW__API__BASE_URL := http://127.0.0.1:$(AIRFLOW_PORT)
 airflow: $(STAMP)
 	@echo "newsetl: Airflow on http://127.0.0.1:$(AIRFLOW_PORT) - log in as admin, password in" \
 		"$(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated (printed below on the first start)." \
-		"Ctrl-C stops Airflow."
+		"Ctrl-C stops Airflow (Ctrl-\\ if the scheduler lingers)."
 	airflow standalone
 
 ## Re-pin dependencies after editing pyproject.toml.

@@ -124,7 +124,7 @@ def _canonical(kind: str, name: str) -> str | None:
 
 def _place_of(key: str) -> gazetteer.Place | None:
     t = gazetteer.tables()
-    return t.prose.get(key) or t.dateline.get(key) or t.exonyms.get(key)
+    return gazetteer.places_for("de").get(key) or t.dateline.get(key) or t.exonyms.get(key)
 
 
 def _matches(found: str, labelled: str, kind: str, lenient: bool) -> bool:

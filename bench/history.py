@@ -243,7 +243,9 @@ class Bench:
             return upkeep, None, tracemalloc.get_traced_memory()[1] / 2**20, count
         n = self.plan.per_day
         run = Sketches(
-            pa.array([f"probe-{i}" for i in range(n)]),
+            columns_to_table({"id": [f"probe-{i}" for i in range(n)]}, pa.schema([("id", pa.string())]))
+            .column(0)
+            .chunk(0),
             np.frombuffer(rng.bytes(16 * n), dtype=dedup.KEY),
             rng.integers(0, 2**64 - 1, (n, params.bands), dtype=np.uint64, endpoint=True),
             np.arange(n),
@@ -325,7 +327,8 @@ def child(out: str, raw: str, day: int, every_date: bool) -> None:
 
 
 def run(plan: Plan, timed: list[int], root: Path) -> tuple[list[dict], dict[int, dict]]:
-    """Build the history day by day, with the timed runs at their days."""
+    """Build the history day by day, with the timed runs at their days (what is measured is saved
+    in days.json as it comes)."""
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     bench = Bench(plan, timed, root)
@@ -341,6 +344,7 @@ def run(plan: Plan, timed: list[int], root: Path) -> tuple[list[dict], dict[int,
         upkeep, probe, peak, levels = bench.upkeep_and_probe(day, rng, probe=day % PROBE_EVERY == 0 or day in timed)
         days.append({"day": day, "upkeep": upkeep, "probe": probe, "peak_mb": peak, "levels": levels})
         if day % 10 == 0 or day in timed:
+            (root / "days.json").write_text(json.dumps({"days": days, "runs": {str(k): v for k, v in runs.items()}}))
             print(
                 f"day {day}: upkeep {upkeep:.2f} s, probe {probe:.2f} s, {levels} levels", file=sys.stderr, flush=True
             )

@@ -17,6 +17,7 @@ _START = time.perf_counter()
 
 import argparse  # noqa: E402  (imported after the clock starts: the import cost is measured)
 import functools  # noqa: E402
+import gc  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -27,7 +28,7 @@ from pipeline.ingest.listing import list_raw  # noqa: E402
 from pipeline.models import Article  # noqa: E402
 from pipeline.run import transform  # noqa: E402
 from pipeline.run.shards import SHARD_CHUNK  # noqa: E402
-from pipeline.run.transform import _process_chunk, collector_paused  # noqa: E402
+from pipeline.run.transform import _process_chunk  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 
 _IMPORTED = time.perf_counter()
@@ -80,12 +81,13 @@ def time_stages(
     ]
     n_articles = 0
     start = clock.clock()
+    gc.disable()  # as in a pool worker (pipeline.run.tuning)
     try:
-        with collector_paused():  # as process_shard runs
-            for at in range(0, len(docs), SHARD_CHUNK):
-                outcomes = _process_chunk(docs[at : at + SHARD_CHUNK], settings)
-                n_articles += sum(isinstance(o, Article) for o in outcomes)
+        for at in range(0, len(docs), SHARD_CHUNK):
+            outcomes = _process_chunk(docs[at : at + SHARD_CHUNK], settings)
+            n_articles += sum(isinstance(o, Article) for o in outcomes)
     finally:
+        gc.enable()
         for restore in restores:
             restore()
     seconds = dict(clock.seconds)

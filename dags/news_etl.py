@@ -35,6 +35,9 @@ from pipeline.settings import DATED_RAW, DEFAULT_OUT, param_schemas  # a light m
 RAW = os.environ.get("NEWSETL_RAW", DATED_RAW)
 OUT = os.environ.get("NEWSETL_OUT", DEFAULT_OUT)
 SOURCES = os.environ.get("NEWSETL_SOURCES") or None  # sources file for the fetch task; none: nothing to fetch
+# The output's locks on an object store (docs/operations.md): a PostgreSQL URL, its password kept
+# out of it (PGPASSWORD or ~/.pgpass on each worker), since params are shown and stored with each run.
+LOCK_DB = os.environ.get("NEWSETL_LOCK_DB") or None
 ARTICLES = Asset(name="newsetl_articles", uri=f"file://{OUT}/articles" if "://" not in OUT else f"{OUT}/articles")
 
 log = logging.getLogger("newsetl")
@@ -76,7 +79,7 @@ def _settings(params: dict):
             pattern=r"^\d{4}-\d{2}-\d{2}$",
             description="Partition date YYYY-MM-DD; empty: the data interval's day",
         ),
-        **{name: Param(**schema) for name, schema in param_schemas(raw=RAW, out=OUT).items()},
+        **{name: Param(**schema) for name, schema in param_schemas(raw=RAW, out=OUT, lock_db=LOCK_DB).items()},
         # Nullable: the UI refuses to trigger while a required string param is empty.
         "sources": Param(
             SOURCES, type=["null", "string"], description="Sources file to fetch into raw first; empty: no fetch"

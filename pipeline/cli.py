@@ -7,13 +7,10 @@ status of `ExitStatus`, never a traceback.
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import datetime as dt
 import functools
-import gc
 import inspect
-import os
 import sys
 import typing
 from contextlib import contextmanager
@@ -80,18 +77,11 @@ def _warn(message: str) -> None:
 
 
 def main() -> None:
-    """The `newsetl` command: the app, then an exit that skips the interpreter's teardown.
+    """The `newsetl` command, its process tuned first (`pipeline.run.tuning`)."""
+    from pipeline.run import tuning
 
-    Tearing down frees a run's heap object by object (the language model, the gazetteer, the
-    metadata tables, imported modules): ~0.12 s of CPU after the work is done on Reuters (measured),
-    for memory the operating system takes back anyway. Exit handlers still run and the output
-    streams are flushed first; an unexpected exception still ends the usual way, with its traceback.
-    """
-    code = _invoke()
-    atexit._run_exitfuncs()  # what the interpreter's own exit runs first (os._exit skips it)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    tuning.tune_cli()
+    sys.exit(_invoke())
 
 
 def _invoke() -> int:
@@ -177,6 +167,7 @@ def _with_settings(**defaults):
 
 OutOpt = _option("out")
 LockWaitOpt = _option("lock_wait")
+LockDbOpt = _option("lock_db")
 RejectRateOpt = _option("max_reject_rate")
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")]
 SourcesOpt = Annotated[str | None, typer.Option("--sources", help="Sources file (see sources.example.toml).")]
@@ -215,7 +206,7 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
     from pipeline.ingest.listing import SourceNotFound
     from pipeline.ingest.records import FieldsError
     from pipeline.io.commit import PublishError
-    from pipeline.io.lock import PartitionBusy
+    from pipeline.io.lock import LockUnavailable, PartitionBusy
     from pipeline.io.partitions import OutputNotAFolder
     from pipeline.run.partition import run_partition
 
@@ -223,23 +214,17 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
     errors = {
         SourceNotFound: ExitStatus.USAGE,
         OutputNotAFolder: ExitStatus.USAGE,
+        LockUnavailable: ExitStatus.USAGE,
         PartitionBusy: ExitStatus.BUSY,
         PublishError: ExitStatus.FAILED,
         QualityError: ExitStatus.QUALITY,
         FieldsError: ExitStatus.USAGE,
     }
-    # What is alive now (the modules) outlives the run: frozen for the run, it is left out of the
-    # garbage collector's full collections, which walked all of it several times a run (~0.06 s
-    # of CPU on Reuters, measured). Worker processes load and freeze the model and tables themselves.
-    gc.freeze()
-    try:
-        with _exit_on(errors), _progress_bar(date, quiet) as (advance, listed):
-            summary = run_partition(settings, date, trigger="cli", progress=advance, on_listed=listed)
-        if not summary.quality_ok:
-            _warn(f"quality check failed, published anyway (--publish-anyway): {summary.quality}")
-        return summary
-    finally:
-        gc.unfreeze()
+    with _exit_on(errors), _progress_bar(date, quiet) as (advance, listed):
+        summary = run_partition(settings, date, trigger="cli", progress=advance, on_listed=listed)
+    if not summary.quality_ok:
+        _warn(f"quality check failed, published anyway (--publish-anyway): {summary.quality}")
+    return summary
 
 
 @contextmanager
@@ -429,6 +414,7 @@ def delete(
     date: Annotated[str, typer.Option("--date", help="Partition date YYYY-MM-DD to remove.")],
     out: OutOpt = DEFAULTS.out,
     lock_wait: LockWaitOpt = DEFAULTS.lock_wait,
+    lock_db: LockDbOpt = DEFAULTS.lock_db,
 ) -> None:
     """Remove one date's articles, duplicates, rejects and dedup-index partitions (the runs history stays)."""
     from pipeline.io import commit, lock
@@ -436,9 +422,17 @@ def delete(
 
     day = _parse_date(date)
     datasets = ("articles", "duplicates", "rejects", "dedup_index")
-    errors = {lock.PartitionBusy: ExitStatus.BUSY, OutputNotAFolder: ExitStatus.USAGE}
+    errors = {
+        lock.PartitionBusy: ExitStatus.BUSY,
+        OutputNotAFolder: ExitStatus.USAGE,
+        lock.LockUnavailable: ExitStatus.USAGE,
+    }
     # The locks of a run: never remove a date while a run of it, or another date's dedup, is under way.
-    with _exit_on(errors), lock.partition_lock(out, day, lock_wait), lock.publish_lock(out):
+    with (
+        _exit_on(errors),
+        lock.partition_lock(out, day, lock_wait, lock_db),
+        lock.publish_lock(out, lock_db),
+    ):
         commit.recover(out)
         removed = delete_partition(out, day, datasets)
     if not removed:
@@ -551,12 +545,19 @@ def report(
 
 
 @app.command()
-def migrate(out: OutOpt = DEFAULTS.out, lock_wait: LockWaitOpt = DEFAULTS.lock_wait) -> None:
+def migrate(
+    out: OutOpt = DEFAULTS.out, lock_wait: LockWaitOpt = DEFAULTS.lock_wait, lock_db: LockDbOpt = DEFAULTS.lock_db
+) -> None:
     """Rewrite files written by an older schema version into the current schema (new columns as nulls)."""
     from pipeline.io import lock, migration
 
-    with _exit_on({migration.MigrationError: ExitStatus.USAGE, lock.PartitionBusy: ExitStatus.BUSY}):
-        rewritten = migration.migrate(out, lock_wait)
+    errors = {
+        migration.MigrationError: ExitStatus.USAGE,
+        lock.LockUnavailable: ExitStatus.USAGE,
+        lock.PartitionBusy: ExitStatus.BUSY,
+    }
+    with _exit_on(errors):
+        rewritten = migration.migrate(out, lock_wait, lock_db)
     for name, paths in rewritten.items():
         _stderr().print(f"{name}: {len(paths)} files rewritten")
 

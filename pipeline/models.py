@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import operator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pipeline.enrich.quotes import Quote
 
 if TYPE_CHECKING:
     import numpy as np
-
-
-def pickled_by_fields(cls):
-    """Pickle instances as a constructor call with every field, in order.
-
-    Worker processes send their outcomes back pickled; the default pickling of (frozen) slots
-    dataclasses walks `fields()` in Python for every object, which was ~40 % of that cost (measured).
-    """
-    values = operator.attrgetter(*(f.name for f in fields(cls)))
-    cls.__reduce__ = lambda self: (cls, values(self))
-    return cls
 
 
 @dataclass(slots=True)
@@ -45,7 +33,6 @@ class RawDoc:
     context: str | None = None
 
 
-@pickled_by_fields
 @dataclass(slots=True)
 class Article:
     """A kept (or duplicate-candidate) article after parse, clean and describe."""
@@ -105,7 +92,6 @@ class Article:
     exact_key: str | None = field(default=None, repr=False, compare=False)  # the sketch's, when made with content_hash
 
 
-@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Sketch:
     """What dedup compares of an article: see pipeline/dedup.py."""
@@ -114,7 +100,6 @@ class Sketch:
     signature: np.ndarray  # MinHash signature of its word shingles, uint32 per permutation
 
 
-@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Reject:
     """An input that could not become an article, with a reason code and words a user understands."""

@@ -57,6 +57,11 @@ class Settings:
     )
     publish_anyway: bool = _setting(False, "Publish a partition that fails the quality check (else: quarantined).")
     lock_wait: float = _setting(0, "Seconds to wait for another run of the same date (0: fail at once).", minimum=0)
+    lock_db: str | None = _setting(
+        None,
+        "PostgreSQL URL whose advisory locks guard the output, needed on an object store "
+        "(a password comes from PGPASSWORD or ~/.pgpass, never the URL).",
+    )
     # Near duplicates: word n-gram shingles of the normalized body, MinHash + LSH banding, and every
     # LSH candidate confirmed by the exact Jaccard of the shingle sets (>= near_threshold).
     near_threshold: float = _setting(0.8, "Jaccard similarity from which bodies are near duplicates.", 0, 1)

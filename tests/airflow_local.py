@@ -1,16 +1,18 @@
 """A real, private Airflow for tests and benchmarks: api-server, scheduler and dag-processor on 127.0.0.1.
 
-A temporary AIRFLOW_HOME (SQLite, LocalExecutor), a free port, the project's `dags/`. Each
-component runs in its own process group, and leaving the context stops every group (TERM, then
-KILL), so no scheduler or task process outlives the test.
+A temporary AIRFLOW_HOME, a free port, the project's `dags/`. By default SQLite and the LocalExecutor;
+given a `Celery` cluster, the CeleryExecutor with PostgreSQL as the metadata database, Redis as the
+broker (a queue of its own, so that other Celery users of the same Redis never see its tasks) and
+`workers` Celery worker processes, each with its own AIRFLOW_HOME and temporary folder, as on separate
+machines. Each component runs in its own process group, and leaving the context stops every group
+(TERM, then KILL), so no scheduler, worker or task process outlives the test.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,11 +22,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.services import REDIS, ensure_service, free_port, start_process, stop_process, wait_for_port
+
 PROJECT = Path(__file__).resolve().parent.parent
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 # Bounded, but generous: a 2-core machine shared with other jobs starts Airflow slowly.
 COMMAND_TIMEOUT = 300
-STOP_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class Celery:
+    """Run tasks on Celery workers: `database` is an empty PostgreSQL database's URL (see services)."""
+
+    database: str
+    workers: int = 2
 
 
 @dataclass(frozen=True)
@@ -34,10 +45,16 @@ class DagRun:
     seconds: float | None  # start to end, once finished
 
 
+def worker_hostname() -> str:
+    """The name a worker records on its task instances (Airflow's hostname_callable): which worker ran what."""
+    return os.environ.get("NEWSETL_TEST_WORKER") or os.uname().nodename
+
+
 @dataclass
 class LocalAirflow:
     home: Path
     env: dict[str, str]
+    database: str | None  # PostgreSQL URL; None: SQLite in home
 
     def cli(self, *args: str, attempts: int = 5) -> str:
         """Run an `airflow` command; retried when SQLite refuses its write ("database is locked").
@@ -56,19 +73,30 @@ class LocalAirflow:
         assert proc.returncode == 0, f"airflow {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-4000:]}"
         return proc.stdout
 
-    def runs(self, dag_id: str, run_type: str) -> list[DagRun]:
-        """A DAG's runs of one type (`backfill`, `manual`, `scheduled`), read from the metadata database."""
-        query = (
-            "SELECT run_id, state, (julianday(end_date) - julianday(start_date)) * 86400 FROM dag_run "
-            "WHERE dag_id = ? AND run_type = ? ORDER BY run_id"
-        )
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Rows of a read-only query of the metadata database (`%s` placeholders)."""
+        if self.database:
+            import psycopg2
+
+            with psycopg2.connect(self.database, connect_timeout=10) as db, db.cursor() as cur:
+                cur.execute(sql, params)
+                return cur.fetchall()
         for _ in range(10):
             try:
                 with sqlite3.connect(f"file:{self.home / 'airflow.db'}?mode=ro", uri=True, timeout=10) as db:
-                    return [DagRun(*row) for row in db.execute(query, (dag_id, run_type)).fetchall()]
+                    return db.execute(sql.replace("%s", "?"), params).fetchall()
             except sqlite3.OperationalError:  # the scheduler holds the write lock for a moment
                 time.sleep(1)
         raise AssertionError("the metadata database stayed locked")
+
+    def runs(self, dag_id: str, run_type: str) -> list[DagRun]:
+        """A DAG's runs of one type (`backfill`, `manual`, `scheduled`), read from the metadata database."""
+        rows = self.query(
+            "SELECT run_id, state, start_date, end_date FROM dag_run WHERE dag_id = %s AND run_type = %s "
+            "ORDER BY run_id",
+            (dag_id, run_type),
+        )
+        return [DagRun(run_id, state, _seconds(start, end)) for run_id, state, start, end in rows]
 
     def wait_for_runs(self, dag_id: str, run_type: str, count: int, timeout: float) -> list[DagRun]:
         """Poll until `count` runs of that type have finished (or the timeout passes); returns them."""
@@ -82,15 +110,23 @@ class LocalAirflow:
         return runs
 
     def failed_task_logs(self) -> str:
-        logs = sorted((self.home / "logs").rglob("*.log"))
+        logs = sorted(self.home.rglob("logs/**/*.log"))
         return "\n".join(f"--- {p}\n{p.read_text(errors='replace')[-3000:]}" for p in logs if "failed" in p.read_text())
 
 
+def _seconds(start, end) -> float | None:
+    if start is None or end is None:
+        return None
+    # SQLite gives text, PostgreSQL datetimes.
+    start, end = (v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(v) for v in (start, end))
+    return (end - start).total_seconds()
+
+
 @contextmanager
-def local_airflow(home: Path, extra_env: dict[str, str]) -> Iterator[LocalAirflow]:
-    """A migrated database with news_etl serialized and unpaused, and the three components running."""
+def local_airflow(home: Path, extra_env: dict[str, str], celery: Celery | None = None) -> Iterator[LocalAirflow]:
+    """A migrated database with news_etl serialized and unpaused, and the components running."""
     home.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
@@ -105,12 +141,13 @@ def local_airflow(home: Path, extra_env: dict[str, str]) -> Iterator[LocalAirflo
         "AIRFLOW__API__WORKERS": "1",
         "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
         "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": "airflow_sqlite.CONNECT_ARGS",
         "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT / "tests"), os.environ.get("PYTHONPATH", "")) if p),
+        **(_celery_env(celery) if celery else _sqlite_env()),
         **extra_env,
     }
-    env.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
-    airflow = LocalAirflow(home=home, env=env)
+    if not celery:
+        env.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", None)
+    airflow = LocalAirflow(home=home, env=env, database=celery.database if celery else None)
     airflow.cli("db", "migrate")
     airflow.cli("dags", "reserialize")  # a fresh database does not know the DAG yet
 
@@ -118,57 +155,50 @@ def local_airflow(home: Path, extra_env: dict[str, str]) -> Iterator[LocalAirflo
     try:
         # The api-server first: tasks report to it, and one started before it would fail its first try.
         procs.append(_start(airflow, "api-server"))
-        _wait_for_port(port, procs[0])
+        wait_for_port(port, timeout=COMMAND_TIMEOUT, what="the api-server", proc=procs[0])
         airflow.cli("dags", "unpause", "news_etl")  # new DAGs start paused: their runs would wait forever
         procs += [_start(airflow, "scheduler"), _start(airflow, "dag-processor")]
+        for k in range(1, (celery.workers if celery else 0) + 1):
+            procs.append(_start_worker(airflow, k))
         yield airflow
     finally:
         for proc in procs:
-            _stop(proc)
+            stop_process(proc)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _sqlite_env() -> dict[str, str]:
+    return {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": "airflow_sqlite.CONNECT_ARGS"}
+
+
+def _celery_env(celery: Celery) -> dict[str, str]:
+    ensure_service(6379)
+    database = celery.database.replace("postgresql://", "postgresql+psycopg2://", 1)
+    return {
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database,
+        "AIRFLOW__CELERY__BROKER_URL": REDIS,
+        "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{database}",
+        "AIRFLOW__OPERATORS__DEFAULT_QUEUE": f"newsetl_{secrets.token_hex(4)}",
+        "AIRFLOW__CORE__HOSTNAME_CALLABLE": "airflow_local.worker_hostname",
+    }
 
 
 def _start(airflow: LocalAirflow, component: str) -> subprocess.Popen:
-    with open(airflow.home / f"{component}.out", "wb") as log:
-        return subprocess.Popen(
-            [AIRFLOW, component],
-            env=airflow.env,
-            cwd=PROJECT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so stopping it reaches its children
-        )
+    return start_process([AIRFLOW, component], airflow.home / f"{component}.out", airflow.env, PROJECT)
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + COMMAND_TIMEOUT
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"the api-server exited with status {proc.returncode}"
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(1)
-    raise AssertionError(f"the api-server did not listen on 127.0.0.1:{port} within {COMMAND_TIMEOUT}s")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """Stop a component and everything it started: its whole process group, TERM then KILL."""
-    for sig, wait in ((signal.SIGTERM, STOP_TIMEOUT), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            continue
-        try:  # the leader is gone; its group may still hold task processes
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        return
+def _start_worker(airflow: LocalAirflow, k: int) -> subprocess.Popen:
+    """Celery worker `k`: one task at a time, its own AIRFLOW_HOME (logs), temporary folder and log server."""
+    home = airflow.home / f"worker-{k}"
+    (home / "tmp").mkdir(parents=True, exist_ok=True)
+    env = {
+        **airflow.env,
+        "AIRFLOW_HOME": str(home),
+        "TMPDIR": str(home / "tmp"),
+        "NEWSETL_TEST_WORKER": f"worker-{k}",
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+    }
+    queue = airflow.env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"]
+    command = [AIRFLOW, "celery", "worker", "--queues", queue, "--concurrency", "1", "--celery-hostname",
+               f"worker-{k}@%h", "--without-mingle", "--without-gossip"]  # fmt: skip
+    return start_process(command, airflow.home / f"worker-{k}.out", env, PROJECT)

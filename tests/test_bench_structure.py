@@ -30,7 +30,7 @@ def test_a_page_scores_only_the_fields_its_gold_has_and_zero_when_it_is_not_an_a
             "paragraphs": ["It published a report."],
             "subheadings": [],
             "authors": ["Jane Doe"],
-            "publishing_date": "2023-04-28 14:00:00+00:00",
+            "publishing_date": "2023-04-28 01:00:00+02:00",
             "images": [{"caption": "Michael Barr", "authors": ["AP"]}],
         }
     )
@@ -42,7 +42,7 @@ def test_a_page_scores_only_the_fields_its_gold_has_and_zero_when_it_is_not_an_a
         "captions": ["Michael Barr"],
         "photo_credits": [],
         "author": "Jane Doe",
-        "published_at": dt.datetime(2023, 4, 28, 14, tzinfo=dt.UTC),
+        "published_at": dt.datetime(2023, 4, 27, 23, tzinfo=dt.UTC),
     }
     scores = structure.score_fields(structure.article_fields(article), gold)
     assert "subheadings" not in scores

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.article.clean import html_to_text, looks_like_html, normalize_text, strip_boilerplate, strip_ticker_tags
+from pipeline.article.clean import normalize_text, strip_boilerplate, strip_ticker_tags
 
 PROSE = "The talks resumed on Tuesday after a week of pauses, officials from both sides told reporters."
 
@@ -113,20 +113,3 @@ def test_ticker_tags_are_cut_and_tagged_names_keep_their_words():
     text, tickers = strip_ticker_tags("British Petroleum Co Plc <BP> and <Standard Oil Co> agreed.")
     assert text == "British Petroleum Co Plc and Standard Oil Co agreed."
     assert tickers == ["BP"]
-
-
-def test_html_is_detected_and_reduced_to_article_text():
-    html = (
-        "<!DOCTYPE html><html><head><title>Flood hits town</title></head><body>"
-        "<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
-        "<article><h1>Flood hits town</h1>"
-        "<p>Heavy rain flooded the town centre on Sunday, forcing hundreds of residents to leave their homes.</p>"
-        "<p>Emergency services said the water level was expected to fall by Tuesday evening at the earliest.</p>"
-        "</article><footer>Read more stories</footer></body></html>"
-    )
-    assert looks_like_html(html)
-    page = html_to_text(html)
-    assert page is not None
-    assert "Heavy rain flooded the town centre" in page.text
-    assert "Home" not in page.text
-    assert not looks_like_html(PROSE)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import schema
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, run_cli
 
 README = PROJECT / "README.md"
 DOCS = sorted((PROJECT / "docs").glob("*.md"))
@@ -94,6 +94,19 @@ def test_every_relative_link_reaches_a_file_and_heading(page):
         elif anchor and anchor not in anchors(dest):
             broken.append(f"{target}: no heading with anchor #{anchor} in {dest.name}")
     assert broken == []
+
+
+def counts_row(text: str) -> list[str]:
+    """The run table's row as `make run` prints it: raw, articles, duplicates, rejects, excluded."""
+    row = re.search(r"^│ \d{4}-\d\d-\d\d │(.*)│\s*$", text, flags=re.M)
+    assert row, f"no run row in:\n{text}"
+    return [cell.strip() for cell in row[1].split("│")][:-1]  # seconds vary
+
+
+def test_the_quick_start_shows_what_make_run_prints(tmp_path):
+    shown = counts_row(section(README.read_text(), "Quick start"))
+    printed = counts_row(run_cli("run", "--out", str(tmp_path / "out")).stderr)  # `make run`, elsewhere
+    assert shown == printed
 
 
 def test_the_analysts_first_lines_run_as_written_on_real_output(processed, tmp_path):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gc
 
 import pandas as pd
 import pytest
@@ -12,10 +11,8 @@ import pytest
 from pipeline.enrich import metadata
 from pipeline.ingest.listing import SourceNotFound
 from pipeline.models import RawDoc
-from pipeline.run import shards
 from pipeline.run.partition import run_partition
-from pipeline.run.shards import _process_chunk
-from pipeline.run.transform import collector_paused, process_doc
+from pipeline.run.transform import process_doc
 from pipeline.settings import Settings
 from tests.conftest import SEED_ARTICLE, read_dataset
 
@@ -180,27 +177,6 @@ def test_sample_wikinews_articles_are_kept_in_their_language(tmp_path, sample_ra
     english = articles[articles.raw_path.str.startswith("wikinews/")]
     dated = english[english.raw_path.str.contains(r"/\d{4}-\d{2}-\d{2}_")]
     assert dated.published_at.notna().all()
-
-
-def test_a_shard_is_processed_with_the_garbage_collector_paused_and_resumed_after(tmp_path, monkeypatch):
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    (raw / "a.txt").write_text("Headline of the story\n\nThe body of the story has enough words to be kept here.")
-    seen = []
-    process_chunk = _process_chunk
-    monkeypatch.setattr(shards, "_process_chunk", lambda *args: seen.append(gc.isenabled()) or process_chunk(*args))
-    run_partition(Settings(raw=str(raw), out=str(tmp_path / "out")), dt.date(2024, 3, 1))
-    assert seen == [False] and gc.isenabled()
-
-
-def test_pausing_the_garbage_collector_leaves_a_caller_s_own_choice_as_it_was():
-    gc.disable()
-    try:
-        with collector_paused():
-            pass
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
 
 
 def test_every_metadata_field_reaches_the_article(tmp_path, monkeypatch):

@@ -331,7 +331,7 @@ def test_a_page_without_article_text_is_a_reject(fetched):
     _, out, base, manifest = fetched
     rejects = read_dataset(out, "rejects")
     index_sha = by_url(manifest, f"{base}/news/index.html")["sha256"]
-    assert rejects[["raw_sha256", "reason"]].values.tolist() == [[index_sha, "html_no_article"]]
+    assert rejects[["raw_sha256", "reason"]].values.tolist() == [[index_sha, "not_an_article"]]
 
 
 def test_refetch_stores_nothing_for_unchanged_urls(fetched, site):

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
-import platform
-import sys
-
 import numpy as np
 import pytest
 
@@ -90,30 +86,3 @@ def test_each_text_scores_bit_for_bit_as_py3langid_whatever_its_batch(reference)
         assert got.tobytes() == expected.tobytes(), text
     alone = model._raw_scores([reference._encode(ODD_TEXTS[4])])
     assert alone.tobytes() == scores[4].tobytes()
-
-
-def test_the_kernel_calls_numpys_own_blas_function_for_the_products_with_numpys_bits(monkeypatch):
-    model = language.load_model()
-    texts = [language._encode(text) for text in ODD_TEXTS]
-    from_kernel = model._raw_scores(texts)
-    monkeypatch.setattr(language, "numpy_sgemv", lambda: 0)  # numpy's matmul, a text at a time
-    assert model._raw_scores(texts).tobytes() == from_kernel.tobytes()
-
-
-@pytest.mark.skipif(
-    not (sys.platform == "linux" and platform.machine() == "x86_64"), reason="numpy's manylinux wheel bundles OpenBLAS"
-)
-def test_numpys_bundled_blas_function_is_found_where_numpy_ships_it():
-    assert language.numpy_sgemv() != 0
-
-
-def test_a_blas_function_that_sums_differently_from_numpy_is_not_used():
-    prototype = ctypes.CFUNCTYPE(None, *language.sgemv_argtypes())
-
-    def in_float64(order, trans, n, m, alpha, a, lda, x, incx, beta, y, incy):  # exact sums, rounded once
-        matrix = np.ctypeslib.as_array(ctypes.cast(a, ctypes.POINTER(ctypes.c_float)), shape=(n, m))
-        vector = np.ctypeslib.as_array(ctypes.cast(x, ctypes.POINTER(ctypes.c_float)), shape=(n,))
-        out = np.ctypeslib.as_array(ctypes.cast(y, ctypes.POINTER(ctypes.c_float)), shape=(m,))
-        out[:] = (vector.astype(np.float64) @ matrix.astype(np.float64)).astype(np.float32)
-
-    assert not language._same_as_numpy(prototype(in_float64))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from tests.conftest import PROJECT, run_cli
 from tests.test_commit import _story, snapshot
@@ -125,3 +128,46 @@ def test_a_migration_while_a_run_holds_a_date_fails_fast_with_the_same_message(t
     assert migrate.returncode == 3
     assert f"another newsetl run is already processing {DATE} into {out}" in " ".join(migrate.stderr.split())
     assert "files rewritten" not in migrate.stdout
+
+
+def test_a_database_lock_held_by_a_killed_run_is_released_at_once_and_named_while_held(tmp_path):
+    """The lock kept in PostgreSQL (an object store's): refused to a second holder with the first's
+    pid, and freed by the server when the holder dies, like a flock (no stale lock, no expiry to wait)."""
+    from pipeline.io import lock
+    from tests.services import scratch_database
+
+    day = dt.date.fromisoformat(DATE)
+    holder = (
+        "import datetime as dt, os, signal, sys\n"
+        "from pipeline.io import lock\n"
+        "with lock.partition_lock(sys.argv[1], dt.date(2024, 5, 1), 0, sys.argv[2]):\n"
+        "    print('held', flush=True)\n"
+        "    sys.stdin.readline()\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    with scratch_database("newsetl_lock") as db:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", holder, "s3://bucket/out", db], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True, cwd=PROJECT,
+        )  # fmt: skip
+        assert proc.stdout.readline() == "held\n"
+        with pytest.raises(lock.PartitionBusy, match=rf"into s3://bucket/out \(pid {proc.pid} on "):
+            with lock.partition_lock("s3://bucket/out", day, 0, db):
+                pass
+        with lock.partition_lock("s3://bucket/other", day, 0, db):  # another output: another lock
+            pass
+        proc.communicate("crash\n", timeout=60)
+        assert proc.returncode == -signal.SIGKILL
+        with lock.partition_lock("s3://bucket/out", day, 10, db):
+            pass
+
+
+def test_an_unreachable_lock_database_is_a_one_line_error(tmp_path):
+    from tests.services import free_port
+
+    closed = f"postgresql://postgres@127.0.0.1:{free_port()}/none"
+    proc = run_cli("delete", "--date", DATE, "--out", "s3://bucket/out", "--lock-db", closed, check=False)
+
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "cannot reach the lock database:" in " ".join(proc.stderr.split())

@@ -20,7 +20,7 @@ from pipeline.run import plan as run_plan
 from pipeline.run import publish as run_publish
 from pipeline.run import shards as run_shards
 from pipeline.run.partition import run_partition
-from pipeline.run.plan import GUIDED_STEP, plan_partition, split_guided, split_shards
+from pipeline.run.plan import GUIDED_STEP, PAGE_COST, input_costs, plan_partition, split_guided, split_shards
 from pipeline.run.publish import InvariantError, publish_partition
 from pipeline.run.shards import process_shard
 from pipeline.run.transform import process_doc
@@ -228,3 +228,14 @@ def test_staged_row_groups_hold_staged_rows_whatever_the_chunks(tmp_path: Path, 
     staged = pa.ipc.open_file(pa.memory_map(str(tmp_path / "shard-0.rejects.arrow")))
     assert [staged.get_batch(g).num_rows for g in range(staged.num_record_batches)] == [3, 3, 1]
     assert staged.read_all().column("raw_path").to_pylist() == [f"{i}.txt" for i in range(7)]
+
+
+def test_guided_shards_weigh_web_pages_so_that_a_few_hundred_use_every_worker():
+    names = [f"page-{i:03d}.html" for i in range(258)]
+    bounds = split_guided(len(names), 2, input_costs(names))
+    assert len(bounds) > 2 and bounds[0][1] < len(names) / 2  # by count alone: one slice of 256 and one of 2
+    assert bounds[0][0] == 0 and bounds[-1][1] == len(names)
+    assert all(before[1] == after[0] for before, after in itertools.pairwise(bounds))
+    assert list(input_costs(["a.txt", "b.HTM", "c.xhtml", "d.json"])) == [1, PAGE_COST, PAGE_COST, 1]
+    texts = [f"{i:05d}.txt" for i in range(21_578)]
+    assert split_guided(len(texts), 2, input_costs(texts)) == split_guided(len(texts), 2)  # texts: as by count

@@ -38,10 +38,14 @@ def normalize_text(text: str) -> tuple[str, list[str]]:
         fixes.append("newlines")
     if not text.isascii():
         # ftfy is slow on long texts, so pure-ASCII inputs (most wire copy) skip it.
-        # Quotes stay curly: they carry meaning for quote extraction.
+        # Repaired, never rewritten: quotes stay curly (they carry meaning for quote extraction),
+        # full-width CJK letters, digits and punctuation and Latin ligatures stay as written (NFC,
+        # not the compatibility folding those fixes would do).
         import ftfy
 
-        fixed = ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC")
+        fixed = ftfy.fix_text(
+            text, uncurl_quotes=False, fix_character_width=False, fix_latin_ligatures=False, normalization="NFC"
+        )
         if fixed != unicodedata.normalize("NFC", text):
             fixes.append("mojibake")
         text = _SPACES.sub(" ", fixed.translate(_INVISIBLE))
@@ -49,64 +53,6 @@ def normalize_text(text: str) -> tuple[str, list[str]]:
         text = _CONTROL.sub("", text)
         fixes.append("control_chars")
     return text, fixes
-
-
-_HTML_HINT = re.compile(r"^\s*(?:<!doctype html|<html\b|<\?xml[^>]*>\s*<html\b)", re.IGNORECASE)
-_HTML_TAGS = re.compile(r"</?(?:p|div|span|body|head|script|br|a|article|h[1-6])\b[^>]*>", re.IGNORECASE)
-
-
-def looks_like_html(text: str) -> bool:
-    head = text[:4096]
-    return bool(_HTML_HINT.match(head)) or len(_HTML_TAGS.findall(head)) >= 8
-
-
-@dataclass(slots=True)
-class HtmlText:
-    text: str
-    title: str | None
-    published: str | None
-    author: str | None
-    site_name: str | None
-    url: str | None
-
-
-def html_to_text(html: str) -> HtmlText | None:
-    """Main text and page metadata of an HTML page (trafilatura), or None when it finds no article."""
-    import trafilatura
-
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False)
-    if doc is None or not (doc.text or "").strip() or _only_link_text(html, doc.text):
-        return None
-    return HtmlText(
-        text=doc.text,
-        title=doc.title,
-        published=doc.date,
-        author=doc.author,
-        site_name=doc.sitename,
-        url=doc.url,
-    )
-
-
-_LINK_WORD = re.compile(r"\w+")
-
-
-def _only_link_text(html: str, text: str) -> bool:
-    """True when every word trafilatura kept is link text: a page of menus, not an article.
-
-    With no article on the page, trafilatura falls back to whatever text it finds (the navigation).
-    """
-    words = set(_LINK_WORD.findall(text.casefold()))
-    if len(words) > 60:  # an article's worth of words: not worth parsing the page a second time
-        return False
-    import lxml.html
-    from lxml.etree import ParserError
-
-    try:
-        page = lxml.html.fromstring(html)
-    except (ValueError, ParserError):
-        return False
-    links = " ".join(a.text_content() for a in page.iter("a"))
-    return words <= set(_LINK_WORD.findall(links.casefold()))
 
 
 @dataclass(slots=True)

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from fsspec.core import url_to_fs
 
 from pipeline.article.rules import RULES, any_of
-from pipeline.io.arrow import column_values, system_allocator
+from pipeline.io.arrow import column_values
 from pipeline.io.partitions import PART, file_row_groups, partition_dir, read_partition, read_row_groups
 from pipeline.schema import DATASETS
 
@@ -69,7 +69,6 @@ class QualityReport:
         return counts + ("; OK" if self.ok else "; FAILED: " + "; ".join(self.failures))
 
 
-@system_allocator()
 def check_partition(
     out: str, date: dt.date, max_reject_rate: float, n_raw: int | None = None, pool: Executor | None = None
 ) -> QualityReport:

@@ -68,7 +68,7 @@ LEVELS = "_dedup_levels"
 FANOUT = 4  # levels of about one size merged at once: a key is rewritten ~log4(history / day) times
 MAX_ENTRIES = 1 << 26  # entries of a level that is merged no further (~2M articles; its filter: 128 MB)
 _SUFFIX = ".level"
-_SLICE = 1 << 21  # entries a merge sorts at once (~50 MB)
+_SLICE = 1 << 19  # entries a merge sorts at once (a few MB each copy)
 
 
 def exact_prefixes(keys: np.ndarray) -> np.ndarray:
@@ -133,7 +133,8 @@ def sync(published: Published, params: MinHashParams, skip: dt.date | None) -> t
     fs, folder = published.fs, published.folder
     fs.makedirs(folder, exist_ok=True)
     opened = []
-    for path in sorted(fs.ls(folder, detail=False)):
+    # An object store has no empty folders: no level written yet lists as missing there.
+    for path in sorted(fs.ls(folder, detail=False) if fs.isdir(folder) else []):
         name = posixpath.basename(path)
         if is_temp(name):
             fs.rm(path)  # a level whose write was cut short

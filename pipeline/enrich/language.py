@@ -2,7 +2,7 @@
 
 py3langid walks a byte automaton one byte at a time in Python and scores one text per call:
 measured, 40 % of a document's processing time. Here:
-- a compiled kernel (pipeline/_language.pyx) walks the automaton over every text of a batch (the
+- a compiled kernel (pipeline/kernels/language.pyx) walks the automaton over every text of a batch (the
   same transitions, so the same features), counts each text's features in first-seen order, as
   py3langid's Counter does, and gathers their rows of the score table;
 - numpy scores each text by the same float32 vector-matrix product, so the Naive-Bayes sums are
@@ -70,66 +70,11 @@ class LanguageModel:
         features = FeatureCounts(texts, self.moves, self.rows, self.outputs, self.table)
         weights = np.log1p(features.counts)
         scores = np.zeros((len(texts), len(self.classes)), dtype=np.float32)
-        sgemv = numpy_sgemv()
-        if sgemv:  # numpy's BLAS call for each text, from the kernel
-            features.products(weights, scores, sgemv)
-        else:
-            for i, (start, end) in enumerate(itertools.pairwise(features.offsets.tolist())):
-                if start < end:
-                    np.matmul(weights[start:end], features.table_rows(i), out=scores[i])
+        for i, (start, end) in enumerate(itertools.pairwise(features.offsets.tolist())):
+            if start < end:
+                np.matmul(weights[start:end], features.table_rows(i), out=scores[i])
         scores[np.diff(features.offsets) > 0] += self.prior  # a featureless text scores 0, as in py3langid
         return scores
-
-
-@functools.cache
-def numpy_sgemv() -> int:
-    """Address of the CBLAS sgemv that numpy's matmul calls for a float32 vector times a matrix, or 0
-    when it is not found (numpy then computes the products a text at a time, ~2 µs a text slower,
-    measured on Reuters).
-
-    numpy's wheels bundle OpenBLAS (libscipy_openblas64_: 64-bit integers, names prefixed "scipy_"
-    and suffixed "64_"). The function found is used only if it gives np.matmul's results bit for bit
-    on test products, here, on this CPU (BLAS picks its kernel, and so its sums, per CPU).
-    """
-    import ctypes
-
-    package = Path(np.__file__).parent
-    for path in sorted(
-        [*package.parent.glob("numpy.libs/libscipy_openblas64_*"), *package.glob(".dylibs/libscipy_openblas64_*")]
-    ):
-        try:
-            function = ctypes.CDLL(str(path)).scipy_cblas_sgemv64_
-        except (OSError, AttributeError):
-            continue
-        if _same_as_numpy(function):
-            return ctypes.cast(function, ctypes.c_void_p).value or 0
-    return 0
-
-
-def sgemv_argtypes() -> list:
-    """The ctypes argument types of CBLAS's sgemv with 64-bit integers: order, transpose, m, n, alpha,
-    a, lda, x, incx, beta, y, incy."""
-    import ctypes
-
-    i64, pointer, number = ctypes.c_int64, ctypes.c_void_p, ctypes.c_float
-    return [ctypes.c_int, ctypes.c_int, i64, i64, number, pointer, i64, pointer, i64, number, pointer, i64]
-
-
-def _same_as_numpy(function) -> bool:
-    """`function` (a ctypes CBLAS sgemv, 64-bit integers) computes np.matmul(vector, matrix) bit for bit."""
-    function.argtypes = sgemv_argtypes()
-    function.restype = None
-    for n in (1, 2, 3, 7, 16, 33, 100, 257, 600, 1100):  # a text's features: ~240 on Reuters, rarely 1,000
-        # Products like the model's: log1p of small counts times scores of either sign, in many magnitudes.
-        vector = np.log1p(np.arange(n) % 29 + 1).astype(np.float32)
-        matrix = np.sin(np.arange(n * 97, dtype=np.float32)) * np.exp2(np.arange(n * 97, dtype=np.float32) % 11)
-        matrix = matrix.reshape(n, 97)
-        expected, found = np.zeros(97, dtype=np.float32), np.ones(97, dtype=np.float32)
-        np.matmul(vector, matrix, out=expected)
-        function(101, 112, n, 97, 1.0, matrix.ctypes.data, 97, vector.ctypes.data, 1, 0.0, found.ctypes.data, 1)
-        if not np.array_equal(expected.view(np.uint32), found.view(np.uint32)):
-            return False
-    return True
 
 
 def _encode(text: str) -> bytes:
@@ -160,7 +105,6 @@ def load_model() -> LanguageModel:
     version and this module's source, written atomically, and only an optimisation: when it
     cannot be written the model is built in memory.
     """
-    numpy_sgemv()  # found now, with the model (a worker loads it before its first shard)
     folder = _cache_dir()
     try:
         # np.asarray: plain arrays over the mapping (np.memmap's subclass hooks cost on every operation)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from pipeline.article import parse
 from pipeline.article.rules import AGENCIES, find_agencies
-from pipeline.enrich import entities, gazetteer, quotes
+from pipeline.enrich import entities, gazetteer, quotes, wordlists
 from pipeline.enrich.quotes import Quote
 from pipeline.kernels.names import salient_countries
 from pipeline.kernels.text_scan import WordSet, count_sentences, find_years
@@ -91,13 +91,16 @@ def extract_metadata(
                 published_at = dt.datetime.combine(dateline_date, dt.time(), tzinfo=dt.UTC)
 
     credited = list(agencies)
-    for name in find_agency_credits(body):
+    credited_in_body = find_agency_credits(body)
+    for name in credited_in_body:
         if name not in credited:
             credited.append(name)
 
+    language = wordlists.guess_language(text)
     runs = entities.find_runs(text)
-    mentions = gazetteer.find_mentions(text, runs)
-    names = entities.find_names(text, runs, mentions.organizations)
+    mentions = gazetteer.find_mentions(text, runs, language)
+    names = entities.find_names(text, runs, mentions.organizations, language)
+    _drop_places_in_names(text, mentions, names.people, names.organizations)
     places = _unique(([place] if place else []) + [p.name for p in mentions.places])
     # Built once, complete: the defaults' empty lists would be made only to be replaced.
     return Metadata(
@@ -107,7 +110,7 @@ def extract_metadata(
         credited,
         quotes.find_quotes(body, names.people),
         names.people,
-        names.organizations,
+        _unique(names.organizations + credited_in_body),  # an agency credited in the text is named in it
         places,
         salient_countries(dateline_country, mentions.country_hits, len(title) + 2 + len(paragraphs[0])),
         count_sentences(body, len(paragraphs)),
@@ -173,6 +176,36 @@ def find_agency_credits(text: str) -> list[str]:
                 if name not in found:
                     found.append(name)
     return found
+
+
+def _drop_places_in_names(text: str, mentions: gazetteer.Mentions, people: list[str], organizations: list[str]) -> None:
+    """Places that are words of a person's or organization's name where they stand ("Charles
+    Kennedy", "Real Madrid", "VfB Stuttgart") leave the places, unless named elsewhere too. A
+    person's name also takes its country hit away; an organization's keeps it ("Bank of Japan",
+    "Real Madrid" say which country the story concerns)."""
+    names = people + organizations
+    name_words = {word for name in names for word in name.split()}
+    inside = [
+        (start, end, place)
+        for start, end, place in mentions.place_spans
+        if text[start:end].split()[0] in name_words and _inside_a_name(text, start, end, names)
+    ]
+    if not inside:
+        return
+    starts = {start for start, _, _ in inside}
+    named_elsewhere = {place for start, _, place in mentions.place_spans if start not in starts}
+    mentions.places = [p for p in mentions.places if p in named_elsewhere or all(p != q for _, _, q in inside)]
+    in_people = {start for start, end, _ in inside if _inside_a_name(text, start, end, people)}
+    if in_people:
+        mentions.country_hits = [(at, code) for at, code in mentions.country_hits if at not in in_people]
+
+
+def _inside_a_name(text: str, start: int, end: int, names: list[str]) -> bool:
+    for name in names:
+        found = text.find(name, max(0, end - len(name)), start + len(name))
+        if found != -1 and found <= start and end <= found + len(name) and name != text[start:end]:
+            return True
+    return False
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from pipeline.enrich.entities import TITLE_WORDS
+from pipeline.enrich.wordlists import LANGUAGES
 from pipeline.kernels.text_scan import find_quoted
+
+_TITLE_WORDS = frozenset().union(*(words.titles for words in LANGUAGES.values()))
 
 
 class Quote(NamedTuple):
@@ -35,8 +37,9 @@ _SPEAKER = (
     r"(?:the|a|an|The|A|An)\s+(?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*)"
 )
 _AUX = r"(?:has\s+|had\s+|also\s+)?"
-_VERB_SPEAKER = re.compile(rf"\s*{_VERBS}\s+{_SPEAKER}\b")
-_SPEAKER_VERB = re.compile(rf"\s*{_SPEAKER}\s+{_AUX}{_VERBS}\b")
+# German, French and others put the comma after the closing mark: „…“, sagte Merkel.
+_VERB_SPEAKER = re.compile(rf"(?:\s*,)?\s*{_VERBS}\s+{_SPEAKER}\b")
+_SPEAKER_VERB = re.compile(rf"(?:\s*,)?\s*{_SPEAKER}\s+{_AUX}{_VERBS}\b")
 _BEFORE = re.compile(rf"{_SPEAKER}\s+{_AUX}{_VERBS}\s*[:,]?\s*\Z")
 _BETWEEN_CONTINUED = re.compile(r"[\s.,;:]*\Z")
 _VERB_SET = frozenset(_VERB_WORDS)
@@ -89,7 +92,7 @@ def _resolve(speaker: str, before: str, people: list[str]) -> str | None:
         return speaker  # a role as written: "a company spokesman"
     words = speaker.split()
     for i in range(len(words) - 1, -1, -1):
-        if words[i] in TITLE_WORDS:
+        if words[i] in _TITLE_WORDS:
             words = words[i + 1 :]
             break
     if not words:

@@ -3,30 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import numpy as np
 import pyarrow as pa
 
 from pipeline.kernels.arrow_buffers import list_buffers, string_buffers
-
-
-@contextmanager
-def system_allocator() -> Iterator[None]:
-    """Arrow's allocations go through the C library's allocator while this holds (also a decorator).
-
-    pyarrow's default allocator (mimalloc) kept the buffers of a run's Parquet reads and writes
-    after they were freed: the publish step of the 10x benchmark corpus peaked at ~490 MB with it,
-    ~290 MB with the system allocator, which returns them (measured). Scoped to the pipeline's own
-    steps rather than set for the whole process that imports it.
-    """
-    previous = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(previous)
 
 
 def columns_to_table(columns: dict[str, list | pa.Array], schema: pa.Schema) -> pa.Table:

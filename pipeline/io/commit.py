@@ -15,10 +15,16 @@ next run on the same `out` (`recover`), because the journal says exactly which r
 rename is idempotent to redo. Runs hold `lock.publish_lock` while they recover and commit, so a
 journal seen there always belongs to a dead run.
 
+On an object store a "rename" is a copy then a delete: not atomic, but idempotent to redo (a
+staged object still there is copied again), so the journal still makes the roll-forward exact. The
+journal itself is one PUT, which a store makes visible whole or not at all, and a conditional one
+(If-None-Match: the object must not exist): should two runs of one date ever commit at once (a lock
+lost with its connection), the second is refused and publishes nothing, so each date's datasets
+always come from one run.
+
 Limits: between the commit point and the last rename (a few renames, well under a millisecond on a
-local disk) a reader that opens two datasets may see one new and one old until the crash is
-recovered; a reader that honours the journal (`pending`) can tell. On object stores a "rename" is a
-copy then a delete, so the window is longer, but the journal still makes the roll-forward exact.
+local disk, a copy per dataset on an object store) a reader that opens two datasets may see one new
+and one old until the crash is recovered; a reader that honours the journal (`pending`) can tell.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from contextlib import contextmanager
 
 import pyarrow as pa
 from fsspec.core import url_to_fs
+from fsspec.implementations.local import LocalFileSystem
 
 from pipeline.io import atomic, faults
 from pipeline.io.parquet import StagedFile
@@ -77,7 +84,13 @@ class Transaction:
         journal = _journal_path(self._root, self.date)
         self._fs.makedirs(posixpath.dirname(journal), exist_ok=True)
         record = {"date": self.date.isoformat(), "tag": self.tag, "moves": self.moves}
-        atomic.write_atomic(self._fs, journal, json.dumps(record, indent=1).encode())
+        try:
+            _write_journal(self._fs, journal, json.dumps(record, indent=1).encode())
+        except FileExistsError as exc:
+            raise PublishError(
+                f"another run of {self.date.isoformat()} committed into {self.out} at the same time; "
+                f"nothing was published by this one"
+            ) from exc
         self._done = True
         faults.reach("committed")
         _apply(self._fs, self._root, record)
@@ -167,4 +180,13 @@ def _apply(fs, root: str, record: dict) -> None:
 
 def _journal_path(root: str, date: dt.date) -> str:
     return posixpath.join(root, JOURNAL, f"date={date.isoformat()}.json")
+
+
+def _write_journal(fs, path: str, data: bytes) -> None:
+    """Write the journal whole (the commit point): renamed into place on a local disk, one
+    conditional PUT elsewhere (FileExistsError when another run's journal is there)."""
+    if isinstance(fs, LocalFileSystem):
+        atomic.write_atomic(fs, path, data)
+    else:
+        fs.pipe_file(path, data, mode="create")
 

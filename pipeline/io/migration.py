@@ -64,14 +64,14 @@ def migrate_partition(out: str, name: str, date) -> list[str]:
     return rewritten
 
 
-def migrate(out: str, lock_wait: float = 0) -> dict[str, list[str]]:
+def migrate(out: str, lock_wait: float = 0, lock_db: str | None = None) -> dict[str, list[str]]:
     """Migrate every dataset under `out`, a date at a time under that date's lock and the publish lock
     (the locks of a run: a run never sees a date half migrated, nor a migration a date half published).
     Returns the rewritten files per dataset."""
     rewritten: dict[str, list[str]] = {name: [] for name in DATASETS}
     dates = sorted({date for name in DATASETS for date in partition_dates(out, name)})
     for date in dates:
-        with lock.partition_lock(out, date, lock_wait), lock.publish_lock(out):
+        with lock.partition_lock(out, date, lock_wait, lock_db), lock.publish_lock(out, lock_db):
             for name in DATASETS:
                 rewritten[name] += migrate_partition(out, name, date)
     return rewritten

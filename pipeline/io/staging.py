@@ -321,14 +321,6 @@ class StagedShards:
             yield found, rows_of(_table(opened[1].get_batch(local), columns), found - self._group_starts[group])
 
 
-def shard_batches(folder: str, index: int, dataset: str, columns: list[str]) -> Iterator[pa.Table]:
-    """Some columns of one staged shard's rows of `dataset`, a row group at a time."""
-    fs, path = url_to_fs(folder)
-    staged = pa.ipc.open_file(_open_staged(fs, _shard_file(path, index, dataset)))
-    for group in range(staged.num_record_batches):
-        yield _table(staged.get_batch(group), columns)
-
-
 def _table(batch: pa.RecordBatch, columns: list[str] | None) -> pa.Table:
     return pa.Table.from_batches([batch.select(columns) if columns is not None else batch])
 

@@ -4,9 +4,8 @@ Measured on Reuters (LanguageModel.classify, ~48 µs a text in numpy): walking t
 step for every text of a batch at a time cost ~20 µs a text, counting with np.minimum.at/np.add.at
 and gathering with table[ids] ~25 µs; here ~6 µs and ~5 µs (bench.stages --cpu, language:
 56-61 -> 20-22 µs a document). All three wait on memory (the transition and score tables are 39 MB
-and 57 MB), so the walk interleaves texts and the gather prefetches rows. The arithmetic is numpy's
-float32 product, whose summation order BLAS decides: `products` calls the same BLAS function numpy
-does, when language.py finds it, else numpy runs it a text at a time.
+and 57 MB), so the walk interleaves texts and the gather prefetches rows. The arithmetic stays
+numpy's float32 product (language.py), whose summation order BLAS decides.
 """
 
 from libc.stdint cimport int64_t, uint8_t, uint32_t
@@ -19,16 +18,7 @@ cdef extern from *:
     void __builtin_prefetch(const void* address) noexcept nogil  # GCC/Clang: a hint, no effect on results
 
 
-# CBLAS's sgemv with 64-bit integers (numpy's bundled OpenBLAS is built so).
-ctypedef void (*sgemv_t)(
-    int order, int trans, int64_t m, int64_t n, float alpha, const float* a, int64_t lda,
-    const float* x, int64_t incx, float beta, float* y, int64_t incy,
-) noexcept nogil
-
-
 cdef enum:
-    ROW_MAJOR = 101  # CblasRowMajor
-    TRANS = 112  # CblasTrans
     LANES = 16  # texts walked side by side: independent walks overlap their waits on memory
     AHEAD = 8  # rows prefetched ahead of the one being copied
     LINE = 64  # bytes in a cache line
@@ -75,21 +65,6 @@ cdef class FeatureCounts:
             raise IndexError(i)
         self._gather(i)
         return self._buffer[: self._offsets[i + 1] - self._offsets[i]]
-
-    def products(self, const float[::1] weights, float[:, ::1] out, size_t sgemv_address):
-        """out[i] = weights[text i's features] @ table[ids of text i] for every text with features,
-        each by the CBLAS sgemv at `sgemv_address`: the very call numpy's matmul makes for it (the
-        caller checks that it is numpy's own), without a Python round trip per text (~2 µs each)."""
-        cdef sgemv_t sgemv = <sgemv_t> sgemv_address
-        cdef Py_ssize_t width = self._table.shape[1]
-        cdef Py_ssize_t i, n
-        if weights.shape[0] != self._ids.shape[0] or out.shape[0] != self._offsets.shape[0] - 1 or out.shape[1] != width:
-            raise ValueError("weights or out do not fit these texts")
-        for i in range(self._offsets.shape[0] - 1):
-            n = self._offsets[i + 1] - self._offsets[i]
-            if n:
-                self._gather(i)
-                sgemv(ROW_MAJOR, TRANS, n, width, 1.0, &self._rows[0, 0], width, &weights[self._offsets[i]], 1, 0.0, &out[i, 0], 1)
 
     cdef void _gather(self, Py_ssize_t i) noexcept:
         """The table rows of text i's features into the buffer, in order."""

@@ -15,13 +15,17 @@ import re
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from libc.string cimport memcpy
-from cpython.unicode cimport Py_UCS1, Py_UNICODE_ISALNUM, Py_UNICODE_ISLOWER, Py_UNICODE_ISUPPER
+from cpython.unicode cimport Py_UCS1, Py_UNICODE_ISALNUM, Py_UNICODE_ISALPHA, Py_UNICODE_ISLOWER, Py_UNICODE_ISUPPER
 
 from pipeline.kernels.text cimport Text, char_or_nul, is_space, is_word_char, text_of
 
 
 cdef inline bint is_capital(Py_UCS4 c) noexcept:
     return c >= 65 and c <= 90  # [A-Z]
+
+
+cdef inline bint is_run_capital(Py_UCS4 c) noexcept:
+    return (c >= 65 and c <= 90) or (c >= 0xC0 and Py_UNICODE_ISUPPER(c))  # [A-Z] or "Ö", "É", "Ł"
 
 
 cdef inline bint is_blank(Py_UCS4 c) noexcept:
@@ -46,23 +50,36 @@ cdef Py_ssize_t literal_end(Text t, Py_ssize_t i, const char *literal) noexcept:
     return i + k
 
 
-# Abbreviated titles keep their point inside the run ("Mr. Brown" is one run, and titled).
-cdef const char *ABBREVIATED_TITLES[12]
-ABBREVIATED_TITLES[:] = [b"Mrs.", b"Mr.", b"Ms.", b"Dr.", b"Sen.", b"Rep.", b"Gen.", b"Gov.", b"Col.", b"Capt.", b"Prof.", b"Lt."]
-# Lower-case words that join the capitalised words of a run ("Bank of Japan", "Ludwig van Beethoven").
-cdef const char *JOINERS[14]
-JOINERS[:] = [b"of", b"for", b"the", b"de", b"van", b"von", b"der", b"da", b"di", b"du", b"bin", b"al", b"la", b"le"]
+cdef class Words:
+    """A fixed list of ASCII words, as C strings for the scan: handed in from Python (entities.py
+    keeps every word list), so that the kernel holds none of its own."""
+
+    cdef list kept  # the bytes objects the pointers point into
+    cdef const char **words
+    cdef int count
+
+    def __init__(self, words):
+        self.kept = [w.encode("ascii") for w in words]
+        self.count = len(self.kept)
+        self.words = <const char **>PyMem_Malloc(max(1, self.count) * sizeof(const char *))
+        if self.words is NULL:
+            raise MemoryError()
+        for k in range(self.count):
+            self.words[k] = self.kept[k]
+
+    def __dealloc__(self):
+        PyMem_Free(self.words)
 
 
-cdef Py_ssize_t token_end(Text t, Py_ssize_t p) noexcept:
+cdef Py_ssize_t token_end(Text t, Py_ssize_t p, Words titles) noexcept:
     """End of the token whose capital is at `p`: `[A-Z](?:TAIL)`, where TAIL is, first match wins,
     an abbreviated title's rest and point ("Mr." "Capt."), `\\.(?:[A-Z]\\.)*` (initials: "U.S.",
     "J.") or `[\\w'’&-]*`."""
     cdef Py_ssize_t q
     cdef int k
-    for k in range(12):
-        if <Py_UCS4>ABBREVIATED_TITLES[k][0] == char_or_nul(t, p):
-            q = literal_end(t, p + 1, ABBREVIATED_TITLES[k] + 1)
+    for k in range(titles.count):
+        if <Py_UCS4>titles.words[k][0] == char_or_nul(t, p):
+            q = literal_end(t, p + 1, titles.words[k] + 1)
             if q >= 0:
                 return q
     q = p + 1
@@ -76,16 +93,16 @@ cdef Py_ssize_t token_end(Text t, Py_ssize_t p) noexcept:
     return q
 
 
-cdef Py_ssize_t after_joiners(Text t, Py_ssize_t q) noexcept:
-    """`(?:(?:of|for|the|de|van|von|der|da|di|du|bin|al|la|le)[ \\t]+)*` from `q` (greedy; at most
-    one joiner can be followed by a blank at a position, so there is nothing to backtrack)."""
+cdef Py_ssize_t after_joiners(Text t, Py_ssize_t q, Words joiners) noexcept:
+    """`(?:(?:JOINER)[ \\t]+)*` from `q` (greedy; at most one joiner can be followed by a blank at a
+    position, so there is nothing to backtrack)."""
     cdef Py_ssize_t end
     cdef int k
     cdef bint joined = True
     while joined:
         joined = False
-        for k in range(14):
-            end = literal_end(t, q, JOINERS[k])
+        for k in range(joiners.count):
+            end = literal_end(t, q, joiners.words[k])
             if end >= 0 and is_blank(char_or_nul(t, end)):
                 while is_blank(char_or_nul(t, end)):
                     end += 1
@@ -127,130 +144,213 @@ cdef class Runs:
         return self.bounds[2 * i], self.bounds[2 * i + 1]
 
 
-def find_runs(str text) -> Runs:
-    """The runs of capitalised words in `text` ("Federal Reserve Board Chairman Paul Volcker", "U.S.").
+cdef class RunFinder:
+    """Finds the runs of capitalised words in a text ("Federal Reserve Board Chairman Paul Volcker", "U.S.").
 
-    Mirrors `[A-Z](?<![\\w'’&-][A-Z])(?:TAIL)(?:[ \\t]+(?:JOINER[ \\t]+)*[A-Z](?:TAIL))*` scanned
-    with finditer: a run starts at a capital that does not continue a word ("McDonald",
-    "ex-Soviet") and takes capitalised words or initials joined by blanks and name particles.
+    Mirrors `CAP(?<![\\w'’&-]CAP)(?:TAIL)(?:[ \\t]+(?:JOINER[ \\t]+)*CAP(?:TAIL))*` scanned with
+    finditer, CAP being a capital letter (`[A-Z]` or any other upper-case letter, "Österreich"): a
+    run starts at a capital that does not continue a word ("McDonald", "ex-Soviet") and takes
+    capitalised words or initials joined by blanks and name particles. The abbreviated titles whose
+    point stays in the run ("Mr.", "Capt.") and the joiners are handed in.
     """
-    cdef Text t = text_of(text)
-    cdef Runs runs = Runs()
-    cdef Py_ssize_t p = 0, start, end, q
-    while p < t.length:
-        if t.kind == 1:  # most texts: skip to the next capital without the per-character kind test
-            while p < t.length and not is_capital((<Py_UCS1 *>t.data)[p]):
+
+    cdef Words titles, joiners
+
+    def __init__(self, abbreviated_titles, joiners):
+        self.titles, self.joiners = Words(abbreviated_titles), Words(joiners)
+
+    def find(self, str text) -> Runs:
+        cdef Text t = text_of(text)
+        cdef Runs runs = Runs()
+        cdef Py_ssize_t p = 0, start, end, q
+        while p < t.length:
+            if t.kind == 1:  # most texts: skip to the next capital without the per-character kind test
+                while p < t.length and not is_run_capital((<Py_UCS1 *>t.data)[p]):
+                    p += 1
+                if p == t.length:
+                    break
+            if not is_run_capital(char_or_nul(t, p)) or is_tail(char_or_nul(t, p - 1)):
                 p += 1
-            if p == t.length:
-                break
-        if not is_capital(char_or_nul(t, p)) or is_tail(char_or_nul(t, p - 1)):
-            p += 1
-            continue
-        start = p
-        end = token_end(t, p)
-        while is_blank(char_or_nul(t, end)):
-            q = end
-            while is_blank(char_or_nul(t, q)):
-                q += 1
-            q = after_joiners(t, q)
-            if not is_capital(char_or_nul(t, q)):
-                break
-            end = token_end(t, q)
-        runs.add(start, end)
-        p = end
-    return runs
+                continue
+            start = p
+            end = token_end(t, p, self.titles)
+            while is_blank(char_or_nul(t, end)):
+                q = end
+                while is_blank(char_or_nul(t, q)):
+                    q += 1
+                q = after_joiners(t, q, self.joiners)
+                if not is_run_capital(char_or_nul(t, q)):
+                    break
+                end = token_end(t, q, self.titles)
+            runs.add(start, end)
+            p = end
+        return runs
 
 
-cdef class NameFinder:
-    """People and organizations named by the runs of a text: the classification entities.py
-    describes, over the word tables it passes in."""
+cdef class Vocabulary:
+    """The words that mark names in one language (pipeline/enrich/wordlists.py says what each holds)."""
 
-    cdef frozenset titles, roles, verbs, suffixes, not_names, joiners, particles
-    cdef dict organizations, prose, demonyms
-    cdef object key_of
+    cdef frozenset titles, roles, verbs, not_names, determiners, not_org_acronyms, subject_verbs, lone_given_names
+    cdef tuple title_endings, org_endings
+    cdef bint acronyms_are_organizations, lone_name_after_verb
 
     def __init__(
         self,
         frozenset titles,
+        tuple title_endings,
         frozenset roles,
         frozenset verbs,
-        frozenset suffixes,
         frozenset not_names,
+        frozenset determiners,
+        tuple org_endings,
+        frozenset not_org_acronyms,
+        bint acronyms_are_organizations,
+        bint lone_name_after_verb,
+        frozenset subject_verbs,
+        frozenset lone_given_names,
+    ):
+        if not all(role.isalpha() and role.islower() for role in roles):
+            raise ValueError("role words must be lower-case letters (see after_role)")
+        self.titles, self.title_endings, self.roles, self.verbs = titles, title_endings, roles, verbs
+        self.not_names, self.determiners, self.org_endings = not_names, determiners, org_endings
+        self.not_org_acronyms = not_org_acronyms
+        self.acronyms_are_organizations, self.lone_name_after_verb = acronyms_are_organizations, lone_name_after_verb
+        self.subject_verbs, self.lone_given_names = subject_verbs, lone_given_names
+
+    cdef bint is_title(self, str w):
+        """A title word: listed, or a compound ending like one ("Außenminister", "SPD-Chef")."""
+        if w in self.titles:
+            return True
+        return len(self.title_endings) > 0 and len(w) > 5 and w.lower().endswith(self.title_endings)
+
+
+cdef class NameFinder:
+    """People and organizations named by the runs of a text: the classification entities.py
+    describes, over the tables it passes in (those of every language here, one language's
+    `Vocabulary` per call)."""
+
+    cdef frozenset suffixes, joiners, particles, given_names, org_prefixes, not_person_words
+    cdef dict organizations, demonyms
+    cdef object key_of
+
+    def __init__(
+        self,
+        frozenset suffixes,
         frozenset joiners,
         frozenset particles,
+        frozenset given_names,
+        frozenset org_prefixes,
+        frozenset not_person_words,
         dict organizations,
-        dict prose,
         dict demonyms,
         key_of,
     ):
-        if not all(role.isascii() and role.isalpha() and role.islower() for role in roles):
-            raise ValueError("role words must be lower-case ASCII letters (see after_role)")
-        self.titles, self.roles, self.verbs, self.suffixes = titles, roles, verbs, suffixes
-        self.not_names, self.joiners, self.particles = not_names, joiners, particles
-        self.organizations, self.prose, self.demonyms, self.key_of = organizations, prose, demonyms, key_of
+        self.suffixes, self.joiners, self.particles = suffixes, joiners, particles
+        self.given_names, self.org_prefixes, self.not_person_words = given_names, org_prefixes, not_person_words
+        self.organizations, self.demonyms, self.key_of = organizations, demonyms, key_of
 
-    def find(self, str text, Runs runs, list known_organizations):
-        """(people, organizations) named in `text`, whose runs are `runs`, in order of first mention, each once."""
+    def find(self, str text, Runs runs, list known_organizations, Vocabulary v, dict places):
+        """(people, organizations) named in `text`, whose runs are `runs`, in order of first mention,
+        each once; `v` is the text's language's words, `places` the place names it can hold."""
         cdef Text t = text_of(text)
         cdef list people = [], orgs = list(known_organizations), words
         cdef Py_ssize_t i, start, end, titled
         cdef str run
         cdef object name, org, key
+        cdef bint lone_orgs = v.acronyms_are_organizations or len(v.org_endings) > 0
         for i in range(runs.count):
             start, end = runs.bounds[2 * i], runs.bounds[2 * i + 1]
             if not has_space(t, start, end):
-                # One word: a name only right after a role written in lower case ("Kremlin chief Putin").
-                if not self.after_role(text, t, start):
-                    continue  # in C: most runs stop here
-                run = text[start:end]
-                if run in self.not_names:
+                # One word: a name only right after a role written in lower case ("Kremlin chief Putin")
+                # or, where the language allows, a reporting verb ("sagte Merkel").
+                if self.after_role(text, t, start, v):
+                    run = text[start:end]
+                elif v.lone_name_after_verb and word_before(text, t, start) in v.verbs:
+                    run = text[start:end]
+                elif v.subject_verbs and word_after(text, t, end) in v.subject_verbs and opens_sentence(text, t, start):
+                    run = text[start:end]  # "Schulte bestätigte am Donnerstag": a bare noun opens no German sentence
+                elif v.lone_given_names and text[start:end] in v.lone_given_names:
+                    run = text[start:end]  # "Peter", "Marianne": a first name alone
+                elif lone_orgs:
+                    org = self.lone_organization(text[start:end], v, places)
+                    if org and org not in orgs:
+                        orgs.append(org)
                     continue
-                name = self.name_from([run], 1)
+                else:
+                    continue  # in C: most runs stop here
+                if run in v.not_names:
+                    continue
+                name = self.name_from([run], 1, v)
             else:
                 words = split_run(text, t, start, end)
-                titled = self.last_title(words)
+                titled = self.last_title(words, v)
                 # "Federal Reserve Board Chairman Paul Volcker": an organization before the title, a person after.
-                org = self.organization(words[:titled] if titled >= 0 else words)
+                org = self.organization(words[:titled] if titled >= 0 else words, v)
                 if org:
                     org = self.organizations.get(self.key_of(org), org)
                     if org not in orgs:
                         orgs.append(org)
                 if titled >= 0:
-                    name = self.name_from(words[titled + 1 :], 1)
+                    name = self.given_person(words[titled + 1 :], v) or self.name_from(words[titled + 1 :], 1, v)
                 elif org:
                     continue
                 else:
-                    name = self.untitled_person(words, text, t, start, end)
+                    name = self.untitled_person(words, text, t, start, end, v)
             if name:
                 key = self.key_of(name)
-                if key not in self.prose and key not in self.demonyms:
+                if key not in places and key not in self.demonyms and key not in self.organizations:
                     people.append(name)
         return merge_surnames(people), orgs
 
-    cdef bint after_role(self, str text, Text t, Py_ssize_t start):
+    cdef bint after_role(self, str text, Text t, Py_ssize_t start, Vocabulary v):
         """Whether the word before a run at `start` is a role ("chief Putin"): `text[start - 1] == " "`,
         `text[start - 2].islower()` and the word before in the role words. That word ends at the
-        space and, being a role, is the whole stretch of [a-z] before it: only that stretch is
-        looked up before the exact `word_before`."""
+        space and, being a role, is the whole stretch of lower-case letters before it: only that
+        stretch is looked up before the exact `word_before`."""
         cdef Py_ssize_t a = start - 2
         if start < 2 or char_or_nul(t, start - 1) != 32 or not Py_UNICODE_ISLOWER(char_or_nul(t, start - 2)):
             return False
-        while is_ascii_lower(char_or_nul(t, a)):
+        while a >= 0 and Py_UNICODE_ISLOWER(char_or_nul(t, a)):
             a -= 1
-        return text[a + 1 : start - 1] in self.roles and word_before(text, t, start) in self.roles
+        return text[a + 1 : start - 1] in v.roles and word_before(text, t, start) in v.roles
 
-    cdef Py_ssize_t last_title(self, list words):
-        cdef Py_ssize_t i
-        for i in range(len(words) - 1, -1, -1):
-            if words[i] in self.titles:
+    cdef Py_ssize_t last_title(self, list words, Vocabulary v):
+        cdef Py_ssize_t i, n = len(words)
+        for i in range(n - 1, -1, -1):
+            if words[i] in v.titles or (i < n - 1 and v.is_title(words[i])):
                 return i
         return -1
 
-    cdef object organization(self, list words):
-        """The organization a run names: words up to an institutional suffix, and an "of …" after it."""
+    cdef object lone_organization(self, str word, Vocabulary v, dict places):
+        """The organization one capitalised word names, where the language marks them: an acronym
+        ("SPD", "ORF") or an institution's compound ("Bundesverfassungsgericht")."""
+        cdef Py_ssize_t n = len(word)
+        cdef str key
+        if v.acronyms_are_organizations and 2 <= n <= 6 and word.isupper() and word.isalpha():
+            key = self.key_of(word)
+            if word in v.not_org_acronyms or key in places or key in self.demonyms:
+                return None
+            return self.organizations.get(key, word)
+        if n > 8 and Py_UNICODE_ISLOWER(word[n - 1]) and word.lower().endswith(v.org_endings):
+            for ending in v.org_endings:
+                if len(ending) < n and word.lower().endswith(ending):
+                    return word  # a compound ("Bundesverfassungsgericht"), not the word itself ("Gericht")
+        return None
+
+    cdef object organization(self, list words, Vocabulary v):
+        """The organization a run names: a club's or company's prefix and the name after it ("FC
+        Bayern", "VfB Stuttgart"), or words up to an institutional suffix and an "of …" after it."""
         cdef Py_ssize_t i, n = len(words), last = -1, start = 0, end
         cdef str w
         cdef bint suffixed = False
+        while start < n - 1 and words[start] in v.not_names:
+            start += 1
+        if n - start >= 2 and words[start] in self.org_prefixes and is_name_shaped(words[start + 1]):
+            end = start + 2
+            while end < min(n, start + 3) and is_name_shaped(words[end]) and not v.is_title(words[end]):
+                end += 1
+            return " ".join(words[start:end])
+        start = 0
         for w in words:
             if w in self.suffixes:
                 suffixed = True
@@ -266,7 +366,7 @@ cdef class NameFinder:
         if end + 1 < n and words[end] == "of":
             end = n
         while start < last and (
-            words[start] in self.not_names or words[start] in self.titles or words[start] in self.joiners
+            words[start] in v.not_names or words[start] in v.titles or words[start] in self.joiners
         ):
             start += 1
         org = strip_points(" ".join(words[start:end]))
@@ -274,16 +374,51 @@ cdef class NameFinder:
             return None  # a suffix alone ("Co", "Group") names nothing
         return org
 
-    cdef object untitled_person(self, list words, str text, Text t, Py_ssize_t start, Py_ssize_t end):
-        """A name of several words marked by a title or role just before it, or a reporting verb next to it."""
+    cdef object untitled_person(self, list words, str text, Text t, Py_ssize_t start, Py_ssize_t end, Vocabulary v):
+        """A name of several words marked by a title or role just before it, a given name, or a
+        reporting verb next to it."""
         cdef str prev = word_before(text, t, start)
-        if prev in self.titles or prev in self.roles:
-            return self.name_from(words, 1)
-        if prev in self.verbs or word_after(text, t, end) in self.verbs:
-            return self.name_from(words, 2)
+        if prev in v.titles or prev in v.roles:
+            return self.given_person(words, v) or self.name_from(words, 1, v)
+        name = self.given_person(words, v)
+        if name:
+            return name
+        if prev in v.verbs or word_after(text, t, end) in v.verbs:
+            return self.name_from(words, 2, v)
         return None
 
-    cdef object name_from(self, list words, Py_ssize_t min_words):
+    cdef bint is_given_name(self, str w):
+        """A given name ("Angela"), or a compound of them ("Frank-Walter")."""
+        if w in self.given_names:
+            return True
+        if "-" not in w:
+            return False
+        for part in w.split("-"):
+            if part not in self.given_names:
+                return False
+        return True
+
+    cdef object given_person(self, list words, Vocabulary v):
+        """A person named by given names (and initials) then a surname, particles allowed ("Angela
+        Merkel", "Frank-Walter Steinmeier", "Ursula von der Leyen"), wherever in the run it stands."""
+        cdef Py_ssize_t n = len(words), first = 0, k
+        while first < n and (words[first] in v.not_names or v.is_title(words[first])):
+            first += 1
+        while first < n - 1 and not self.is_given_name(words[first]):
+            first += 1
+        if first >= n - 1:
+            return None
+        k = first + 1
+        while k < n - 1 and (self.is_given_name(words[k]) or is_initial(words[k])):
+            k += 1
+        while k < n - 1 and words[k] in self.particles:
+            k += 1
+        surname = words[k][:-2] if is_possessive(words[k]) else words[k]
+        if not is_name_shaped(surname) or surname in v.not_names or v.is_title(surname):
+            return None
+        return " ".join([*words[first:k], surname])
+
+    cdef object name_from(self, list words, Py_ssize_t min_words, Vocabulary v):
         """A personal name from a run's words: no joiners but particles, each word name-shaped."""
         cdef str w
         cdef list kept = []
@@ -292,18 +427,47 @@ cdef class NameFinder:
             if w in self.joiners and w not in self.particles:
                 return None
             kept.append(w[:-2] if is_possessive(w) else w)
-        while first < len(kept) and kept[first] in self.not_names:
+        while first < len(kept) and kept[first] in v.not_names:
             first += 1
         if not (min_words <= len(kept) - first <= 4):
             return None
         kept = kept[first:]
+        if kept[0] in self.particles or kept[len(kept) - 1] in self.particles:
+            return None  # "von Apple", "der Firma": a phrase, not a name
         for w in kept:
-            if w in self.particles or (len(w) == 2 and w[1] == "."):
+            if w in self.particles or is_initial(w):
                 continue  # "van", "J."
             # `w[:1].isupper() and w[-1:].islower()`: all-caps words and codes are not names
-            if not w or not Py_UNICODE_ISUPPER(w[0]) or not Py_UNICODE_ISLOWER(w[len(w) - 1]):
+            if not is_name_shaped(w) or w in self.not_person_words or w in self.suffixes:
                 return None
         return " ".join(kept)
+
+
+cdef bint is_elision(Text t, Py_ssize_t start) noexcept:
+    """Whether the name at `start` follows an elided article or preposition: "l'Allemagne", "d'Italia"."""
+    cdef Py_UCS4 apostrophe = char_or_nul(t, start - 1)
+    return (
+        (apostrophe == 39 or apostrophe == 0x2019)
+        and start >= 2
+        and Py_UNICODE_ISALPHA(char_or_nul(t, start - 2))
+        and (start == 2 or not is_word_char(char_or_nul(t, start - 3)))
+    )
+
+
+cdef bint opens_sentence(str text, Text t, Py_ssize_t start):
+    """Whether the word at `start` opens a sentence: nothing before it, or a word ending one."""
+    cdef str prev = word_before(text, t, start)
+    return not prev or prev[len(prev) - 1] in ".!?:\"“”»«„"
+
+
+cdef bint is_initial(str w):
+    """"J.": a capital and a point."""
+    return len(w) == 2 and w[1] == "."
+
+
+cdef bint is_name_shaped(str w):
+    """`w[:1].isupper() and w[-1:].islower()`"""
+    return len(w) > 0 and Py_UNICODE_ISUPPER(w[0]) and Py_UNICODE_ISLOWER(w[len(w) - 1])
 
 
 cdef list merge_surnames(list names):
@@ -357,12 +521,12 @@ cdef bint is_possessive(str w):
 
 
 cdef str word_before(str text, Text t, Py_ssize_t start):
-    """The word before offset `start`: `text[space + 1 : start].strip().rstrip(",")` where
-    `space = text.rfind(" ", max(0, start - 30), start - 1)` (at start 0, an empty string)."""
+    """The word before offset `start`: `text[space + 1 : start].strip().rstrip(",")` where `space`
+    is the last white space in `text[max(0, start - 30) : start - 1]` (at start 0, an empty string)."""
     cdef Py_ssize_t a, b = start, space = start - 2
     if start == 0:
         return ""
-    while space >= max(0, start - 30) and char_or_nul(t, space) != 32:
+    while space >= max(0, start - 30) and not is_space(char_or_nul(t, space)):
         space -= 1
     if space < max(0, start - 30):
         space = -1
@@ -587,14 +751,13 @@ cdef class MentionFinder:
 
     cdef frozenset first_words
     cdef NameTrie names
-    cdef object classify
     cdef unsigned char filter[FILTER_BYTES]
 
-    def __init__(self, frozenset first_words, NameTrie names, classify):
+    def __init__(self, frozenset first_words, NameTrie names):
         cdef str word
         cdef Py_UCS4 c
         cdef unsigned long long h
-        self.first_words, self.names, self.classify = first_words, names, classify
+        self.first_words, self.names = first_words, names
         for word in first_words:
             h = 14695981039346656037ULL
             for c in word:
@@ -614,29 +777,43 @@ cdef class MentionFinder:
             self.filter[((h >> 32) & (FILTER_BITS - 1)) >> 3] >> ((h >> 32) & 7)
         ) & 1
 
-    def find(self, str text, Runs runs):
-        """(places, organizations, country hits) named in `text`, whose runs are `runs`."""
+    def find(self, str text, Runs runs, classify, frozenset determiners, Words particles):
+        """(places, organizations, country hits, place spans) named in `text`, whose runs are `runs`.
+        `classify` maps a hit's surface to (organization, place, country) in the text's language; a
+        city right after one of its `determiners` is a common word ("das Essen", "einige Male"), and
+        a place right before one of its name `particles` and a capital opens a name ("Van der Bellen")."""
         cdef dict places = {}  # an ordered set
-        cdef list orgs = [], hits = []
+        cdef list orgs = [], hits = [], spans = []
         cdef Text t = text_of(text)
-        cdef Py_ssize_t start, end
+        cdef Py_ssize_t start, end, q, named
         cdef Py_UCS4 before
         # Runs start at ASCII capitals only: a text with other letters ("Łódź") is scanned whole.
         for start, end in self.hits_in_runs(text, t, runs) if text.isascii() else self.names.find_all(text):
             before = char_or_nul(t, start - 1)
             if start and (before == 45 or before == 39 or before == 0x2019 or before == 46 or Py_UNICODE_ISALNUM(before)):
-                continue  # inside a word or a compound ("McDonald", "ex-Soviet")
-            org, place, country = self.classify(text[start:end])
+                if not is_elision(t, start):
+                    continue  # inside a word or a compound ("McDonald", "ex-Soviet")
+            org, place, country = classify(text[start:end])
             if org:
                 if org not in orgs:
                     orgs.append(org)
             elif place:
+                if particles.count and is_blank(char_or_nul(t, end)):
+                    q = end + 1
+                    while is_blank(char_or_nul(t, q)):
+                        q += 1
+                    named = after_joiners(t, q, particles)
+                    if named > q and is_run_capital(char_or_nul(t, named)):
+                        continue
+                if determiners and place[2] == "city" and place[0] == text[start:end] and word_before(text, t, start) in determiners:
+                    continue  # (a city written by the language's own name for it, "das Moskau", is one)
                 places[place] = None
+                spans.append((start, end, place))
                 if country:
                     hits.append((start, country))
             elif country:
                 hits.append((start, country))
-        return list(places), orgs, hits
+        return list(places), orgs, hits, spans
 
     cdef list hits_in_runs(self, str text, Text t, Runs runs):
         """(start, end) of the names found where a run's word opens one, left to right and not

@@ -42,7 +42,7 @@ def run_partition(
         on_listed(plan.n_raw)
     try:
         # The date's lock from here to the end: a second run of the date fails fast (lock.PartitionBusy).
-        with lock.partition_lock(settings.out, date, settings.lock_wait):
+        with lock.partition_lock(settings.out, date, settings.lock_wait, settings.lock_db):
             try:
                 results = process_shards(settings, plan.shards, pool, progress)
             except OSError as exc:  # a full disk while staging: as when publishing, nothing was published

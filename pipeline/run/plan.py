@@ -12,6 +12,8 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 from pipeline.ingest import records
 from pipeline.ingest.listing import Listing, SourceNotFound, folder_exists, list_raw
 from pipeline.io import staging
@@ -55,26 +57,41 @@ def split_shards(n_docs: int, n_shards: int) -> list[tuple[int, int]]:
     return [(k * n_docs // n_shards, (k + 1) * n_docs // n_shards) for k in range(n_shards)]
 
 
-# Guided shards are whole multiples of this many inputs (a shard is processed SHARD_CHUNK at a time).
+# Guided shards are whole multiples of this much estimated cost (a shard is processed SHARD_CHUNK at a time).
 GUIDED_STEP = 256
+# The estimated cost of an input, in plain texts: a web page goes through an HTML parser and the
+# extractor, a few hundred times a wire story's work (docs/html.md). Names are all a plan
+# knows of its inputs (it lists without a stat).
+PAGE_COST = 256
+_PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 
 
-def split_guided(n_docs: int, workers: int) -> list[tuple[int, int]]:
+def input_costs(rel_paths: list[str]) -> np.ndarray:
+    """Each input's estimated cost: PAGE_COST for a web page (by its name), 1 for anything else."""
+    return np.array([PAGE_COST if p.lower().endswith(_PAGE_SUFFIXES) else 1 for p in rel_paths], dtype=np.int64)
+
+
+def split_guided(n_docs: int, workers: int, costs: np.ndarray | None = None) -> list[tuple[int, int]]:
     """Contiguous slices for a local pool of `workers` processes that shrink toward the end: each takes
-    1/(2 x workers) of the inputs left (rounded up to GUIDED_STEP), as guided self-scheduling does.
+    1/(2 x workers) of the cost left (rounded up to GUIDED_STEP), as guided self-scheduling does.
+    `costs` are the inputs' estimated costs (input_costs; None: 1 each).
 
     The pool hands each slice to the first idle worker, so the last ones, small, end close together.
     Equal slices left a core idle for about half a slice at the end (~0.1 s of a 2-worker Reuters
-    run, measured); more of them cost each its own files and batches (~4 ms of CPU a shard).
+    run, measured); more of them cost each its own files and batches (~4 ms of CPU a shard). By cost,
+    not by count: a few hundred web pages are several slices, not one.
     """
     if workers <= 1 or n_docs == 0:
         return [(0, n_docs)]
+    done = np.cumsum(costs) if costs is not None else np.arange(1, n_docs + 1)
     bounds, start = [], 0
     while start < n_docs:
-        size = -(-(n_docs - start) // (2 * workers))
+        before = int(done[start - 1]) if start else 0
+        size = -(-(int(done[-1]) - before) // (2 * workers))
         size = -(-size // GUIDED_STEP) * GUIDED_STEP
-        bounds.append((start, min(start + size, n_docs)))
-        start += size
+        stop = min(int(np.searchsorted(done, before + size)) + 1, n_docs)
+        bounds.append((start, stop))
+        start = stop
     return bounds
 
 
@@ -107,7 +124,11 @@ def plan_partition(settings: Settings, date: dt.date, shards: int | None, run_ke
     folder = staging.staging_dir(settings.out, date, run_key or run_id)
     staging.reset_dir(folder)
     n_docs = docs.num_rows
-    bounds = split_shards(n_docs, shards) if shards else split_guided(n_docs, settings.workers)
+    if shards:
+        bounds = split_shards(n_docs, shards)
+    else:
+        names = docs.column("rel_path").to_pylist() if settings.workers > 1 else []
+        bounds = split_guided(n_docs, settings.workers, input_costs(names) if names else None)
     manifest = staging.Manifest(
         run_id=run_id,
         date=date,

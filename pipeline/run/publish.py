@@ -27,7 +27,7 @@ from pipeline.dedup import duplicates as dedup
 from pipeline.dedup import published
 from pipeline.dedup.minhash import MinHashParams
 from pipeline.io import commit, faults, lock, staging
-from pipeline.io.arrow import columns_to_table, empty_table, from_numpy, rows_of, system_allocator
+from pipeline.io.arrow import columns_to_table, empty_table, from_numpy, rows_of
 from pipeline.io.parquet import RowGroups
 from pipeline.io.partitions import discard_staged
 from pipeline.run.shards import ShardResult
@@ -96,7 +96,7 @@ def publish_partition(settings: Settings, results: list[ShardResult], trigger: s
     reported = sorted(r.index for r in results)
     if reported != list(range(manifest.n_shards)) or any(r.staging != folder for r in results):
         raise InvariantError(f"expected shards 0..{manifest.n_shards - 1} of {folder}, got {reported}")
-    with lock.partition_lock(settings.out, manifest.date, settings.lock_wait):
+    with lock.partition_lock(settings.out, manifest.date, settings.lock_wait, settings.lock_db):
         faults.reach("processed")
         try:
             summary = _publish(settings, manifest, results, trigger)
@@ -107,7 +107,6 @@ def publish_partition(settings: Settings, results: list[ShardResult], trigger: s
     return summary
 
 
-@system_allocator()
 def _publish(
     settings: Settings,
     manifest: staging.Manifest,
@@ -119,7 +118,7 @@ def _publish(
     other dates and the one-commit publishing (pipeline.io.commit) see a stable output. The audit
     of the staged files may share out its body scan to `pool` (quality.check_files)."""
     folder, date = results[0].staging, manifest.date
-    with lock.publish_lock(settings.out):
+    with lock.publish_lock(settings.out, settings.lock_db):
         tick = time.perf_counter()
         commit.recover(settings.out)
         discard_staged(settings.out, date)
@@ -275,7 +274,8 @@ def _run_row(settings: Settings, summary: RunSummary, trigger: str, started: dt.
 
     from pipeline.schema import RUNS
 
-    params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(settings).items()}
+    # Not where the run locked: that says nothing of the data, and a URL may still carry a password.
+    params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(settings).items() if k != "lock_db"}
     row = {
         "run_id": summary.run_id,
         "partition_date": summary.date,

@@ -12,10 +12,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 
 from pipeline.io import staging
-from pipeline.io.arrow import system_allocator
 from pipeline.models import Article
 from pipeline.run.plan import Shard
-from pipeline.run.transform import _process_chunk, collector_paused
+from pipeline.run.transform import _process_chunk
 from pipeline.settings import Settings
 
 Progress = Callable[[int], None]
@@ -39,15 +38,12 @@ class ShardResult:
 SHARD_CHUNK = 512
 
 
-@system_allocator()
-@collector_paused()
 def process_shard(settings: Settings, shard: Shard, progress: Progress | None = None) -> ShardResult:
     """Parse, clean and describe one shard's inputs and stage their outcomes (safe to retry).
 
     A chunk at a time: language detection and sketches run in batches (faster), and each chunk's
     outcomes go to the shard's writer before the next is made, so a worker holds at most one row
-    group of outcomes (staging.STAGED_ROWS) whatever the shard size. The garbage collector waits
-    for the end of the shard (`collector_paused` says why).
+    group of outcomes (staging.STAGED_ROWS) whatever the shard size.
     """
     tick = time.perf_counter()
     docs = staging.read_docs(shard.staging, shard.start, shard.stop)

@@ -4,17 +4,29 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 
-from pipeline.article import clean, parse
+from pipeline.article import clean, parse, webpage
 from pipeline.dedup import duplicates as dedup
 from pipeline.enrich import describe, metadata
 from pipeline.ingest import decode, records
 from pipeline.ingest.decode import RejectInput
 from pipeline.models import Article, Outcome, RawDoc, Reject
 from pipeline.settings import Settings
+
+
+@dataclass(slots=True)
+class _Structure:
+    """A document's parts before the dateline, tickers and metadata, from plain text or a web page."""
+
+    heading: parse.Heading
+    paragraphs: list[str]  # the lead first
+    subheadings: list[str]
+    boiler: clean.Removed  # captions and credits: the page's figures', then what the rules took out
+    removed: list[str]
+    sidecar: dict[str, str]
+    title_only: bool  # nothing under the title, before the boilerplate rules
+    lead_count: int = 1  # paragraphs that make the lead
 
 
 def build_article(
@@ -26,41 +38,13 @@ def build_article(
     record). Language is left unset unless the sidecar gives it: `describe_batch` detects it for
     many articles at once (much faster).
     """
-    text, removed = clean.normalize_text(text)
     sidecar = doc.sidecar if sidecar is None else sidecar
-    if clean.looks_like_html(text):
-        page = clean.html_to_text(text)
-        if page is None:
-            raise RejectInput("html_no_article", "an HTML page in which no article text was found")
-        sidecar = dict(sidecar)  # completed below from the page (the listing's stays as it is)
-        title = page.title or sidecar.get("title")
-        text = f"{title}\n\n{page.text}" if title else page.text
-        removed.append("html_markup")
-        for key, value in (
-            ("published_at", page.published),
-            ("source_url", page.url),
-            ("site_name", page.site_name),
-            ("author", page.author),
-            ("canonical_url", page.url),
-        ):
-            if value and key not in sidecar:
-                sidecar[key] = value
-
-    title, rest = parse.split_title(text)
-    # A first line too wide for a title is a paragraph, and a line read as an article (--text-as lines)
-    # is an article run on in one line: no title line, all of it is body.
-    if doc.format == "lines" or not parse.is_title_line(title):
-        title, rest = sidecar.get("title") or parse.title_by_evidence(text, doc.rel_path), text.strip("\n")
-    text = rest
-    wrapped = parse.looks_hard_wrapped(text)
-    heading, rest = parse.split_heading(title, parse.split_paragraphs(text, wrapped))
-    removed += heading.removed
-    paragraphs, boiler = clean.strip_boilerplate(rest)
-    removed += boiler.rules
-    # Wire copy has no subheadings; its short lines are table rows and list items.
-    paragraphs, subheadings = ([*paragraphs], []) if wrapped else parse.split_subheadings(paragraphs)
-    if subheadings:
-        removed.append("subheading")
+    kind = webpage.markup_kind(text)
+    if kind == "feed":
+        raise RejectInput("feed", webpage.feed_detail(text))
+    parts = _structure_of_page(text, doc, sidecar) if kind == "html" else _structure_of_text(text, doc, sidecar)
+    heading, paragraphs, subheadings, boiler = parts.heading, parts.paragraphs, parts.subheadings, parts.boiler
+    removed, sidecar = parts.removed, parts.sidecar
     dateline = None
     if paragraphs:
         dateline, paragraphs[0] = parse.extract_dateline(paragraphs[0])
@@ -77,7 +61,7 @@ def build_article(
     body = "\n\n".join(paragraphs)
     words = describe.count_words(body)
     if words < settings.min_words:
-        what = "only a title" if heading.title and not rest else "no article text"
+        what = "only a title" if heading.title and parts.title_only else "no article text"
         raise RejectInput(
             "no_body", f"{what} left after cleaning ({words} words; removed: {', '.join(removed) or 'nothing'})"
         )
@@ -96,7 +80,7 @@ def build_article(
         title=heading.title or None,  # no title line and no evidence of one (parse.title_by_evidence)
         kicker=heading.kicker,
         headline=heading.headline,
-        lead=paragraphs[0],
+        lead="\n\n".join(paragraphs[: parts.lead_count]),
         body=body,
         subheadings=subheadings,
         captions=boiler.captions,
@@ -144,6 +128,66 @@ def build_article(
     )
 
 
+def _structure_of_text(text: str, doc: RawDoc, sidecar: dict[str, str]) -> _Structure:
+    """Plain text: title line, kicker and headline, paragraphs, boilerplate and subheadings by rule."""
+    text, removed = clean.normalize_text(text)
+    title, rest = parse.split_title(text)
+    # A first line too wide for a title is a paragraph, and a line read as an article (--text-as lines)
+    # is an article run on in one line: no title line, all of it is body.
+    if doc.format == "lines" or not parse.is_title_line(title):
+        title, rest = sidecar.get("title") or parse.title_by_evidence(text, doc.rel_path), text.strip("\n")
+    text = rest
+    wrapped = parse.looks_hard_wrapped(text)
+    heading, rest = parse.split_heading(title, parse.split_paragraphs(text, wrapped))
+    removed += heading.removed
+    paragraphs, boiler = clean.strip_boilerplate(rest)
+    removed += boiler.rules
+    # Wire copy has no subheadings; its short lines are table rows and list items.
+    paragraphs, subheadings = ([*paragraphs], []) if wrapped else parse.split_subheadings(paragraphs)
+    if subheadings:
+        removed.append("subheading")
+    return _Structure(heading, paragraphs, subheadings, boiler, removed, sidecar, title_only=not rest)
+
+
+def _structure_of_page(markup: str, doc: RawDoc, sidecar: dict[str, str]) -> _Structure:
+    """A web page: the structure it marks up (webpage.extract_article), Unicode repaired afterwards,
+    on the extracted text only; the boilerplate rules still apply to its paragraphs."""
+    sidecar = dict(sidecar)  # completed below from the page (the listing's stays as it is)
+    try:
+        page = webpage.extract_article(markup, url=sidecar.get("source_url") or sidecar.get("url"))
+    except webpage.NotAnArticle as exc:
+        raise RejectInput(exc.reason, exc.detail) from None
+    captions = [f.caption for f in page.figures if f.caption]
+    credits = [c for f in page.figures for c in f.credits]
+    fields = [page.title or sidecar.get("title") or "", page.site_name or "", "; ".join(page.authors)]
+    texts = [*fields, *page.lead, *page.paragraphs, *page.subheadings, *captions, *credits]
+    # One repair call for the page: every text is one line (the extractor collapses whitespace).
+    repaired, removed = clean.normalize_text("\n".join(texts))
+    texts = repaired.split("\n")
+    title, site_name, authors = texts[:3]
+    at = 3 + len(page.lead) + len(page.paragraphs)
+    paragraphs, boiler = clean.strip_boilerplate(texts[3:at])
+    subheadings = texts[at : at + len(page.subheadings)]
+    at += len(page.subheadings)
+    boiler.captions[:0] = texts[at : at + len(captions)]
+    boiler.photo_credits[:0] = texts[at + len(captions) :]
+    removed = ["html_markup", *removed, *boiler.rules]
+    if subheadings:
+        removed.append("subheading")
+    for key, value in (
+        ("published_at", page.published),
+        ("source_url", page.url),
+        ("site_name", site_name),
+        ("author", authors),
+        ("canonical_url", page.url),
+    ):
+        if value and key not in sidecar:
+            sidecar[key] = value
+    title_only = not (page.lead or page.paragraphs)
+    heading = parse.Heading(title=title)
+    return _Structure(heading, paragraphs, subheadings, boiler, removed, sidecar, title_only, len(page.lead) or 1)
+
+
 def _language(code: str | None) -> str | None:
     """A record's language as an ISO 639 code ("en" of "en-US"); None (the detector decides) otherwise."""
     base = (code or "").strip().lower().replace("_", "-").split("-", 1)[0]
@@ -165,25 +209,6 @@ def describe_batch(articles: list[Article], settings: Settings) -> None:
     dedup.sketch_articles(articles, settings.minhash_params())
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while this holds (also a decorator); back on after.
-
-    Used over a whole shard: each chunk makes ~100,000 container objects, freed by reference
-    counting, and the outcomes wait in the shard's writer until a row group's worth is there. With
-    the collector on, its collections scanned them, young and held ones, several times over:
-    12-13 µs/doc of a worker's CPU on Reuters, where they found no garbage at all (measured with
-    gc.callbacks). A reference cycle made meanwhile is collected after the block, by the next collection.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _build_outcome(doc: RawDoc, settings: Settings) -> Outcome | list[Outcome]:
     """One input's outcome, or a text file's that is plainly records (`records.sniff`): its records'."""
     sha: str | None = None
@@ -196,7 +221,8 @@ def _build_outcome(doc: RawDoc, settings: Settings) -> Outcome | list[Outcome]:
             text, encoding, sidecar = records.record_text(doc, data, settings.fields)
         else:
             text, encoding = decode.decode_bytes(data, doc.sidecar.get("content_type"))
-            found = records.sniff(text) if settings.text_as == "auto" and not clean.looks_like_html(text) else None
+            sniff = settings.text_as == "auto" and webpage.markup_kind(text) == "text"
+            found = records.sniff(text) if sniff else None
             if found:  # a text file that is plainly records: each record is an input of its own
                 return [_build_outcome(record, settings) for record in records.records_of_file(doc, data, found)]
         stage = "parse"

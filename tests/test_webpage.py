@@ -1,0 +1,234 @@
+"""A web page's article: structure from the page's own signals, text as written, and what is no article."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.article import webpage
+from pipeline.article.webpage import NotAnArticle, extract_article, markup_kind
+from tests.conftest import SHARED, read_dataset, run_cli
+
+FUNDUS = SHARED / "corpora" / "fundus"
+
+PARAS = [
+    "Heavy rain flooded the lower valley on Sunday, closing two roads and the railway line for most of the day.",
+    "Fire crews pumped water from a dozen houses. No one was hurt, the county said, and the roads reopened.",
+    "The river rose by two metres in six hours, the highest level since the records began in 1921.",
+    "Farmers said the harvest in the lowest fields was lost, and asked the county for help with the cost.",
+]
+
+
+def news_page(*, head: str = "", body_extra: str = "") -> str:
+    ld = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": "Rain floods the valley",
+        "description": "Two roads and the railway were closed as the river rose two metres in six hours.",
+        "author": [{"@type": "Person", "name": "Dana Reyes"}, {"@type": "Person", "name": "Sam Okafor"}],
+        "datePublished": "2024-05-05T18:30:00+02:00",
+    }
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Rain floods the valley | Valley News</title>
+<meta property="og:title" content="Rain floods the valley | Valley News">
+<meta property="og:site_name" content="Valley News">
+<script type="application/ld+json">{json.dumps(ld)}</script>{head}</head>
+<body><nav><a href="/">Home</a> <a href="/world">World</a> <a href="/sport">Sport</a></nav>
+<article><header><h1>Rain floods the valley</h1>
+<p class="article-standfirst">Two roads and the railway were closed as the river rose two metres in six hours.</p>
+</header>
+<figure><img src="/flood.jpg" alt="">
+<figcaption>Water covers the road near the old mill.
+<span class="credit">Photo: Jo Smith/Valley News</span></figcaption>
+</figure>
+<p>{PARAS[0]}</p><p>{PARAS[1]}</p>
+<h2>Harvest lost</h2>
+<p>{PARAS[2]}</p><p>{PARAS[3]}</p>
+</article>{body_extra}
+<footer><a href="/privacy">Privacy</a></footer></body></html>"""
+
+
+def test_a_news_page_gives_its_title_lead_paragraphs_subheadings_figures_and_byline():
+    page = extract_article(news_page())
+    assert page.title == "Rain floods the valley"  # not "... | Valley News"
+    assert page.lead == ["Two roads and the railway were closed as the river rose two metres in six hours."]
+    assert page.paragraphs == PARAS
+    assert page.subheadings == ["Harvest lost"]
+    assert [(f.caption, f.credits) for f in page.figures] == [
+        ("Water covers the road near the old mill.", ("Jo Smith/Valley News",))
+    ]
+    assert page.authors == ["Dana Reyes", "Sam Okafor"]
+    assert page.published == "2024-05-05T18:30:00+02:00"
+    assert page.site_name == "Valley News"
+
+
+def test_without_a_marked_lead_the_first_paragraph_leads():
+    page = extract_article(news_page().replace('class="article-standfirst"', 'class="kicker-label"'))
+    assert page.lead == [PARAS[0]] or page.lead[0].startswith("Two roads")
+    assert PARAS[0] in [*page.lead, *page.paragraphs]
+
+
+@pytest.mark.parametrize(
+    ("caption", "expected"),
+    [
+        ("The gutted remains of the two buildings. Photograph: Eva Manez/Reuters", ["Eva Manez/Reuters"]),
+        ("Sebastian Hendel beim Berlin-Marathon. (Foto: John MacDougall/AFP)", ["John MacDougall/AFP"]),
+        ("Catherine Connolly in Galway. | Niall Carson/PA Images", ["Niall Carson/PA Images"]),
+        ("尹大統領の発言をテレビで見る国民（ソウルで、３日）＝ＡＰ", ["ＡＰ"]),
+        ("イスラエルの国旗＝同国で2019年5月", []),  # a date after "＝" is the caption's, not a credit
+        ("A caption with no credit at all.", []),
+    ],
+)
+def test_a_credit_written_at_the_end_of_a_caption_is_split_off(caption, expected):
+    rest, credits = webpage.split_credit(caption)
+    assert credits == expected
+    assert rest and (rest == caption) == (not expected)
+
+
+@pytest.mark.parametrize(
+    "prelude",
+    [
+        "",
+        "\ufeff",
+        "\n\n   \t",
+        '<?xml version="1.0" encoding="utf-8"?>\n',
+        "<!-- saved by a crawler on 2024-05-05 -->\n",
+        "<!--[if lt IE 9]><script src='html5shiv.js'></script><![endif]-->\n",
+        "<script>window.dataLayer = [{'page': '<html>'}];</script>\n",
+        '<?xml version="1.0"?>\n<!-- a comment -->\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN">\n',
+    ],
+)
+def test_a_page_is_html_whatever_comes_before_its_root_element(prelude):
+    markup = prelude + news_page().removeprefix("<!DOCTYPE html>\n")
+    assert markup_kind(markup) == "html"
+    assert extract_article(markup).title == "Rain floods the valley"
+
+
+RSS = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Valley News</title><link>https://valley.example/</link>
+<item><title>Rain floods the valley</title><link>https://valley.example/flood</link>
+<description>Two roads and the railway were closed.</description></item>
+<item><title>Harvest lost</title><link>https://valley.example/harvest</link></item>
+</channel></rss>"""
+ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Valley News</title>
+<entry><title>Rain floods the valley</title><link href="https://valley.example/flood"/></entry></feed>"""
+
+
+def test_feeds_and_plain_text_are_told_from_pages():
+    assert markup_kind(RSS) == "feed"
+    assert markup_kind(ATOM) == "feed"
+    assert markup_kind("Rain floods the valley\n\nHeavy rain flooded the lower valley on Sunday.") == "text"
+    assert webpage.feed_detail(RSS).startswith("an RSS feed (2 entries), not an article")
+    assert webpage.feed_detail(ATOM).startswith("an Atom feed (1 entries), not an article")
+
+
+def home_page(sections: int = 3, teasers: int = 8) -> str:
+    blocks = []
+    for s in range(sections):
+        items = "".join(
+            f'<div class="teaser"><h3><a href="/news/{s}-{t}">Council approves plan number {t} for district {s} '
+            f'after a long debate</a></h3><a href="/news/{s}-{t}" class="teaser-text">Residents of district {s} '
+            f"will see work start on plan {t} next spring, the council said on Tuesday.</a></div>"
+            for t in range(teasers)
+        )
+        blocks.append(f"<section><h2><a href='/section/{s}'>Section {s}</a></h2>{items}</section>")
+    return (
+        "<!DOCTYPE html><html><head><title>Valley News - Home</title>"
+        '<meta property="og:type" content="website"></head><body>'
+        "<nav><a href='/'>Home</a> <a href='/world'>World</a></nav><main>" + "".join(blocks) + "</main></body></html>"
+    )
+
+
+def test_a_home_page_of_teaser_headlines_is_not_an_article_and_says_why():
+    with pytest.raises(NotAnArticle) as caught:
+        extract_article(home_page())
+    assert caught.value.reason == "not_an_article"
+    assert "home or section page" in caught.value.detail
+    assert "link" in caught.value.detail
+
+
+def test_an_article_with_a_box_of_related_links_is_still_an_article():
+    related = "<aside><h2>Read more</h2>" + "".join(
+        f"<h3><a href='/x/{i}'>Another story about the valley number {i}</a></h3>" for i in range(12)
+    )
+    page = extract_article(news_page(body_extra=related + "</aside>"))
+    assert page.paragraphs[:2] == PARAS[:2]
+
+
+JAPANESE = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>韓国で非常戒厳</title></head>
+<body><article><h1>韓国で非常戒厳</h1>
+<figure><img src="/a.jpg"><figcaption>尹大統領の発言をテレビで見る国民（ソウルで、３日）＝ＡＰ</figcaption></figure>
+<p>【ソウル＝中川孝之】韓国の尹錫悦（ユンソンニョル）大統領は３日夜、「非常戒厳」を宣布した。</p>
+<p>国会は４日未明、戒厳の解除を求める決議案を可決した。ＡＰ通信などが伝えた。</p>
+<p>尹氏は「従北勢力を撲滅する」と述べた。与野党からは批判が相次いだ。</p>
+</article></body></html>"""
+
+
+def test_full_width_characters_and_punctuation_stay_as_written(tmp_path: Path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "ja.html").write_text(JAPANESE, encoding="utf-8")
+    out = tmp_path / "out"
+    run_cli("run", "--raw", str(raw), "--out", str(out), "--date", "2024-12-03", "--workers", "1", "-q")
+    article = read_dataset(out, "articles").iloc[0]
+    assert "韓国の尹錫悦（ユンソンニョル）大統領は３日夜、「非常戒厳」を宣布した。" in article["body"]
+    assert "ＡＰ通信" in article["body"]
+    assert list(article["captions"]) == ["尹大統領の発言をテレビで見る国民（ソウルで、３日）"]
+    assert list(article["photo_credits"]) == ["ＡＰ"]
+
+
+def test_feeds_and_home_pages_land_in_rejects_with_their_reasons(tmp_path: Path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "feed.xml").write_text(RSS, encoding="utf-8")
+    (raw / "home.html").write_text(home_page(), encoding="utf-8")
+    (raw / "story.html").write_text(news_page(), encoding="utf-8")
+    out = tmp_path / "out"
+    run_cli("run", "--raw", str(raw), "--out", str(out), "--date", "2024-05-05", "-q", "--max-reject-rate", "1")
+    rejects = read_dataset(out, "rejects").set_index("raw_path")
+    assert rejects.loc["feed.xml", "reason"] == "feed"
+    assert rejects.loc["home.html", "reason"] == "not_an_article"
+    article = read_dataset(out, "articles").set_index("raw_path").loc["story.html"]
+    assert article["title"] == "Rain floods the valley"
+    assert article["lead"] == "Two roads and the railway were closed as the river rose two metres in six hours."
+    assert list(article["subheadings"]) == ["Harvest lost"]
+    assert list(article["photo_credits"]) == ["Jo Smith/Valley News"]
+    assert article["author"] == "Dana Reyes; Sam Okafor"
+    assert article["published_at"].isoformat() == "2024-05-05T16:30:00+00:00"
+
+
+def needs_fundus() -> Path:
+    if not (FUNDUS / "gold.jsonl").is_file():
+        pytest.skip(f"needs the fundus corpus at {FUNDUS} (only in the development workspace)")
+    return FUNDUS
+
+
+@pytest.mark.corpus
+def test_cjk_fundus_pages_keep_their_full_width_characters(tmp_path: Path):
+    fundus = needs_fundus()
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    golds = {}
+    for line in (fundus / "gold.jsonl").read_text(encoding="utf-8").splitlines():
+        gold = json.loads(line)
+        if gold["country"] in ("jp", "cn", "tw", "kr"):
+            name = Path(gold["file"]).name
+            (raw / name).write_bytes((fundus / gold["file"]).read_bytes())
+            golds[name] = gold
+    out = tmp_path / "out"
+    run_cli("run", "--raw", str(raw), "--out", str(out), "--date", "2024-12-03", "--workers", "1", "-q")
+    articles = read_dataset(out, "articles").set_index("raw_path")
+    full_width = [chr(c) for c in range(0xFF01, 0xFF5F)] + ["\u3000"]
+    checked = 0
+    for name, gold in golds.items():
+        if name not in articles.index:
+            continue
+        text = " ".join([*gold["lead"], *gold["paragraphs"]])
+        wanted = {c for c in full_width if c in text and c != "\u3000"}
+        kept = {c for c in wanted if c in articles.loc[name, "body"]}
+        assert len(kept) >= 0.9 * len(wanted), (name, wanted - kept)
+        checked += bool(wanted)
+    assert checked >= 8  # the Japanese and Chinese pages write full-width punctuation
