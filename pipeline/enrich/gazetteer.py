@@ -768,8 +768,10 @@ def lookup_dateline_place(place: str, region: str | None) -> Place | None:
         if region_place and region_place.kind == "country" and (found is None or found.country != region_place.country):
             return Place(place.title() if place.isupper() else place, region_place.country, "city")
     if found is None:
-        # German and other exonyms in datelines ("Wien", "Moskau") are GeoNames alternate names.
-        found = t.exonyms.get(key_of(place))
+        # German and other exonyms in datelines ("Wien", "Moskau") are GeoNames alternate names, or
+        # a language's own names ("Athen", "Mailand", "Deutschland").
+        key = key_of(place)
+        found = t.exonyms.get(key) or next((names[key] for names in t.local.values() if key in names), None)
     return found
 
 
