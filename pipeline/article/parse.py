@@ -142,7 +142,7 @@ _MONTH_DAY = rf"(?:{_MONTH_EN}|\d{{1,2}}\.?\s+[A-ZÄÖÜ][a-zäöüé]+\.?(?:\s+
 _PLACE_WORD = r"[A-ZÀ-Þ][\w.'’&-]*"
 _PLACE_PARTICLE = r"(?:de|del|da|do|di|la|am|an der|im|sur)"  # "Santiago de Chile", "Frankfurt am Main"
 _DATELINE_PARTS = (
-    rf"(?:(?P<place>{_PLACE_WORD}(?:[ /]{_PLACE_WORD}| {_PLACE_PARTICLE} {_PLACE_WORD}){{0,4}})\s?"
+    rf"(?:(?P<place>{_PLACE_WORD}(?:[ /](?:{_PLACE_PARTICLE} )?{_PLACE_WORD}){{0,4}})\s?"
     rf"(?:,\s*(?P<region>{_PLACE_WORD}(?: {_PLACE_WORD})?)(?=,|\s+[-–—(A-Z]))?)?"
     rf"(?:,?\s*(?P<date>{_MONTH_DAY}))?"
     rf"(?:\s*\((?P<agency>[^()]{{2,40}})\))?"

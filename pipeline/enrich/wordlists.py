@@ -108,7 +108,7 @@ GERMAN = LanguageWords(
     verbs=_words(
         _EN_VERBS + " sagte sagt sagten erklärte erklärt betonte betont meinte meint berichtete berichtet "
         "kündigte teilte sprach warnte warnt forderte fordert kritisierte kritisiert räumte bestätigte "
-        "bestätigt schrieb schreibt fügte ergänzte ergänzt erläuterte erläutert klagt klagte so laut "
+        "bestätigt schrieb schreibt fügte ergänzte ergänzt erläuterte erläutert klagt klagte so "
         "bemerkte behauptet behauptete versichert versicherte"
     ),
     not_names=_words(
@@ -181,7 +181,7 @@ FRENCH = _romance(
     "M. Mme Mlle",
     "président présidente ministre premier directeur directrice secrétaire maire député "
     "députée sénateur chef patron patronne général juge avocat avocate entraîneur joueur",
-    "a déclaré affirme affirmé indiqué explique expliqué ajoute ajouté souligne souligné estime estimé "
+    "déclaré affirme affirmé indiqué explique expliqué ajoute ajouté souligne souligné estime estimé "
     "annonce annoncé selon dit",
     "le la les un une des du au aux ce cette ces son sa ses quelques plusieurs",
 )
@@ -198,7 +198,7 @@ ITALIAN = _romance(
     "Sig. Sig.ra On. Dott.",
     "presidente ministro ministra portavoce direttore direttrice segretario segretaria sindaco deputato "
     "senatore capo generale giudice avvocato allenatore giocatore premier",
-    "ha detto dichiarato spiegato aggiunto affermato sottolineato secondo",
+    "detto dichiarato spiegato aggiunto affermato sottolineato secondo",
     "il lo la i gli le un uno una questo questa questi queste suo sua suoi alcuni alcune",
 )
 DUTCH = LanguageWords(
