@@ -47,7 +47,8 @@ def time_cli(raw: Path, out: str, workers: int, locks: str, env: dict[str, str])
 def on_celery(workers: int, raw: Path, shards: int, s3, tmp: Path) -> dict:
     """Trigger one real run and one empty run on a fresh cluster of `workers` workers; their timings."""
     with scratch_database("newsetl_bench") as database:
-        nothing = str(tmp / "nothing" / "{date}")  # a dated raw with no folder: an empty partition
+        (tmp / "nothing").mkdir(exist_ok=True)
+        nothing = str(tmp / "nothing" / "{date}")  # a dated raw with no folder for the date: an empty partition
         env = {**s3.env, "NEWSETL_LOCK_DB": database, "NEWSETL_RAW": nothing, "NEWSETL_OUT": "s3://bench/scheduled"}
         with local_airflow(tmp / f"airflow-{workers}", env, Celery(database, workers)) as airflow:
             airflow.wait_for_runs("news_etl", "scheduled", 1, TIMEOUT)  # unpausing queued yesterday's run

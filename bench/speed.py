@@ -91,7 +91,7 @@ def time_baseline(job: str, docs: Path, runs: int) -> Timing:
     return timing
 
 
-def time_pipeline(docs: Path, out: Path, runs: int, workers: int) -> Timing:
+def time_pipeline(docs: Path, out: Path, runs: int, workers: int, options: tuple[str, ...] = ()) -> Timing:
     """`newsetl run` on a fresh output folder each time; also collects the run's stage seconds."""
     exe = Path(sys.executable).with_name("newsetl")
     # As deployed: current bytecode of the project's modules, so that no timed run compiles them
@@ -101,7 +101,7 @@ def time_pipeline(docs: Path, out: Path, runs: int, workers: int) -> Timing:
     for _ in range(runs):
         shutil.rmtree(out, ignore_errors=True)
         cmd = [str(exe), "run", "--raw", str(docs), "--out", str(out), "--date", "2000-01-01"]
-        wall, peak = run_process([*cmd, "--workers", str(workers), "--quiet"])
+        wall, peak = run_process([*cmd, "--workers", str(workers), "--quiet", *options])
         timing.walls.append(wall)
         timing.peaks_mb.append(peak)
         row = pq.read_table(out / "runs").to_pylist()[-1]

@@ -119,3 +119,8 @@ def test_given_names_come_from_the_shipped_names_list():
     names = gazetteer.tables().given_names
     assert {"Angela", "Sergej", "Kurt"} <= names
     assert "Paris" not in names  # a place first
+
+
+def test_reporting_verbs_of_each_language_attribute_quotes():
+    meta = describe("El presidente Pedro Sánchez habló el lunes.", '"Hemos hecho mucho por el país", dijo Sánchez.')
+    assert [(q.text, q.speaker) for q in meta.quotes] == [("Hemos hecho mucho por el país", "Pedro Sánchez")]

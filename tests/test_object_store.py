@@ -183,7 +183,7 @@ def test_a_second_run_of_the_same_date_is_refused_while_the_first_holds_it_and_o
     cli(s3, lock_db, "run", "--raw", str(raw), "--out", alone, "--date", DATE, "-q")
 
     first = start_cli(s3, lock_db, "run", "--raw", str(raw), "--out", out, "--date", DATE, "-q",
-                      env={"NEWSETL_TEST_PAUSE_AT": "processed:6"})  # fmt: skip
+                      env={"NEWSETL_TEST_PAUSE_AT": "processed:20"})  # fmt: skip
     wait_for_lock_holder(lock_db, first)
     refused = cli(s3, lock_db, "run", "--raw", str(raw), "--out", out, "--date", DATE, "-q", check=False)
     waited = start_cli(s3, lock_db, "run", "--raw", str(raw), "--out", out, "--date", DATE, "-q", "--lock-wait", "300")
@@ -232,7 +232,7 @@ def test_two_commits_of_one_date_at_once_publish_one_run_whole(s3, store, monkey
     first.stage("rejects", rows["first"], name="part-0.parquet")
     second.stage("rejects", rows["second"], name="part-0.parquet")
 
-    monkeypatch.setenv("NEWSETL_TEST_PAUSE_AT", "committed:3")  # the first waits past its commit point
+    monkeypatch.setenv("NEWSETL_TEST_PAUSE_AT", "committed:15")  # the first waits past its commit point
     committing = threading.Thread(target=first.commit)
     committing.start()
     deadline = time.monotonic() + 60

@@ -103,3 +103,17 @@ def test_a_warc_cut_off_in_a_record_keeps_the_records_before_it(tmp_path):
     assert len(landed["articles"]) + len(landed["duplicates"]) == 2  # (the same page: one kept, one copy)
     rejects = read_dataset(tmp_path / "out", "rejects")
     assert rejects["reason"].tolist() == ["broken_file"]
+
+
+def test_the_plan_lists_a_warc_page_by_its_byte_range_not_its_bytes(tmp_path):
+    from pipeline.ingest.listing import list_raw
+    from pipeline.ingest.records import expand
+
+    page = PAGE.format(title="Ferry back", meta="", price="2 euros").encode()
+    records = [response(f"https://news.example/{i}", "200 OK", "text/html", page)[0] for i in range(3)]
+    offsets = build_warc(tmp_path / "day.warc.gz", records, gzipped=True)
+    table = expand(list_raw(str(tmp_path)).table)
+    assert table.column("record").null_count == 3  # a day of CC-NEWS is gigabytes: the workers read them
+    ends = [*offsets[1:], (tmp_path / "day.warc.gz").stat().st_size]
+    assert table.column("context").to_pylist() == [f"{a}-{b}" for a, b in zip(offsets, ends, strict=True)]
+    assert table.column("size").to_pylist() == [len(page)] * 3

@@ -6,7 +6,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from pipeline.article import parse
 from pipeline.article.rules import (
+    INLINE_AGENCY_CREDIT,
     INLINE_CREDIT,
     INLINE_SIGNOFF,
     INLINE_SIGNOFF_HINT,
@@ -91,11 +93,16 @@ def strip_boilerplate(paragraphs: list[str]) -> tuple[list[str], Removed]:
         matched = _ANY_TAIL_RULE.fullmatch(paras[-1].strip())  # the common case, decided in one regex call
         rule, m = _matching_rule(_TAIL_RULES, paras[-1]) if matched else (None, None)
         if rule is None:
-            m = INLINE_SIGNOFF.search(paras[-1]) if INLINE_SIGNOFF_HINT.search(paras[-1]) else None
+            name, m = (
+                "wire_signoff",
+                INLINE_SIGNOFF.search(paras[-1]) if INLINE_SIGNOFF_HINT.search(paras[-1]) else None,
+            )
+            if m is None and paras[-1].rstrip().endswith((")", ").")):  # "... sagte er. (APA/dpa, 23.8.2015)"
+                name, m = "agency_credit", INLINE_AGENCY_CREDIT.search(paras[-1])
             if m and len(paras[-1]) > len(m.group(0)):
                 paras[-1] = paras[-1][: m.start()]
                 removed.signoffs.append(m.group("value"))
-                removed.add("wire_signoff")
+                removed.add(name)
             break
         _record(removed, rule.name, rule.capture, m)
         paras.pop()
@@ -109,7 +116,7 @@ def strip_boilerplate(paragraphs: list[str]) -> tuple[list[str], Removed]:
         rule, m = _matching_rule(_ANYWHERE_RULES, para) if matched else (None, None)
         if rule is not None:
             _record(removed, rule.name, rule.capture, m)
-            if rule.capture == "photo_credits" and body and _is_caption(body[-1]):
+            if rule.capture == "photo_credits" and len(body) > 1 and _is_caption(body[-1]):
                 removed.captions.append(body.pop())
                 removed.add("photo_caption")
             continue
@@ -118,7 +125,7 @@ def strip_boilerplate(paragraphs: list[str]) -> tuple[list[str], Removed]:
         if inline and len(para) - len(inline.group(0)) > 0:
             _record(removed, "photo_credit", "photo_credits", inline)
             caption = para[: inline.start()].strip()
-            if _is_caption(caption):
+            if body and _is_caption(caption):
                 removed.captions.append(caption)
                 removed.add("photo_caption")
                 continue
@@ -150,7 +157,9 @@ def _record(removed: Removed, name: str, capture: str | None, m: re.Match[str]) 
 
 
 def _is_caption(text: str) -> bool:
-    return 0 < len(text.split()) <= 30
+    """A short paragraph next to a photo credit that does not open with a dateline: a caption. (The
+    callers also keep the first paragraph of a body: it is the lead, "LONDON, Jan 5 - ..." and all.)"""
+    return 0 < len(text.split()) <= 30 and parse.extract_dateline(text)[0] is None
 
 
 # Wire copy tags companies with tickers ("British Petroleum Co Plc <BP>") and names ("<Standard Oil Co>").

@@ -132,18 +132,21 @@ def split_subheadings(paragraphs: list[str]) -> tuple[list[str], list[str]]:
 
 
 # Datelines open the lead: "CLEVELAND, Feb 26 -", "WASHINGTON (Reuters) -", "(CNN) --",
-# "Wien –", "BERLIN, 3. März (dpa) -". The place is capitalised; a mixed-case place needs a date,
-# an agency or a typographic dash so that ordinary sentences ("Smith - who ...") are left alone.
+# "Wien –", "BERLIN, 3. März (dpa) -", "Santiago de Chile – ", "LONDON: ". The place is
+# capitalised; a mixed-case place needs a date, an agency, a typographic dash or a spaced hyphen
+# before a capital ("Wien - Der"), so that ordinary sentences ("Smith - who ...") are left alone;
+# a colon only follows a place in capitals ("Merkel: Wir ..." opens a quotation).
 # Month names in any case: wire desks typed "FEB 26", "FEb 26", "march 2".
 _MONTH_EN = r"(?i:Jan|Feb|Mar|Apr|May|June?|July?|Aug|Sept?|Oct|Nov|Dec)[a-zA-Z]*\.?\s+\d{1,2}"
 _MONTH_DAY = rf"(?:{_MONTH_EN}|\d{{1,2}}\.?\s+[A-ZÄÖÜ][a-zäöüé]+\.?(?:\s+\d{{4}})?)"
 _PLACE_WORD = r"[A-ZÀ-Þ][\w.'’&-]*"
+_PLACE_PARTICLE = r"(?:de|del|da|do|di|la|am|an der|im|sur)"  # "Santiago de Chile", "Frankfurt am Main"
 _DATELINE_PARTS = (
-    rf"(?:(?P<place>{_PLACE_WORD}(?:[ /]{_PLACE_WORD}){{0,4}})\s?"
+    rf"(?:(?P<place>{_PLACE_WORD}(?:[ /](?:{_PLACE_PARTICLE} )?{_PLACE_WORD}){{0,4}})\s?"
     rf"(?:,\s*(?P<region>{_PLACE_WORD}(?: {_PLACE_WORD})?)(?=,|\s+[-–—(A-Z]))?)?"
     rf"(?:,?\s*(?P<date>{_MONTH_DAY}))?"
     rf"(?:\s*\((?P<agency>[^()]{{2,40}})\))?"
-    rf"\s*(?P<dash>--?|–|—)"
+    rf"\s*(?P<dash>--?|–|—|:)"
 )
 DATELINE = re.compile(rf"^(?P<dateline>{_DATELINE_PARTS})\s+(?=\S)")
 _DATELINE_ALONE = re.compile(rf"{_DATELINE_PARTS}\Z")
@@ -174,7 +177,12 @@ def extract_dateline(lead: str) -> tuple[str | None, str]:
     if not (place or agency):
         return None, lead
     place_is_caps = bool(place) and place.upper() == place and sum(map(str.isalpha, place)) >= 2
-    if not (place_is_caps or date or agency or dash in ("–", "—")):
+    spaced_hyphen = (
+        dash == "-" and lead[m.start("dash") - 1 : m.start("dash")] == " " and lead[m.end() : m.end() + 1].isupper()
+    )
+    if not (place_is_caps or date or agency or dash in ("–", "—") or spaced_hyphen):
+        return None, lead
+    if dash == ":" and not place_is_caps:
         return None, lead
     if place and len(place.split()) > 3 and not place_is_caps:
         return None, lead

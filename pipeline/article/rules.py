@@ -36,6 +36,18 @@ def _rx(pattern: str) -> re.Pattern[str]:
 # Words that introduce a photo credit, in the languages our sources use.
 _PHOTO = r"(?:photo(?:graph)?s?|pictures?|pics?|images?|fotos?|bild(?:er)?|credits?|photo\s+credit)"
 
+# A closing credit in parentheses, as German-speaking, French, Spanish, Italian, Dutch and Portuguese
+# newsrooms write them: agencies and author initials joined by "/", then a date: "(APA/dpa,
+# 23.8.2015)", "(red, 16.5.2016)", "(sda)", "(ats/afp)", "(EFE)", "(mhe/APA)".
+_CREDIT_AGENCY = (
+    r"(?:apa|dpa|afp|ap|reuters|sda|ats|keystone-sda|keystone-ats|kna|epd|ddp|efe|europa press|ansa|agi|"
+    r"adnkronos|anp|belga|lusa|red|ots|(?-i:[a-zäöü]{2,4}))"
+)
+_CREDIT = (
+    rf"\(\s*(?P<value>{_CREDIT_AGENCY}(?:\s*/\s*{_CREDIT_AGENCY})*"
+    r"(?:\s*,\s*\d{1,2}\.\s?\d{1,2}\.\s?(?:\d{4}|\d{2}))?)\s*\)\.?"
+)
+
 RULES: tuple[Rule, ...] = (
     Rule(
         name="trailer_source_site",
@@ -119,7 +131,25 @@ RULES: tuple[Rule, ...] = (
         capture="photo_credits",
         examples=("REUTERS/Kevin Lamarque", "AP Photo/Evan Vucci", "(AFP/Getty Images)"),
     ),
+    Rule(
+        name="agency_credit",
+        pattern=_rx(_CREDIT),
+        where="tail",
+        capture="signoff",
+        examples=(
+            "(APA/dpa, 23.8.2015)",
+            "(red, 16.5.2016)",
+            "(sda)",
+            "(ats/afp)",
+            "(EFE)",
+            "(Europa Press)",
+            "(ANSA)",
+        ),
+    ),
 )
+
+# The same credit closing the last paragraph: "... sagte er. (APA/dpa, 23.8.2015)".
+INLINE_AGENCY_CREDIT = _rx(rf"(?<=[.!?\"“”»«])\s*{_CREDIT}\s*$")
 
 # A credit glued to the end of a caption paragraph: "... at a large table. (Photo: via REUTERS)".
 INLINE_CREDIT = _rx(rf"\s*\(\s*{_PHOTO}\s*(?:[:=]|by\b)\s*(?:via\s+)?(?P<value>[^()]{{1,80}}?)\s*\)\s*$")
@@ -165,10 +195,24 @@ AGENCIES: dict[str, str] = {
     "pti": "PTI",
     "kna": "KNA",
     "sda": "SDA",
+    "ats": "SDA",  # Agence Télégraphique Suisse: the Swiss agency's French name
+    "keystone-sda": "SDA",
+    "keystone-ats": "SDA",
+    "epd": "epd",
+    "ddp": "ddp",
+    "europa press": "Europa Press",
+    "anp": "ANP",
+    "belga": "Belga",
+    "lusa": "Lusa",
+    "agi": "AGI",
+    "adnkronos": "Adnkronos",
     "keystone": "Keystone",
     "cnn": "CNN",
     "bbc": "BBC",
 }
+
+# Agencies that sign in lower case, as German-speaking newsrooms write them: "(APA/dpa)", "(sda)".
+LOWER_CASE_AGENCIES = frozenset("dpa sda ats epd kna ddp apa afp".split())
 
 # The lookahead on the names' first letters lets most positions fail in one test instead of one per
 # name (the search tries every position): find_agencies 3.5 -> 2.2 µs/doc on Reuters, same matches.
@@ -194,8 +238,9 @@ def _agencies_named(text: str) -> tuple[str, ...]:
         name = AGENCIES.get(m.group(1).lower())
         if name is None:
             continue
-        # Two-letter acronyms only count when written in capitals ("AP", not the word "ap").
-        if len(m.group(1)) <= 3 and not m.group(1).isupper() and m.group(1).lower() != "dpa":
+        # Short acronyms only count when written in capitals ("AP", not the word "ap"), but for the
+        # agencies that write their own name in lower case ("dpa", "sda").
+        if len(m.group(1)) <= 3 and not m.group(1).isupper() and m.group(1).lower() not in LOWER_CASE_AGENCIES:
             continue
         if name not in found:
             found.append(name)

@@ -508,7 +508,7 @@ class Tables:
     local: dict[str, dict[str, Place]]  # language → the names its texts use besides prose ("Deutschland")
     given_names: frozenset[str]  # first names, as written ("Angela")
     common_given_names: dict[str, frozenset[str]]  # language -> first names common in its home countries
-    first_words: frozenset[str]  # the first word of every key, as a run's word is lower-cased
+    first_words: dict[str, frozenset[str]]  # language -> the first word of each of its keys, lower-cased
     names: _names.NameTrie  # every prose, local, demonym and organization key
 
 
@@ -624,8 +624,11 @@ def _build_tables() -> tuple:
     local = _local_places(gc, cities, prose, country, given_names)
     local_keys = {key for table in local.values() for key in table}
     keys = [*prose, *local_keys.difference(prose), *organizations, *demonyms]
-    # A run's word keeps its apostrophe as written, and stops before a point the name has ("St. Louis").
-    first_words = {v for key in keys for w in (key.split()[0],) for v in (w, w.rstrip("."), w.replace("'", "’"))}
+    key_set = set(keys)
+    # Per language, the words that open one of its names: an English text tries only the names of
+    # English text (the others would only be looked up in vain).
+    english = _first_words([*prose, *organizations, *demonyms])
+    first_words = {"en": english, **{lang: english | _first_words(table) for lang, table in local.items()}}
     return (
         prose,
         dateline,
@@ -634,11 +637,17 @@ def _build_tables() -> tuple:
         organizations,
         frozenset(acronyms),
         local,
-        frozenset(name for name in given_names if key_of(name) not in set(keys)),
+        frozenset(name for name in given_names if key_of(name) not in key_set),
         {lang: frozenset(n for n in names if n in given_names) for lang, names in common_given_names.items()},
-        frozenset(first_words),
+        first_words,
         keys,
     )
+
+
+def _first_words(keys) -> frozenset[str]:
+    """The first word of each key, as a run's word is looked up: it keeps its apostrophe as written,
+    and stops before a point the name has ("St. Louis")."""
+    return frozenset(v for key in keys for w in (key.split()[0],) for v in (w, w.rstrip("."), w.replace("'", "’")))
 
 
 @dataclass(slots=True)
@@ -657,7 +666,7 @@ def find_mentions(text: str, runs: _names.Runs, language: str = "en") -> Mention
     word opens a name (in the compiled kernel pipeline/_names.pyx). `language` (wordlists.guess_language)
     adds the names its texts use ("Deutschland", "München") and its determiners ("das Essen")."""
     words = wordlists.LANGUAGES.get(language, wordlists.ENGLISH)
-    places, orgs, hits, spans = _mention_finder().find(
+    places, orgs, hits, spans = _mention_finder(words.code).find(
         text, runs, _classifier(words.code), words.determiners, _particles(words.code)
     )
     streets = STREETS.get(words.code)
@@ -692,9 +701,9 @@ _NOT_A_STREET = frozenset(
 
 
 @functools.cache
-def _mention_finder() -> _names.MentionFinder:
+def _mention_finder(language: str) -> _names.MentionFinder:
     t = tables()
-    return _names.MentionFinder(t.first_words, t.names)
+    return _names.MentionFinder(t.first_words[language], t.names)
 
 
 @functools.cache
@@ -759,8 +768,10 @@ def lookup_dateline_place(place: str, region: str | None) -> Place | None:
         if region_place and region_place.kind == "country" and (found is None or found.country != region_place.country):
             return Place(place.title() if place.isupper() else place, region_place.country, "city")
     if found is None:
-        # German and other exonyms in datelines ("Wien", "Moskau") are GeoNames alternate names.
-        found = t.exonyms.get(key_of(place))
+        # German and other exonyms in datelines ("Wien", "Moskau") are GeoNames alternate names, or
+        # a language's own names ("Athen", "Mailand", "Deutschland").
+        key = key_of(place)
+        found = t.exonyms.get(key) or next((names[key] for names in t.local.values() if key in names), None)
     return found
 
 

@@ -108,7 +108,7 @@ def extract_metadata(
         dateline_date,
         published_at,
         credited,
-        quotes.find_quotes(body, names.people),
+        quotes.find_quotes(body, names.people, language),
         names.people,
         _unique(names.organizations + credited_in_body),  # an agency credited in the text is named in it
         places,

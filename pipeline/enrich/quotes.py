@@ -10,6 +10,7 @@ that directly follows an attributed one ("“…,” Pashinyan said. “And …�
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
@@ -24,30 +25,55 @@ class Quote(NamedTuple):
     speaker: str
 
 
-_VERB_WORDS = (
+# English's reporting verbs and German's commonest, and in a text of another language its own
+# (wordlists.py): "dijo", "a déclaré".
+_BASE_VERBS = frozenset(
     "said says say added adds told replied stated declared explained noted wrote warned insisted argued continued "
     "recalled remarked commented announced acknowledged admitted stressed urged asked sagte sagt erklärte betonte "
-    "meinte"
-).split()
-_VERBS = "(?:" + "|".join(r"told\s+\w+(?:\s+\w+)?" if v == "told" else v for v in _VERB_WORDS) + ")"
+    "meinte".split()
+)
 # A speaker: a name with its title ("Azerbaijani President Ilham Aliyev"), a pronoun, or a role
 # ("a company spokesman", "the ministry").
 _SPEAKER = (
-    r"((?:[A-Z][\w'’.-]*\s+){0,6}[A-Z][\w'’-]*|he|she|they|He|She|They|er|sie|"
+    r"((?:[A-ZÀ-Þ][\w'’.-]*\s+){0,6}[A-ZÀ-Þ][\w'’-]*|he|she|they|He|She|They|er|sie|il|elle|él|ella|lui|lei|hij|"
+    r"zij|ele|ela|"
     r"(?:the|a|an|The|A|An)\s+(?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*)"
 )
 _AUX = r"(?:has\s+|had\s+|also\s+)?"
-# German, French and others put the comma after the closing mark: „…“, sagte Merkel.
-_VERB_SPEAKER = re.compile(rf"(?:\s*,)?\s*{_VERBS}\s+{_SPEAKER}\b")
-_SPEAKER_VERB = re.compile(rf"(?:\s*,)?\s*{_SPEAKER}\s+{_AUX}{_VERBS}\b")
-_BEFORE = re.compile(rf"{_SPEAKER}\s+{_AUX}{_VERBS}\s*[:,]?\s*\Z")
 _BETWEEN_CONTINUED = re.compile(r"[\s.,;:]*\Z")
-_VERB_SET = frozenset(_VERB_WORDS)
-_PRONOUNS = frozenset("he she they He She They er sie".split())
 
 
-def find_quotes(text: str, people: list[str]) -> list[Quote]:
-    """Attributed direct quotations in `text`; speakers resolved to the full names in `people`."""
+class _Attribution(NamedTuple):
+    """The patterns of one language's attributions."""
+
+    verb_speaker: re.Pattern[str]  # "…," said John Smith
+    speaker_verb: re.Pattern[str]  # "…," John Smith said
+    before: re.Pattern[str]  # John Smith said: "…"
+    verbs: frozenset[str]
+
+
+@functools.cache
+def _attribution(language: str) -> _Attribution:
+    # A two-letter verb ("so" in German) is too common a word to gate the search before a quotation.
+    own = {verb for verb in LANGUAGES[language].verbs if len(verb) > 2} if language in LANGUAGES else set()
+    words = sorted(_BASE_VERBS | own)
+    verbs = "(?:" + "|".join(r"told\s+\w+(?:\s+\w+)?" if v == "told" else v for v in words) + ")"
+    return _Attribution(
+        # German, French and others put the comma after the closing mark: „…“, sagte Merkel.
+        re.compile(rf"(?:\s*,)?\s*{verbs}\s+{_SPEAKER}\b"),
+        re.compile(rf"(?:\s*,)?\s*{_SPEAKER}\s+{_AUX}{verbs}\b"),
+        re.compile(rf"{_SPEAKER}\s+{_AUX}{verbs}\s*[:,]?\s*\Z"),
+        frozenset(words),
+    )
+
+
+_PRONOUNS = frozenset("he she they He She They er sie il elle él ella lui lei hij zij ele ela".split())
+
+
+def find_quotes(text: str, people: list[str], language: str = "en") -> list[Quote]:
+    """Attributed direct quotations in `text`; speakers resolved to the full names in `people`;
+    attributions by the reporting verbs of English and of `language`."""
+    patterns = _attribution(language)
     quotes: list[Quote] = []
     last_end, last_speaker = -1, None
     for start, end in find_quoted(text):
@@ -55,8 +81,8 @@ def find_quotes(text: str, people: list[str]) -> list[Quote]:
         if len(quoted.split()) < 3:
             continue  # a scare-quoted word or a short title, not a quotation
         speaker = None
-        after = _VERB_SPEAKER.match(text, end) or _SPEAKER_VERB.match(text, end)
-        before = None if after else _attribution_before(text, start)
+        after = patterns.verb_speaker.match(text, end) or patterns.speaker_verb.match(text, end)
+        before = None if after else _attribution_before(text, start, patterns)
         if after or before:
             speaker = (after or before).group(1)
         elif last_speaker and _BETWEEN_CONTINUED.match(text, last_end, start):
@@ -71,16 +97,16 @@ def find_quotes(text: str, people: list[str]) -> list[Quote]:
     return quotes
 
 
-def _attribution_before(text: str, end: int) -> re.Match[str] | None:
-    """`_BEFORE` in the 160 characters before a quotation, searched only when one of their last
+def _attribution_before(text: str, end: int, patterns: _Attribution) -> re.Match[str] | None:
+    """`patterns.before` in the 160 characters before a quotation, searched only when one of their last
     three words is a reporting verb (which any match needs, as "told reporters:" shows): the search
     itself tries every position of the window and was half of find_quotes' time on Reuters."""
     window = text[max(0, end - 160) : end].rstrip()
     if window.endswith((":", ",")):
         window = window[:-1]
-    if _VERB_SET.isdisjoint(window.rsplit(None, 3)[-3:]):
+    if patterns.verbs.isdisjoint(window.rsplit(None, 3)[-3:]):
         return None
-    return _BEFORE.search(text, max(0, end - 160), end)
+    return patterns.before.search(text, max(0, end - 160), end)
 
 
 def _resolve(speaker: str, before: str, people: list[str]) -> str | None:

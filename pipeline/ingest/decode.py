@@ -40,6 +40,10 @@ def load_bytes(doc: RawDoc, max_bytes: int) -> bytes:
     if doc.record is not None:  # a record: its bytes came with the plan
         _refuse_too_large(len(doc.record), max_bytes)
         return doc.record
+    if doc.format == "warc":  # a WARC page: read from its byte range in the file
+        from pipeline.ingest.records import warc_payload  # (records reads through this module)
+
+        return warc_payload(doc, max_bytes)
     if doc.size is not None:
         _refuse_too_large(doc.size, max_bytes)
     try:

@@ -24,7 +24,7 @@ import json
 import os
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import fsspec
 import numpy as np
@@ -102,10 +102,12 @@ class Record:
     """One record of a record file, as the plan lists it."""
 
     locator: str  # where it is in its file: "line=17", "row=3", "offset=48213"
-    data: bytes  # the record's own bytes (for a WARC record, its HTTP payload)
-    context: str | None = None  # what reading it needs from elsewhere in the file: a CSV's header line
+    data: bytes  # the record's own bytes (b"" for a WARC page: read by the worker, `warc_payload`)
+    context: str | None = None  # what reading it needs from elsewhere in the file: a CSV's header line,
+    # a WARC page's byte range ("start-end")
     meta: dict[str, str] | None = None  # what the container says of it (a WARC record's headers)
     refused: tuple[str, str] | None = None  # (reason, detail): already known not to be an article
+    size: int | None = None  # its bytes' size when they are not read yet (a WARC page: `warc_payload`)
 
 
 def expand(table: pa.Table, text_as: str = "auto") -> pa.Table:
@@ -151,11 +153,11 @@ def _record_rows(row: dict, fmt: str) -> list[dict]:
             {
                 "uri": f"{row['uri']}#{record.locator}",
                 "rel_path": f"{row['rel_path']}#{record.locator}",
-                "size": len(record.data),
+                "size": len(record.data) if record.size is None else record.size,
                 "modified_at": modified,
                 "sidecar": json.dumps(meta) if meta else None,
                 "refused": json.dumps(record.refused) if record.refused else None,
-                "record": record.data,
+                "record": record.data if record.size is None else None,
                 "context": record.context,
                 "format": fmt,
             }
@@ -232,8 +234,8 @@ def _csv(fh, fmt: str) -> Iterator[Record]:
         pending, quotes = [], 0
         if not raw.strip():
             continue
-        if header is None:
-            header = decode_bytes(raw)[0]
+        if header is None:  # (column names: ASCII in practice; a stray byte must not stop the plan)
+            header = raw.decode("utf-8", "replace")
             continue
         row += 1
         yield Record(f"row={row}", raw, context=header)
@@ -260,10 +262,19 @@ PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 
 def _warc(fh, fmt: str) -> Iterator[Record]:
     """WARC records (located by their byte offset in the file, compressed or not, as CDX indexes do):
-    response and resource records of HTML or plain text as pages, every other record refused."""
+    response and resource records of HTML or plain text as pages, every other record refused.
+
+    A page's payload is not kept: its record carries its byte range in the file (`context`
+    "start-end"), which the worker that processes it reads (`warc_payload`). A day of CC-NEWS runs
+    to gigabytes of HTML, which the plan would otherwise hold and stage whole.
+    """
     from fastwarc.warc import ArchiveIterator
 
+    page: Record | None = None  # the last page, until the next record's offset ends its range
     for rec in ArchiveIterator(fh, parse_http=False):
+        if page is not None:
+            yield replace(page, context=f"{page.context}-{rec.stream_pos}")
+            page = None
         kind = str(rec.record_type).rpartition(".")[2]
         locator = f"offset={rec.stream_pos}"
         target, date = rec.headers.get("WARC-Target-URI"), rec.headers.get("WARC-Date")
@@ -275,33 +286,60 @@ def _warc(fh, fmt: str) -> Iterator[Record]:
             "source_url": target,
             "fetched_at": date,
         }
-        if kind not in _PAGE_RECORDS:
-            detail = f"a WARC {kind} record: only response and resource records hold pages"
-            yield Record(locator, b"", meta=meta, refused=("not_a_page", detail))
-            continue
-        content_type = rec.headers.get("Content-Type") or ""
-        if kind == "response":
+        refused = _not_a_page(rec, kind, meta)
+        if refused:
+            yield Record(locator, b"", meta=meta, refused=refused)
+        else:
+            page = Record(locator, b"", context=str(rec.stream_pos), meta=meta, size=rec.content_length)
+    if page is not None:
+        yield replace(page, context=f"{page.context}-{fh.seek(0, 2)}")
+
+
+def _not_a_page(rec, kind: str, meta: dict[str, str]) -> tuple[str, str] | None:
+    """Why a WARC record holds no HTML page (reason, detail), or None; notes its content type in `meta`."""
+    if kind not in _PAGE_RECORDS:
+        return "not_a_page", f"a WARC {kind} record: only response and resource records hold pages"
+    content_type = rec.headers.get("Content-Type") or ""
+    if kind == "response":
+        rec.parse_http()
+        if not rec.is_http:
+            return "not_a_page", "a WARC response record without an HTTP response in it"
+        if rec.http_headers.status_code != 200:
+            return "not_a_page", f"an HTTP {rec.http_headers.status_code} response, not a page"
+        content_type = rec.http_headers.get("Content-Type") or ""
+    mime = content_type.partition(";")[0].strip().lower()
+    meta["content_type"] = content_type
+    if mime not in PAGE_TYPES:
+        return "not_html", f"a WARC {kind} record of {mime or 'no content type'}: not an HTML page"
+    return None
+
+
+def warc_payload(doc: RawDoc, max_bytes: int) -> bytes:
+    """The HTTP payload (or resource) of a WARC page listed by `_warc`, read from its byte range."""
+    from fastwarc.warc import ArchiveIterator
+
+    if doc.size is not None and doc.size > max_bytes:
+        raise RejectInput("too_large", f"{doc.size:,} bytes is over the {max_bytes:,}-byte limit")
+    uri = doc.uri.rpartition("#")[0]
+    start, end = (int(n) for n in doc.context.split("-"))
+    try:
+        with fsspec.open(uri, "rb") as fh:
+            fh.seek(start)
+            block = fh.read(end - start)
+        if uri.lower().endswith(".gz"):
+            block = gzip.decompress(block)  # a record of a WARC.gz is a gzip member of its own
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise RejectInput("broken_file", f"the WARC record cannot be read: {type(exc).__name__}: {exc}") from exc
+    except OSError as exc:
+        raise RejectInput("unreadable", f"could not read the file: {exc}") from exc
+    for rec in ArchiveIterator(io.BytesIO(block), parse_http=False):
+        if str(rec.record_type).rpartition(".")[2] == "response":
             rec.parse_http()
-            if not rec.is_http:
-                detail = "a WARC response record without an HTTP response in it"
-                yield Record(locator, b"", meta=meta, refused=("not_a_page", detail))
-                continue
-            status = rec.http_headers.status_code
-            content_type = rec.http_headers.get("Content-Type") or ""
-            if status != 200:
-                detail = f"an HTTP {status} response, not a page"
-                yield Record(locator, b"", meta=meta, refused=("not_a_page", detail))
-                continue
-        mime = content_type.partition(";")[0].strip().lower()
-        meta["content_type"] = content_type
-        if mime not in PAGE_TYPES:
-            detail = f"a WARC {kind} record of {mime or 'no content type'}: not an HTML page"
-            yield Record(locator, b"", meta=meta, refused=("not_html", detail))
-            continue
         payload = rec.reader.read()
-        if len(payload) < rec.content_length:  # the file ends inside this record
-            raise EOFError(f"the record at byte {rec.stream_pos} is cut off")
-        yield Record(locator, payload, meta=meta)
+        if len(payload) < rec.content_length:
+            raise RejectInput("broken_file", "the file ends inside this WARC record: it is cut off")
+        return payload
+    raise RejectInput("broken_file", f"no WARC record at byte {start}")
 
 
 _READERS = {"jsonl": _lines, "lines": _lines, "csv": _csv, "tsv": _csv, "parquet": _parquet, "warc": _warc}
