@@ -232,3 +232,19 @@ def test_cjk_fundus_pages_keep_their_full_width_characters(tmp_path: Path):
         assert len(kept) >= 0.9 * len(wanted), (name, wanted - kept)
         checked += bool(wanted)
     assert checked >= 8  # the Japanese and Chinese pages write full-width punctuation
+
+
+# Its article text is inside a Next.js JSON payload, not in the markup: no extractor finds it.
+SCRIPT_ONLY = {"kr_HankookIlbo_2026_01_29.html"}
+
+
+@pytest.mark.corpus
+def test_every_fundus_article_is_an_article_and_none_is_taken_for_a_home_page():
+    fundus = needs_fundus()
+    refused = {}
+    for page in sorted((fundus / "html").iterdir()):
+        try:
+            extract_article(page.read_bytes())
+        except NotAnArticle as exc:
+            refused[page.name] = exc.reason
+    assert refused == dict.fromkeys(SCRIPT_ONLY, "html_no_article")
