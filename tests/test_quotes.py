@@ -45,3 +45,12 @@ def test_an_attribution_before_the_quote_ends_with_its_verb_or_whom_it_was_told_
     # The verb must end the words before the quotation: here nobody is credited with it.
     unsaid = 'Jane Roe said little about it in "Rates will stay where they are."'
     assert find_quotes(unsaid, ["Jane Roe"]) == []
+
+
+def test_french_guillemets_and_german_single_quotes_with_their_speakers():
+    after = "« Nous ne céderons pas », a déclaré Jean Dupont."
+    before = "Jean Dupont a déclaré : « Nous ne céderons jamais »."
+    assert find_quotes(after, ["Jean Dupont"], language="fr") == [Quote("Nous ne céderons pas", "Jean Dupont")]
+    assert find_quotes(before, ["Jean Dupont"], language="fr") == [Quote("Nous ne céderons jamais", "Jean Dupont")]
+    german = "‚Wir geben nicht auf‘, sagte Jan Müller."
+    assert find_quotes(german, ["Jan Müller"], language="de") == [Quote("Wir geben nicht auf", "Jan Müller")]

@@ -58,3 +58,9 @@ def test_word_characters_are_those_of_re_for_every_latin1_character_and_beyond()
         re.match(r"Reuters\b", f"Reuters{ch}") is not None for ch in chars
     ]
     assert [count_words(f"a{ch}b") for ch in chars] == [len(re.findall(r"\w+", f"a{ch}b")) for ch in chars]
+
+
+def test_french_guillemets_and_german_single_low_quotes_are_quotations():
+    assert find_quoted("« Oui, bien sûr » puis ‚Ja, so‘") == [(0, 17), (23, 31)]
+    assert find_quoted("« jamais fermé") == []
+    assert find_quoted("‚Das ist’s‘") == [(0, 11)]  # an apostrophe inside does not close it

@@ -39,7 +39,8 @@ _SPEAKER = (
     r"zij|ele|ela|"
     r"(?:the|a|an|The|A|An)\s+(?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*)"
 )
-_AUX = r"(?:has\s+|had\s+|also\s+)?"
+# An auxiliary before the verb: English, and the perfect of French, Italian, German, Dutch ("a déclaré").
+_AUX = r"(?:has\s+|had\s+|also\s+|a\s+|ha\s+|hat\s+|heeft\s+)?"
 _BETWEEN_CONTINUED = re.compile(r"[\s.,;:]*\Z")
 
 
@@ -60,7 +61,7 @@ def _attribution(language: str) -> _Attribution:
     verbs = "(?:" + "|".join(r"told\s+\w+(?:\s+\w+)?" if v == "told" else v for v in words) + ")"
     return _Attribution(
         # German, French and others put the comma after the closing mark: „…“, sagte Merkel.
-        re.compile(rf"(?:\s*,)?\s*{verbs}\s+{_SPEAKER}\b"),
+        re.compile(rf"(?:\s*,)?\s*{_AUX}{verbs}\s+{_SPEAKER}\b"),
         re.compile(rf"(?:\s*,)?\s*{_SPEAKER}\s+{_AUX}{verbs}\b"),
         re.compile(rf"{_SPEAKER}\s+{_AUX}{verbs}\s*[:,]?\s*\Z"),
         frozenset(words),

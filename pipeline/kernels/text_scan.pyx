@@ -160,6 +160,10 @@ cdef inline bint _closes_quotation(Py_UCS4 opening, Py_UCS4 ch) noexcept:
         return ch == u'"'
     if opening == u"„":
         return ch == u"“" or ch == u"”"
+    if opening == u"«":
+        return ch == u"»"
+    if opening == u"‚":
+        return ch == u"‘"
     return ch == u"«"
 
 
@@ -171,6 +175,8 @@ cdef inline bint _quotable(Py_UCS4 opening, Py_UCS4 ch) noexcept:
         return ch != u'"' and ch != u"\n"
     if opening == u"„":
         return ch != u"„" and ch != u"“" and ch != u"”"
+    if opening == u"‚":
+        return ch != u"‚" and ch != u"‘"
     return ch != u"»" and ch != u"«"
 
 
@@ -190,7 +196,8 @@ cdef Py_ssize_t _quotation_end(Text t, Py_ssize_t start) noexcept:
 
 def find_quoted(str text):
     """(start, end) of each quoted passage, marks included, as `re.finditer` found them with
-    `“([^“”]{2,1500}?)”|"([^"\\n]{2,1500}?)"|„([^„“”]{2,1500}?)[“”]|»([^»«]{2,1500}?)«`.
+    `“([^“”]{2,1500}?)”|"([^"\\n]{2,1500}?)"|„([^„“”]{2,1500}?)[“”]|»([^»«]{2,1500}?)«|«([^«»]{2,1500}?)»|‚([^‚‘]{2,1500}?)‘`:
+    English and German marks, French and Swiss guillemets, and German single low-high quotes.
     """
     cdef Text t = text_of(text)
     cdef Py_ssize_t n = t.length, i = 0, end
@@ -198,7 +205,7 @@ def find_quoted(str text):
     cdef list spans = []
     while i < n:
         ch = char_at(t, i)
-        if ch == u"“" or ch == u'"' or ch == u"„" or ch == u"»":
+        if ch == u"“" or ch == u'"' or ch == u"„" or ch == u"»" or ch == u"«" or ch == u"‚":
             end = _quotation_end(t, i)
             if end >= 0:
                 spans.append((i, end))
