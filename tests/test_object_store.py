@@ -250,3 +250,22 @@ def test_two_commits_of_one_date_at_once_publish_one_run_whole(s3, store, monkey
 
 def _options(s3) -> dict:
     return {"endpoint_url": s3.endpoint, "key": "test", "secret": "test"}
+
+
+def test_a_run_that_fails_its_audit_is_quarantined_on_the_store_and_the_published_date_stays(
+    s3, lock_db, store, states, tmp_path
+):
+    out = copy_out(store, "before", "audit")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (bad / name).write_bytes(b"")  # every input a reject: over any reject rate
+
+    proc = cli(s3, lock_db, "run", "--raw", str(bad), "--out", out, "--date", DATE, "-q", check=False)
+
+    assert proc.returncode == 4, proc.stderr
+    assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert snapshot(store, out) == snapshot(store, states["before"])
+    kept = store.find(f"{out.removeprefix('s3://')}/_quarantine/{DATE}")
+    assert any(key.endswith("/reason.txt") for key in kept)
+    assert any(key.endswith("/rejects/part-0.parquet") for key in kept)
