@@ -109,6 +109,19 @@ class LocalAirflow:
             time.sleep(1)
         return runs
 
+    def backfill(self, dag_id: str, dates: list[str], timeout: float) -> list[DagRun]:
+        """`airflow backfill create` over `dates`, one run at a time and oldest first (each date is
+        deduplicated against the dates before it); asserts every run succeeded within `timeout`."""
+        self.cli(
+            "backfill", "create", "--dag-id", dag_id, "--from-date", dates[0], "--to-date", dates[-1],
+            "--max-active-runs", "1",
+        )  # fmt: skip
+        runs = self.wait_for_runs(dag_id, "backfill", len(dates), timeout)
+        assert [r.state for r in runs] == ["success"] * len(dates), (
+            f"backfill runs after at most {timeout}s: {runs}\n{self.failed_task_logs()}"
+        )
+        return runs
+
     def failed_task_logs(self) -> str:
         logs = sorted(self.home.rglob("logs/**/*.log"))
         return "\n".join(f"--- {p}\n{p.read_text(errors='replace')[-3000:]}" for p in logs if "failed" in p.read_text())
