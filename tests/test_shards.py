@@ -237,5 +237,7 @@ def test_guided_shards_weigh_web_pages_so_that_a_few_hundred_use_every_worker():
     assert bounds[0][0] == 0 and bounds[-1][1] == len(names)
     assert all(before[1] == after[0] for before, after in itertools.pairwise(bounds))
     assert list(input_costs(["a.txt", "b.HTM", "c.xhtml", "d.json"])) == [1, PAGE_COST, PAGE_COST, 1]
+    records = ["cc.warc.gz#offset=0", "cc.warc#offset=9", "news.jsonl#line=3", "cc.warc.gz"]
+    assert list(input_costs(records)) == [PAGE_COST, PAGE_COST, 1, 1]  # a web archive's records are pages
     texts = [f"{i:05d}.txt" for i in range(21_578)]
     assert split_guided(len(texts), 2, input_costs(texts)) == split_guided(len(texts), 2)  # texts: as by count

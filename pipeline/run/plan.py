@@ -64,11 +64,18 @@ GUIDED_STEP = 256
 # knows of its inputs (it lists without a stat).
 PAGE_COST = 256
 _PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
+# A record of a web archive (`cc.warc.gz#offset=48213`) is a page too.
+_ARCHIVE_SUFFIXES = (".warc", ".warc.gz")
 
 
 def input_costs(rel_paths: list[str]) -> np.ndarray:
     """Each input's estimated cost: PAGE_COST for a web page (by its name), 1 for anything else."""
-    return np.array([PAGE_COST if p.lower().endswith(_PAGE_SUFFIXES) else 1 for p in rel_paths], dtype=np.int64)
+    return np.array([PAGE_COST if _is_page(p.lower()) else 1 for p in rel_paths], dtype=np.int64)
+
+
+def _is_page(rel_path: str) -> bool:
+    file, _, locator = rel_path.partition("#")
+    return file.endswith(_PAGE_SUFFIXES) or (bool(locator) and file.endswith(_ARCHIVE_SUFFIXES))
 
 
 def split_guided(n_docs: int, workers: int, costs: np.ndarray | None = None) -> list[tuple[int, int]]:
