@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pipeline.io import commit, faults, lock, staging
 from pipeline.run.plan import plan_partition
 from pipeline.run.pool import worker_pool
-from pipeline.run.publish import RunSummary, _publish
+from pipeline.run.publish import RunSummary, publish_staged
 from pipeline.run.shards import Progress, process_shards
 from pipeline.settings import Settings
 
@@ -51,6 +51,6 @@ def run_partition(
                     f"{exc.strerror or exc}; nothing was published, the datasets are as before this run"
                 ) from exc
             faults.reach("processed")
-            return _publish(settings, staging.read_manifest(plan.staging), results, trigger, pool)
+            return publish_staged(settings, staging.read_manifest(plan.staging), results, trigger, pool)
     finally:
         staging.remove_dir(plan.staging)  # a one-call run has no retry that could reuse it

@@ -99,7 +99,7 @@ def publish_partition(settings: Settings, results: list[ShardResult], trigger: s
     with lock.partition_lock(settings.out, manifest.date, settings.lock_wait, settings.lock_db):
         faults.reach("processed")
         try:
-            summary = _publish(settings, manifest, results, trigger)
+            summary = publish_staged(settings, manifest, results, trigger)
         except quality.QualityError:
             staging.remove_dir(folder)  # not retried: the same inputs would fail the same way
             raise
@@ -107,7 +107,7 @@ def publish_partition(settings: Settings, results: list[ShardResult], trigger: s
     return summary
 
 
-def _publish(
+def publish_staged(
     settings: Settings,
     manifest: staging.Manifest,
     results: list[ShardResult],
