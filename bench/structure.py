@@ -356,7 +356,8 @@ def page_fields(page, published_day: str) -> dict[str, str]:
 
 
 def _ablation_scores(job: tuple[Path, tuple[str, ...]]) -> list[tuple[str, dict[str, float]]]:
-    from pipeline.article import webpage
+    from pipeline.article.web import page as webpage
+    from pipeline.article.web.markup import NotAnArticle
     from pipeline.enrich.describe import parse_timestamp
 
     corpus, signals = job
@@ -364,7 +365,7 @@ def _ablation_scores(job: tuple[Path, tuple[str, ...]]) -> list[tuple[str, dict[
     for gold in read_gold(corpus):
         try:
             page = webpage.extract_article((corpus / gold["file"]).read_bytes(), signals=frozenset(signals))
-        except webpage.NotAnArticle:
+        except NotAnArticle:
             rows.append((split_of(gold["publisher"]), score_fields(None, gold_fields(gold))))
             continue
         published = parse_timestamp(page.published)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.article import webpage
-from pipeline.article.webpage import NotAnArticle, extract_article, markup_kind
+from pipeline.article.web.figures import split_credit
+from pipeline.article.web.markup import NotAnArticle, feed_detail, markup_kind
+from pipeline.article.web.page import extract_article
 from tests.conftest import SHARED, read_dataset, run_cli
 
 FUNDUS = SHARED / "corpora" / "fundus"
@@ -82,7 +83,7 @@ def test_without_a_marked_lead_the_first_paragraph_leads():
     ],
 )
 def test_a_credit_written_at_the_end_of_a_caption_is_split_off(caption, expected):
-    rest, credits = webpage.split_credit(caption)
+    rest, credits = split_credit(caption)
     assert credits == expected
     assert rest and (rest == caption) == (not expected)
 
@@ -121,8 +122,8 @@ def test_feeds_and_plain_text_are_told_from_pages():
     assert markup_kind(RSS) == "feed"
     assert markup_kind(ATOM) == "feed"
     assert markup_kind("Rain floods the valley\n\nHeavy rain flooded the lower valley on Sunday.") == "text"
-    assert webpage.feed_detail(RSS).startswith("an RSS feed (2 entries), not an article")
-    assert webpage.feed_detail(ATOM).startswith("an Atom feed (1 entries), not an article")
+    assert feed_detail(RSS).startswith("an RSS feed (2 entries), not an article")
+    assert feed_detail(ATOM).startswith("an Atom feed (1 entries), not an article")
 
 
 def home_page(sections: int = 3, teasers: int = 8) -> str:

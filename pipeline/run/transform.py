@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.article import clean, parse, webpage
+from pipeline.article import clean, parse
+from pipeline.article.web.markup import NotAnArticle, feed_detail, markup_kind
+from pipeline.article.web.page import extract_article
 from pipeline.dedup import duplicates as dedup
 from pipeline.enrich import describe, metadata
 from pipeline.ingest import decode, records
@@ -39,9 +41,9 @@ def build_article(
     many articles at once (much faster).
     """
     sidecar = doc.sidecar if sidecar is None else sidecar
-    kind = webpage.markup_kind(text)
+    kind = markup_kind(text)
     if kind == "feed":
-        raise RejectInput("feed", webpage.feed_detail(text))
+        raise RejectInput("feed", feed_detail(text))
     parts = _structure_of_page(text, doc, sidecar) if kind == "html" else _structure_of_text(text, doc, sidecar)
     heading, paragraphs, subheadings, boiler = parts.heading, parts.paragraphs, parts.subheadings, parts.boiler
     removed, sidecar = parts.removed, parts.sidecar
@@ -150,12 +152,12 @@ def _structure_of_text(text: str, doc: RawDoc, sidecar: dict[str, str]) -> _Stru
 
 
 def _structure_of_page(markup: str, doc: RawDoc, sidecar: dict[str, str]) -> _Structure:
-    """A web page: the structure it marks up (webpage.extract_article), Unicode repaired afterwards,
+    """A web page: the structure it marks up (extract_article), Unicode repaired afterwards,
     on the extracted text only; the boilerplate rules still apply to its paragraphs."""
     sidecar = dict(sidecar)  # completed below from the page (the listing's stays as it is)
     try:
-        page = webpage.extract_article(markup, url=sidecar.get("source_url") or sidecar.get("url"))
-    except webpage.NotAnArticle as exc:
+        page = extract_article(markup, url=sidecar.get("source_url") or sidecar.get("url"))
+    except NotAnArticle as exc:
         raise RejectInput(exc.reason, exc.detail) from None
     captions = [f.caption for f in page.figures if f.caption]
     credits = [c for f in page.figures for c in f.credits]
@@ -221,7 +223,7 @@ def _build_outcome(doc: RawDoc, settings: Settings) -> Outcome | list[Outcome]:
             text, encoding, sidecar = records.record_text(doc, data, settings.fields)
         else:
             text, encoding = decode.decode_bytes(data, doc.sidecar.get("content_type"))
-            sniff = settings.text_as == "auto" and webpage.markup_kind(text) == "text"
+            sniff = settings.text_as == "auto" and markup_kind(text) == "text"
             found = records.sniff(text) if sniff else None
             if found:  # a text file that is plainly records: each record is an input of its own
                 return [_build_outcome(record, settings) for record in records.records_of_file(doc, data, found)]

@@ -1,0 +1,77 @@
+"""What a page says about itself for search engines: schema.org JSON-LD and `<meta>` tags."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+import lxml.html
+
+from pipeline.article.web.text import attr_text
+
+_ARTICLE_TYPE = re.compile(r"(?:Article|BlogPosting|Report)$")
+
+
+def _ld_objects(data: object) -> Iterator[dict]:
+    if isinstance(data, list):
+        for item in data:
+            yield from _ld_objects(item)
+    elif isinstance(data, dict):
+        yield data
+        for key in ("@graph", "mainEntity"):
+            if isinstance(data.get(key), (dict, list)):
+                yield from _ld_objects(data[key])
+
+
+def _types(obj: dict) -> list[str]:
+    types = obj.get("@type")
+    return [t for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)]
+
+
+def json_ld(tree: lxml.html.HtmlElement) -> tuple[dict, set[str]]:
+    """The page's first schema.org Article-like object (NewsArticle, ReportageNewsArticle, ...) or {},
+    and every type the page's JSON-LD declares."""
+    found: dict = {}
+    types: set[str] = set()
+    for script in tree.iterfind(".//script[@type='application/ld+json']"):
+        try:
+            data = json.loads(script.text or "", strict=False)
+        except ValueError:
+            continue
+        for obj in _ld_objects(data):
+            declared = _types(obj)
+            types.update(declared)
+            if not found and any(_ARTICLE_TYPE.search(t) for t in declared):
+                found = obj
+    return found, types
+
+
+def names(value: object) -> list[str]:
+    """Names in a JSON-LD author value: a string, a Person or Organization, or a list of them."""
+    if isinstance(value, str):
+        return [t] if (t := attr_text(value)) and not t.startswith("http") else []
+    if isinstance(value, dict):
+        return names(value.get("name"))
+    if isinstance(value, list):
+        return [name for item in value for name in names(item)]
+    return []
+
+
+def meta_tags(tree: lxml.html.HtmlElement) -> dict[str, str]:
+    """`<meta>` content by property, name or itemprop (lowercased); the first occurrence wins."""
+    found: dict[str, str] = {}
+    for el in tree.iter("meta"):
+        key = el.get("property") or el.get("name") or el.get("itemprop")
+        value = el.get("content")
+        if key and value and (key := key.lower()) not in found:
+            found[key] = attr_text(value)
+    return found
+
+
+def published_time(ld: dict, meta: dict[str, str], fallback: str | None) -> str | None:
+    """The page's own publication time (JSON-LD, then article:published_time), else the extractor's date."""
+    for value in (attr_text(ld.get("datePublished")), meta.get("article:published_time", "")):
+        if re.match(r"\d{4}-\d\d-\d\d", value):
+            return value
+    return fallback

@@ -1,0 +1,105 @@
+"""An article's structure out of a web page: title, lead, paragraphs, subheadings, figures, bylines.
+
+One method for every site, from the signals pages carry for readers and search engines alike:
+- the extractor's structured output (trafilatura's XML keeps headings apart from paragraphs);
+- schema.org JSON-LD (NewsArticle: headline, description, author, datePublished);
+- Open Graph and meta tags (og:title, og:description, article:published_time, og:site_name);
+- HTML semantics: `figure`/`figcaption` and the credit marked inside it, the headline `h1`, a lead
+  the page sets between the headline and the body, headings `h2`-`h6` between body paragraphs.
+Which signals are used is a parameter, so that the bench can say what each adds (docs/html.md).
+
+Text is taken as the page writes it: whitespace is collapsed, no character is changed (Unicode
+repair is the clean stage's, on the extracted text only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from lxml import etree
+
+from pipeline.article.web.described import json_ld, meta_tags, names, published_time
+from pipeline.article.web.figures import Figure, ld_figures, merge_figures, page_figures
+from pipeline.article.web.layout import Layout, page_layout, split_lead, split_subheadings
+from pipeline.article.web.markup import NotAnArticle, check_not_teasers, load_page
+from pipeline.article.web.text import attr_text, element_text, overlap
+from pipeline.article.web.title import choose_title, site_names, title_without_site
+
+SIGNALS = frozenset({"xml", "jsonld", "meta", "figures", "semantics"})
+
+
+@dataclass(slots=True)
+class WebArticle:
+    title: str | None
+    lead: list[str]  # the lead paragraph(s), not repeated in `paragraphs`
+    paragraphs: list[str]  # the body after the lead, in page order, subheadings and captions excluded
+    subheadings: list[str]
+    figures: list[Figure]
+    authors: list[str]
+    published: str | None  # ISO 8601 as the page gives it
+    site_name: str | None
+    url: str | None  # the page's own (canonical link, og:url), not the one it was fetched from
+
+
+def xml_blocks(body: etree._Element | None) -> Iterator[tuple[str, str]]:
+    """(kind, text) of the extractor's XML: 'head' for a heading, 'p' for paragraphs and list items."""
+    for el in body if body is not None else ():
+        if el.tag == "list":
+            for item in el.iter("item"):
+                if text := element_text(item):
+                    yield "p", text
+        elif text := element_text(el):
+            yield ("head" if el.tag == "head" else "p"), text
+
+
+def extract_article(page: str | bytes, url: str | None = None, signals: frozenset[str] = SIGNALS) -> WebArticle:
+    """The article on a web page (markup as text or bytes). Raises NotAnArticle when it holds none."""
+    import trafilatura
+
+    tree = load_page(page)
+    ld, _ = json_ld(tree) if "jsonld" in signals else ({}, set())
+    meta = meta_tags(tree) if "meta" in signals else {}
+    layout = page_layout(tree) if signals & {"figures", "semantics"} else Layout()
+    figures = page_figures(layout.captions) if "figures" in signals else []
+    if "semantics" not in signals:
+        layout = Layout()
+    if "jsonld" in signals:
+        figures = merge_figures(figures, ld_figures(ld))
+    links = "\n".join(element_text(a) for a in tree.iter("a"))
+    # The extractor prunes the tree it is given: the signals above are read first.
+    doc = trafilatura.bare_extraction(
+        tree, with_metadata=True, include_comments=False, include_tables=False, include_images=False
+    )
+    if doc is None or not (doc.text or "").strip():
+        raise NotAnArticle("html_no_article", "an HTML page in which no article text was found")
+    if "xml" in signals:
+        blocks = list(xml_blocks(doc.body))
+    else:
+        blocks = [("p", p) for line in doc.text.split("\n") if (p := " ".join(line.split()))]
+    check_not_teasers([t for line in doc.text.split("\n") if (t := " ".join(line.split()))], links)
+    sites = site_names(ld, meta, url or doc.url)
+    titles = (attr_text(ld.get("headline")), layout.h1, meta.get("og:title", ""), attr_text(doc.title))
+    title = choose_title([title_without_site(t, sites) for t in titles])
+    # The extractor keeps some captions as paragraphs: they are the figures', not the body's.
+    captions = [f"{f.caption} {' '.join(f.credits)}".strip() for f in figures]
+    paragraphs = [t for kind, t in blocks if kind == "p" and not any(overlap(t, c) >= 0.8 for c in captions)]
+    # A heading before the first paragraph is the page's (a kicker, a deck); after the last, a box's.
+    kinds = [kind for kind, _ in blocks]
+    first, last = (kinds.index("p"), len(kinds) - kinds[::-1].index("p")) if "p" in kinds else (0, 0)
+    heads = [t for kind, t in blocks[first:last] if kind == "head"]
+    description = attr_text(ld.get("description")) or meta.get("og:description") or meta.get("description", "")
+    lead, paragraphs = split_lead(layout, description, paragraphs)
+    paragraphs, subheadings = split_subheadings(layout, paragraphs, heads)
+    authors = names(ld.get("author")) or [a.strip() for a in (doc.author or "").split(";") if a.strip()]
+    return WebArticle(
+        title=title,
+        lead=lead,
+        paragraphs=paragraphs,
+        subheadings=[s for s in subheadings if not any(overlap(s, x) >= 0.8 for x in lead)],
+        figures=figures,
+        authors=list(dict.fromkeys(authors)),
+        published=published_time(ld, meta, doc.date),
+        site_name=meta.get("og:site_name") or doc.sitename,
+        url=doc.url,
+    )
