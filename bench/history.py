@@ -7,12 +7,16 @@ Every day's articles are generated on the fly, reproducibly (--seed): fresh stor
 (--dup-rate) of copies of fresh stories of earlier days, each with 0 to 3 words changed.
 The history is built directly, day by day: each day's index part as its run would publish it (the
 real sketches of the stories that a timed day copies, random keys for the others) and its articles
-partition (those stories), then the levels brought up to date as the next run would do it, timed
-("upkeep"), and probed with a run's worth of keys ("probe"). At the --timed days a real run
-(`run_partition`, 2 workers, in a child process) measures seconds and peak memory at that point of
-the history, and the recall of the day's planted cross-day copies. At the first timed day, the same
-run with every date loaded whole (the implementation before the levels, the baseline measured in
-this run) must give the same files, byte for byte. Writes a table and a PNG.
+partition (those stories), then the levels compacted as the DAG's `compact` task does after a
+publish, timed ("compact"), then brought up to date as the next run would do it, timed ("upkeep"),
+and every --every days probed with a run's worth of keys ("probe"). At the --timed days a real
+run (`run_partition`, 2 workers, in a child process) measures seconds, CPU seconds and peak memory at
+that point of the history, and the recall of the day's planted cross-day copies. At the first timed
+day, the same run with every date loaded whole (the implementation before the levels, the baseline
+measured in this run) must give the same files, byte for byte. Writes a table and a PNG.
+
+Cost at 365 x 30,000 (~11M articles): ~4 GB of index parts, ~5 GB of levels; the level writes
+(each entry rewritten ~4 times by the merges) are most of the CPU. Run it under `nice -n 10`.
 """
 
 from __future__ import annotations
@@ -44,7 +48,6 @@ from pipeline.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "history"
-PROBE_EVERY = 10  # days between two probes of the levels with a day of random keys
 DAY_ONE = dt.date(2025, 1, 1)
 _SYLLABLES = "ka ri to ne sa mu lo pe di va no ze ta mi ro be su la fe go hu ji ke lu ma ni po ra se ti".split()
 
@@ -154,7 +157,7 @@ def _filler(day: int, n: int, rng: np.random.Generator, params) -> pa.Table:
     stamp = dt.datetime.combine(date_of(day), dt.time(12), dt.UTC)
     order = columns_to_table(
         {
-            "article_id": [f"filler-{day}-{i}" for i in range(n)],
+            "article_id": pa.array(np.char.add(f"filler-{day}-", np.arange(n).astype(str)).tolist()),
             "published_at": [None] * n,
             "raw_modified_at": [stamp] * n,
             "char_count": rng.integers(500, 4000, n).tolist(),
@@ -208,7 +211,6 @@ class Bench:
         index = read_partition(str(out), dedup.INDEX, date)
         for i, path in enumerate(articles.column("raw_path").to_pylist()):
             self.stories[path] = (articles.slice(i, 1), index.slice(i, 1))
-        shutil.rmtree(raw)
 
     def build(self, day: int, rng: np.random.Generator) -> None:
         """One day's partitions as its run would publish them, without running it."""
@@ -225,22 +227,25 @@ class Bench:
             _write(self.out, "articles", date, empty_table(ARTICLES), 4096)
         _write(self.out, dedup.INDEX, date, index.cast(dedup.index_schema(params)), dedup.INDEX_ROW_GROUP)
 
-    def upkeep_and_probe(
-        self, day: int, rng: np.random.Generator, probe: bool
-    ) -> tuple[float, float | None, float, int]:
-        """What the next run pays before comparing: the levels brought up to date, and (`probe`) a
-        probe with a run's worth of keys (random: the hits' cost is in the timed runs). Seconds,
-        peak MB, levels."""
+    def upkeep_and_probe(self, day: int, rng: np.random.Generator, probe: bool) -> dict:
+        """The compaction after a publish (the DAG's task), then what the next run pays before
+        comparing: the levels brought up to date, and (`probe`) a probe with a run's worth of keys
+        (random: the hits' cost is in the timed runs). Seconds, CPU seconds, peak MB, levels."""
         params = self.settings.minhash_params()
+        tracemalloc.reset_peak()
+        tick, cpu = time.perf_counter(), time.process_time()
+        published.compact(str(self.out), params)
+        row = {"compact": time.perf_counter() - tick, "compact_cpu": time.process_time() - cpu}
+        row["compact_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.reset_peak()
         tick = time.perf_counter()
         opened, _ = published.sync(published.Published.list(str(self.out), params), params, skip=None)
-        count = len(opened)
+        row["levels"] = len(opened)
         for level in opened:
             level.close()
-        upkeep, tick = time.perf_counter() - tick, time.perf_counter()
+        row["upkeep"], tick = time.perf_counter() - tick, time.perf_counter()
         if not probe:
-            return upkeep, None, tracemalloc.get_traced_memory()[1] / 2**20, count
+            return row | {"probe": None, "peak_mb": tracemalloc.get_traced_memory()[1] / 2**20}
         n = self.plan.per_day
         run = Sketches(
             columns_to_table({"id": [f"probe-{i}" for i in range(n)]}, pa.schema([("id", pa.string())]))
@@ -251,7 +256,38 @@ class Bench:
             np.arange(n),
         )
         published.load_index(self.settings, date_of(day + 1), run)
-        return upkeep, time.perf_counter() - tick, tracemalloc.get_traced_memory()[1] / 2**20, count
+        return row | {"probe": time.perf_counter() - tick, "peak_mb": tracemalloc.get_traced_memory()[1] / 2**20}
+
+    def shape_levels(self, upto: int) -> float:
+        """Bulk building: the levels of the days before `upto` merged into the groups that compacting
+        after every day leaves (runs of FANOUT**k aligned days, the largest whose level fits in
+        MAX_ENTRIES), each group by one real merge of the levels it covers instead of one merge a
+        tier: each key is written ~2 times instead of ~4. Returns the CPU seconds it took."""
+        cpu = time.process_time()
+        params = self.settings.minhash_params()
+        state = published.Published.list(str(self.out), params)
+        opened, _ = published.sync(state, params, skip=None, budget=0)  # every part in a level of its own
+        day_of = {date_of(d).isoformat(): d for d in range(1, upto)}
+        spans = {level: {day_of.get(s.date) for s in level.sources if state.live(s)} for level in opened}
+        size = 1
+        while size * published.FANOUT * self.plan.per_day * (params.bands + 1) <= published.MAX_ENTRIES:
+            size *= published.FANOUT
+        start = 1
+        while start < upto:
+            while start + size > upto:
+                size //= published.FANOUT
+            group = set(range(start, start + size))
+            members = [level for level, days in spans.items() if days and days <= group]
+            if len(members) > 1 and set().union(*(spans[m] for m in members)) == group:
+                published._merge(state, params, members)
+                for level in members:
+                    level.close()
+                    state.fs.rm(level.path)
+                    del spans[level]
+            start += size
+        for level in spans:
+            level.close()
+        return time.process_time() - cpu
 
     def timed_run(self, day: int, baseline: bool) -> dict:
         """A real run of `day` in a child process (and, for the baseline, the same run on a copy of the
@@ -278,7 +314,7 @@ class Bench:
         ids = dict(zip(articles.column("raw_path").to_pylist(), articles.column("article_id").to_pylist(), strict=True))
         for s in self.needed.get(day, []):
             self.ids[(day, s)] = (date, ids[fresh_name(s)])
-        shutil.rmtree(raw)
+        # The raw files stay: removing 30,000 files took minutes on a disk mounted with `discard`.
         return results
 
     def recall(self, day: int, out: Path) -> float:
@@ -318,17 +354,22 @@ def child(out: str, raw: str, day: int, every_date: bool) -> None:
     if every_date:
         published.load_index = every_date_index
     settings = Settings(raw=f"{raw}/{{date}}", out=out, workers=2)
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
     tick = time.perf_counter()
     summary = run_partition(settings, date_of(day))
     seconds = time.perf_counter() - tick
-    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-    report = {"seconds": seconds, "dedup": summary.stage_seconds["dedup"], "peak_mb": peak / 1024}
+    after = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    cpu = sum(a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(after, usage, strict=True))
+    peak = max(u.ru_maxrss for u in after)
+    report = {"seconds": seconds, "cpu": cpu, "dedup": summary.stage_seconds["dedup"], "peak_mb": peak / 1024}
     print(json.dumps(report | {"duplicates": summary.n_duplicates, "articles": summary.n_articles}))
 
 
-def run(plan: Plan, timed: list[int], root: Path) -> tuple[list[dict], dict[int, dict]]:
+def run(plan: Plan, timed: list[int], root: Path, every: int, bulk: bool) -> tuple[list[dict], dict[int, dict]]:
     """Build the history day by day, with the timed runs at their days (what is measured is saved
-    in days.json as it comes)."""
+    in days.json as it comes). Daily: the levels compacted after every day, probed every `every`
+    days. Bulk: the levels shaped (`Bench.shape_levels`), compacted and probed only before a timed
+    run and every `every` days."""
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     bench = Bench(plan, timed, root)
@@ -337,16 +378,25 @@ def run(plan: Plan, timed: list[int], root: Path) -> tuple[list[dict], dict[int,
     days, runs = [], {}
     tracemalloc.start()
     for day in range(1, plan.days + 1):
+        checkpoint = day % every == 0 or day in timed
+        shaped = None
         if day in timed:
+            shaped = bench.shape_levels(day) if bulk else None
             runs[day] = bench.timed_run(day, baseline=day == timed[0])
         else:
             bench.build(day, rng)
-        upkeep, probe, peak, levels = bench.upkeep_and_probe(day, rng, probe=day % PROBE_EVERY == 0 or day in timed)
-        days.append({"day": day, "upkeep": upkeep, "probe": probe, "peak_mb": peak, "levels": levels})
+            shaped = bench.shape_levels(day + 1) if bulk and checkpoint else None
+        if bulk and not checkpoint:
+            continue
+        row = bench.upkeep_and_probe(day, rng, probe=checkpoint)
+        days.append({"day": day, "shape_cpu": shaped} | row)
         if day % 10 == 0 or day in timed:
             (root / "days.json").write_text(json.dumps({"days": days, "runs": {str(k): v for k, v in runs.items()}}))
             print(
-                f"day {day}: upkeep {upkeep:.2f} s, probe {probe:.2f} s, {levels} levels", file=sys.stderr, flush=True
+                f"day {day}: compact {row['compact']:.2f} s, upkeep {row['upkeep']:.2f} s, {row['levels']} levels, "
+                f"bench CPU {time.process_time():.0f} s",
+                file=sys.stderr,
+                flush=True,
             )
     tracemalloc.stop()
     return days, runs
@@ -357,28 +407,43 @@ def report(plan: Plan, days: list[dict], runs: dict[int, dict], png: Path) -> bo
     print(
         f"history: {plan.days} days x {plan.per_day:,} articles, {plan.dup_rate:.0%} cross-day copies, seed {plan.seed}"
     )
-    print(f"{'day':>5} {'published':>11} {'levels':>6} {'upkeep s':>9} {'probe s':>8} {'index peak MB':>14}")
+    print(
+        f"{'day':>5} {'published':>11} {'levels':>6} {'compact s':>10} {'compact CPU s':>14} {'compact MB':>11} "
+        f"{'upkeep s':>9} {'probe s':>8} {'index peak MB':>14} {'bulk CPU s':>10}"
+    )
     for row in days:
-        if row["day"] % max(1, plan.days // 12) == 0 or row["day"] in runs or row["day"] == 1:
+        if row["probe"] is not None or row["day"] == 1:
             published_rows = (row["day"]) * plan.per_day - sum(plan.copies(d) for d in range(1, row["day"] + 1))
             print(
-                f"{row['day']:>5} {published_rows:>11,} {row['levels']:>6} {row['upkeep']:>9.3f} "
-                f"{'' if row['probe'] is None else format(row['probe'], '.3f'):>8} {row['peak_mb']:>14.1f}"
+                f"{row['day']:>5} {published_rows:>11,} {row['levels']:>6} {row['compact']:>10.2f} "
+                f"{row['compact_cpu']:>14.2f} {row['compact_peak_mb']:>11.0f} {row['upkeep']:>9.3f} "
+                f"{'' if row['probe'] is None else format(row['probe'], '.3f'):>8} {row['peak_mb']:>14.1f} "
+                f"{'' if row['shape_cpu'] is None else format(row['shape_cpu'], '.1f'):>10}"
             )
+    worst = max(days, key=lambda row: row["compact_cpu"])
+    print(
+        f"largest compaction: day {worst['day']}, {worst['compact']:.1f} s, {worst['compact_cpu']:.1f} CPU s, "
+        f"{worst['compact_peak_mb']:.0f} MB numpy peak; all compactions: "
+        f"{sum(row['compact_cpu'] for row in days):.0f} CPU s"
+    )
     print()
-    print(f"{'run':<22} {'seconds':>8} {'dedup s':>8} {'peak MB':>8} {'recall':>7}")
+    print(f"{'run':<22} {'seconds':>8} {'CPU s':>8} {'dedup s':>8} {'peak MB':>8} {'recall':>7}")
     for day, result in runs.items():
         for name in ("baseline", "levels"):
             if name in result:
                 r = result[name]
                 label = f"day {day} ({'every date' if name == 'baseline' else 'levels'})"
-                print(f"{label:<22} {r['seconds']:>8.2f} {r['dedup']:>8.3f} {r['peak_mb']:>8.0f} {r['recall']:>7.4f}")
+                print(
+                    f"{label:<22} {r['seconds']:>8.2f} {r['cpu']:>8.2f} {r['dedup']:>8.3f} {r['peak_mb']:>8.0f} "
+                    f"{r['recall']:>7.4f}"
+                )
     first, last = min(runs), max(runs)
     ratio = runs[last]["levels"]["seconds"] / runs[first]["levels"]["seconds"]
+    cpu_ratio = runs[last]["levels"]["cpu"] / runs[first]["levels"]["cpu"]
     peak = max(r["levels"]["peak_mb"] for r in runs.values())
     base = runs[first]
     print()
-    print(f"day {last} / day {first} run time: {ratio:.2f} (floor <= 1.2)")
+    print(f"day {last} / day {first} run time: {ratio:.2f}, CPU time: {cpu_ratio:.2f} (floor <= 1.2)")
     print(f"peak memory of any run: {peak:.0f} MB (floor < 1024)")
     print(f"recall at day {first}: levels {base['levels']['recall']:.4f}, every date {base['baseline']['recall']:.4f}")
     print(f"files of day {first} identical to every date loaded: {'yes' if base['identical'] else 'NO'}")
@@ -395,7 +460,8 @@ def _plot(days: list[dict], runs: dict[int, dict], png: Path) -> None:
 
     x = [row["day"] for row in days]
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 7), sharex=True)
-    top.plot(x, [row["upkeep"] for row in days], label="levels upkeep (s)", linewidth=0.8)
+    top.plot(x, [row["compact"] for row in days], label="compaction after a publish (s)", linewidth=0.8)
+    top.plot(x, [row["upkeep"] for row in days], label="a run's levels upkeep (s)", linewidth=0.8)
     probed = [row for row in days if row["probe"] is not None]
     top.plot(
         [r["day"] for r in probed], [r["probe"] for r in probed], label="probe with a day of keys (s)", linewidth=0.8
@@ -403,7 +469,8 @@ def _plot(days: list[dict], runs: dict[int, dict], png: Path) -> None:
     top.scatter(list(runs), [r["levels"]["seconds"] for r in runs.values()], color="black", label="real run (s)")
     top.set_ylabel("seconds")
     top.legend()
-    bottom.plot(x, [row["peak_mb"] for row in days], label="index work, peak numpy MB", linewidth=0.8)
+    bottom.plot(x, [row["compact_peak_mb"] for row in days], label="compaction, peak numpy MB", linewidth=0.8)
+    bottom.plot(x, [row["peak_mb"] for row in days], label="a run's index work, peak numpy MB", linewidth=0.8)
     bottom.scatter(
         list(runs), [r["levels"]["peak_mb"] for r in runs.values()], color="black", label="real run peak RSS MB"
     )
@@ -423,7 +490,16 @@ def main() -> None:
         "--dup-rate", type=float, default=0.02, help="share of each day's articles copied from earlier days"
     )
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--timed", default="10,last", help="days of the real runs (the first also runs the baseline)")
+    parser.add_argument("--every", type=int, default=30, help="days between two probes of the levels")
+    parser.add_argument(
+        "--build",
+        choices=["bulk", "daily"],
+        default="bulk",
+        help="levels compacted only at the probes and timed runs, merged in bulk (bulk), or after every day (daily)",
+    )
+    parser.add_argument(
+        "--timed", default="10,180,last", help="days of the real runs (the first also runs the baseline)"
+    )
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--every-date", action="store_true", help=argparse.SUPPRESS)
@@ -435,7 +511,7 @@ def main() -> None:
     if not 2 <= timed[0] or timed[-1] > args.days:
         raise SystemExit(f"--timed days must be within 2..{args.days}")
     plan = Plan(args.days, args.per_day, args.dup_rate, args.seed)
-    days, runs = run(plan, timed, args.out)
+    days, runs = run(plan, timed, args.out, args.every, args.build == "bulk")
     (args.out / "days.json").write_text(json.dumps({"days": days, "runs": {str(k): v for k, v in runs.items()}}))
     if not report(plan, days, runs, args.out / "history.png"):
         raise SystemExit(1)

@@ -1,13 +1,14 @@
 """news_etl: the daily newsetl job under Airflow 3 — a thin driver of `pipeline.run`'s three steps.
 
-resolve_date → fetch → plan → process_shard (one mapped task per shard) → publish → report.
+resolve_date → fetch → plan → process_shard (one mapped task per shard) → publish → report, compact.
 `plan` lists the date's raw inputs into a manifest in the staging area and splits them into
 `shards` slices (0: one per worker); each `process_shard` stages its outcomes; `publish`
 deduplicates across shards and dates, writes the partition hidden, audits it (the quality check)
 and only then commits it: write, audit, publish in one task, under the date's lock. A partition
 that fails the audit is kept under `<out>/_quarantine/`, the published one stays, and the run
 fails at once (no retry: the same inputs fail the same way), unless the `publish_anyway` param is
-set. `report` writes the HTML reports. XCom carries only paths and counts.
+set. `report` writes the HTML reports; `compact` merges the dedup levels, the history's upkeep that
+a run leaves out (docs/dedup.md). XCom carries only paths and counts.
 
 The params are the fields of `pipeline.settings.Settings` (defaults, bounds and help from there),
 plus `date` and `sources`.
@@ -188,10 +189,19 @@ def news_etl():
 
         return write_reports(summary["out"], summary["run_id"])
 
+    @task
+    def compact(summary: dict) -> dict:
+        """Merge the dedup levels the run left unmerged (docs/dedup.md): history upkeep off the run."""
+        from pipeline.dedup.published import compact_levels
+
+        return compact_levels(_settings(get_current_context()["params"])).as_dict()
+
     date = resolve_date()
     shards = plan(date)
     fetch(date) >> shards
-    report(publish(process_shard.expand(shard=shards)))
+    published = publish(process_shard.expand(shard=shards))
+    report(published)
+    compact(published)
 
 
 news_etl()

@@ -1,4 +1,4 @@
-"""`newsetl`: the command-line driver (run, backfill, stats, query, report, migrate) of the DAG's functions.
+"""`newsetl`: the command-line driver (run, backfill, compact, stats, query, report, migrate) of the DAG's functions.
 
 The options of `run` and `backfill` are the fields of `Settings` (flag, default, help and bounds
 come from there), as the DAG's params are. Every expected error is one line on stderr and an exit
@@ -311,8 +311,11 @@ def backfill(
     if not settings.raw_is_dated:
         raise typer.BadParameter("--raw must contain '{date}' so that each date reads its own folder")
     summaries = []
+    from pipeline.dedup.published import compact_levels
+
     for offset in range((last - first).days + 1):
         summaries.append(_run_one(settings, first + dt.timedelta(days=offset), quiet))
+        compact_levels(settings)  # as the DAG does after each publish
     if not quiet:
         _stderr().print(_summary_table(summaries))
 
@@ -440,6 +443,32 @@ def delete(
         raise typer.Exit(ExitStatus.FAILED)
     for folder in removed:
         _stderr().print(f"removed {folder}")
+
+
+@app.command()
+@_with_settings()
+def compact(quiet: QuietOpt = False, *, settings: Settings) -> None:
+    """Merge the dedup levels a run leaves unmerged, and remove those of other MinHash settings
+    (docs/dedup.md): the history's upkeep, out of the daily runs. The DAG runs it after publish."""
+    from pipeline.dedup.published import compact_levels
+    from pipeline.io import lock
+    from pipeline.io.partitions import OutputNotAFolder
+
+    from fsspec.core import url_to_fs
+
+    fs, root = url_to_fs(settings.out)
+    if not fs.isdir(root):
+        _error(f"no output folder {settings.out}: nothing to compact")
+        raise typer.Exit(ExitStatus.USAGE)
+    errors = {OutputNotAFolder: ExitStatus.USAGE, lock.LockUnavailable: ExitStatus.USAGE}
+    with _exit_on(errors):
+        done = compact_levels(settings)
+    if not quiet:
+        stale = f", removed the levels of other MinHash settings: {', '.join(done.stale_removed)}"
+        _stderr().print(
+            f"dedup levels: {done.levels_before} -> {done.levels_after} ({done.entries:,} keys) in "
+            f"{done.seconds:.1f} s{stale if done.stale_removed else ''}"
+        )
 
 
 @app.command()

@@ -145,3 +145,26 @@ def test_a_run_killed_while_it_writes_levels_leaves_them_consistent(raw, tmp_pat
     assert snapshot(crashed) == snapshot(clean)
     assert_levels_hold_every_part_once(crashed)
     shutil.rmtree(clean)
+
+
+def test_newsetl_compact_merges_what_runs_left_and_a_later_run_decides_the_same(raw, tmp_path, monkeypatch):
+    """Runs that merge nothing (a budget of 0), then `newsetl compact`: the levels hold every part once,
+    in fewer files, and the next run writes what it writes without the compaction."""
+    monkeypatch.setattr(published, "RUN_MERGE_ENTRIES", 0)
+    compacted, left = tmp_path / "compacted", tmp_path / "left"
+    for out in (compacted, left):
+        settings = Settings(raw=str(raw / "{date}"), out=str(out))
+        for day in (1, 2, 3, 4, 5):
+            run_partition(settings, DAYS[day - 1])
+    # One level a date, but for the last run's own (a run skips its date): 4. Compact adds it, and
+    # merges the four others into one.
+    assert len(list((compacted / published.LEVELS).rglob("*.level"))) == 4
+    proc = run_cli("compact", "--out", str(compacted))
+    assert "dedup levels: 4 -> 2 " in proc.stderr
+    assert len(list((compacted / published.LEVELS).rglob("*.level"))) == 2
+    assert_levels_hold_every_part_once(compacted)
+    for out in (compacted, left):
+        run_partition(Settings(raw=str(raw / "{date}"), out=str(out)), DAYS[5])
+    assert snapshot(compacted) == snapshot(left)
+    missing = run_cli("compact", "--out", str(tmp_path / "nowhere"), check=False)
+    assert missing.returncode == 2 and len(missing.stderr.strip().splitlines()) == 1, missing.stderr

@@ -112,3 +112,50 @@ def test_levels_merge_as_dates_are_published_and_hold_each_part_once(tmp_path):
     state = published.Published.list(str(tmp_path), params)
     opened, _ = published.sync(state, params, skip=None)
     assert sum(s.date == "2024-01-01" and state.live(s) for level in opened for s in level.sources) == 1
+
+
+def level_sizes(out: Path, params) -> list[int]:
+    state = published.Published.list(str(out), params)
+    opened, _ = published.sync(state, params, skip=None, budget=0)  # adds no level: every part is held
+    sizes = sorted(len(level.sources) for level in opened)
+    for level in opened:
+        level.close()
+    return sizes
+
+
+def test_a_run_merges_only_small_levels_and_compact_does_the_rest(tmp_path, monkeypatch):
+    params = Settings().minhash_params()
+    rng = np.random.default_rng(9)
+    entries = 20 * (params.bands + 1)  # one date of 20 articles
+    monkeypatch.setattr(published, "RUN_MERGE_ENTRIES", 4 * entries)  # a run merges 4 dates at most
+    for day in range(16):
+        publish_part(tmp_path, dt.date(2024, 1, 1) + dt.timedelta(days=day), 20, rng)
+        state = published.Published.list(str(tmp_path), params)
+        opened, _ = published.sync(state, params, skip=None)  # what a run does first
+        for level in opened:
+            level.close()
+    # Runs alone: dates merged 4 at a time, never 16 (that merge is larger than a run's budget).
+    assert level_sizes(tmp_path, params) == [4, 4, 4, 4]
+    done = published.compact(str(tmp_path), params)
+    assert (done.levels_before, done.levels_after, done.entries) == (4, 1, 16 * entries)
+    assert level_sizes(tmp_path, params) == [16]
+
+
+def test_compact_removes_the_levels_of_other_minhash_settings_and_they_come_back_when_used(tmp_path):
+    params, other = Settings().minhash_params(), Settings(lsh_bands=16).minhash_params()
+    rng = np.random.default_rng(4)
+    for day in range(3):
+        publish_part(tmp_path, dt.date(2024, 1, 1) + dt.timedelta(days=day), 10, rng)
+    for p in (params, other):
+        opened, _ = published.sync(published.Published.list(str(tmp_path), p), p, skip=None)
+        for level in opened:
+            level.close()
+    folders = sorted(f.name for f in (tmp_path / published.LEVELS).iterdir())
+    assert len(folders) == 2
+    done = published.compact(str(tmp_path), params)
+    mine = Path(published.Published.list(str(tmp_path), params).folder).name
+    assert done.stale_removed == [f for f in folders if f != mine]
+    assert [f.name for f in (tmp_path / published.LEVELS).iterdir()] == [mine]
+    # Parts of `params` cannot serve `other`: its runs load those dates whole, as before compact.
+    opened, whole = published.sync(published.Published.list(str(tmp_path), other), other, skip=None)
+    assert opened == [] and len(whole) == 3

@@ -10,8 +10,10 @@ checked against them by every run, so that it never disagrees with what is publi
   them). A rerun or a delete of D makes the entries of D's old part dead at once.
 - Every run first brings the levels up to date, under the publish lock: a part that no level holds
   (a date published or republished since) becomes a level of its own; levels of about the same size
-  are merged FANOUT at a time (size-tiered, up to MAX_ENTRIES), dropping dead entries; a level with
-  more dead entries than live ones is rewritten.
+  are merged FANOUT at a time (size-tiered), dropping dead entries; a level with more dead entries
+  than live ones is rewritten. A run does only the merges of at most RUN_MERGE_ENTRIES entries, so
+  that its cost does not depend on the history; `compact` (`newsetl compact`, the DAG's task after
+  publish) does the larger ones, up to MAX_ENTRIES, and removes the levels of other MinHash params.
 - Crashes: a level is written under a hidden temporary name, then moved into place; its inputs
   are removed after it. A crash leaves a temporary file, or inputs whose parts the merged level also
   holds: the next run removes both.
@@ -34,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import posixpath
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -67,6 +70,9 @@ from pipeline.settings import Settings
 LEVELS = "_dedup_levels"
 FANOUT = 4  # levels of about one size merged at once: a key is rewritten ~log4(history / day) times
 MAX_ENTRIES = 1 << 26  # entries of a level that is merged no further (~2M articles; its filter: 128 MB)
+# Entries a run merges at most at once (~4 days of 30,000 articles, ~2 s): larger merges are left to
+# `compact`, so that a run's upkeep does not grow with the history.
+RUN_MERGE_ENTRIES = 1 << 22
 _SUFFIX = ".level"
 _SLICE = 1 << 19  # entries a merge sorts at once (a few MB each copy)
 
@@ -126,10 +132,13 @@ def _stamp(info: dict) -> str:
     return f"{when}:{info.get('ino', '')}" if when else ""
 
 
-def sync(published: Published, params: MinHashParams, skip: dt.date | None) -> tuple[list[levels.Level], list[dt.date]]:
-    """Bring the levels up to date with the published parts (call under the publish lock): returns
-    the levels, and the dates whose part no level can hold (of other params, or a file without a
-    version stamp)."""
+def sync(
+    published: Published, params: MinHashParams, skip: dt.date | None, budget: int | None = None
+) -> tuple[list[levels.Level], list[dt.date]]:
+    """Bring the levels up to date with the published parts (call under the publish lock), merging
+    levels of at most `budget` entries at once (None: a run's, RUN_MERGE_ENTRIES): returns the
+    levels, and the dates whose part no level can hold (of other params, or a file without a version
+    stamp)."""
     fs, folder = published.fs, published.folder
     fs.makedirs(folder, exist_ok=True)
     opened = []
@@ -151,7 +160,8 @@ def sync(published: Published, params: MinHashParams, skip: dt.date | None) -> t
             whole.append(date)
         else:
             opened.append(level)
-    return _compact(published, params, opened), whole
+    budget = RUN_MERGE_ENTRIES if budget is None else budget
+    return _compact(published, params, opened, min(budget, MAX_ENTRIES)), whole
 
 
 def _drop_redundant(published: Published, opened: list[levels.Level]) -> list[levels.Level]:
@@ -196,10 +206,13 @@ def _live_entries(published: Published, level: levels.Level) -> int:
     return sum(s.entries for s in level.sources if published.live(s))
 
 
-def _compact(published: Published, params: MinHashParams, opened: list[levels.Level]) -> list[levels.Level]:
-    """Merge levels until no FANOUT of them have about the same size, and rewrite half-dead ones."""
+def _compact(
+    published: Published, params: MinHashParams, opened: list[levels.Level], budget: int
+) -> list[levels.Level]:
+    """Merge levels until no FANOUT of them have about the same size, and rewrite half-dead ones,
+    as long as a merge's live entries fit in `budget`."""
     while True:
-        group = _next_merge(published, opened)
+        group = _next_merge(published, opened, budget)
         if not group:
             return opened
         merged = _merge(published, params, group)
@@ -210,16 +223,16 @@ def _compact(published: Published, params: MinHashParams, opened: list[levels.Le
         opened = [level for level in opened if level not in group] + ([merged] if merged else [])
 
 
-def _next_merge(published: Published, opened: list[levels.Level]) -> list[levels.Level]:
+def _next_merge(published: Published, opened: list[levels.Level], budget: int) -> list[levels.Level]:
     """The next levels to merge: one that is mostly dead, else the FANOUT smallest of a size tier
-    (sizes within 2x of its smallest), as long as their live entries fit in MAX_ENTRIES."""
+    (sizes within 2x of its smallest), as long as their live entries fit in `budget`."""
     sized = sorted(((_live_entries(published, lv), lv.entries, i) for i, lv in enumerate(opened)))
     for live, entries, i in sized:
-        if live * 2 < entries:
+        if live * 2 < entries and live <= budget:
             return [opened[i]]
     for start in range(len(sized)):
         tier = [s for s in sized[start:] if s[0] <= 2 * max(sized[start][0], 1)][:FANOUT]
-        if len(tier) == FANOUT and sum(s[0] for s in tier) <= MAX_ENTRIES:
+        if len(tier) == FANOUT and sum(s[0] for s in tier) <= budget:
             return [opened[s[2]] for s in tier]
     return []
 
@@ -255,6 +268,55 @@ def _merge(published: Published, params: MinHashParams, group: list[levels.Level
             yield keys[order], slots[order]
 
     return _write(published, params, sources, parts())
+
+
+@dataclass(frozen=True, slots=True)
+class Compaction:
+    """What `compact` did: the levels before and after, and the folders of other params removed."""
+
+    levels_before: int
+    levels_after: int
+    entries: int
+    stale_removed: list[str]
+    seconds: float
+
+    def as_dict(self) -> dict:
+        return {f: getattr(self, f) for f in self.__slots__}
+
+
+def compact(out: str, params: MinHashParams) -> Compaction:
+    """The levels' upkeep a run leaves out (call under the publish lock): every published part in a
+    level, every merge due up to MAX_ENTRIES, and the level folders of other MinHash params removed
+    (a cache no run of these params reads; a run with those params rebuilds its own from the parts)."""
+    tick = time.perf_counter()
+    published = Published.list(out, params)
+    before = _level_count(published)
+    opened, _ = sync(published, params, skip=None, budget=MAX_ENTRIES)
+    entries = sum(level.entries for level in opened)
+    for level in opened:
+        level.close()
+    stale = []
+    parent = posixpath.dirname(published.folder)
+    for path in sorted(published.fs.ls(parent, detail=False)):
+        if posixpath.basename(path) != posixpath.basename(published.folder):
+            published.fs.rm(path, recursive=True)
+            stale.append(posixpath.basename(path))
+    return Compaction(before, len(opened), entries, stale, round(time.perf_counter() - tick, 3))
+
+
+def compact_levels(settings: Settings) -> Compaction:
+    """`compact` under the publish lock, after recovering a commit cut short (what a run does first),
+    so that the levels only ever hold committed parts."""
+    from pipeline.io import commit, lock
+
+    with lock.publish_lock(settings.out, settings.lock_db):
+        commit.recover(settings.out)
+        return compact(settings.out, settings.minhash_params())
+
+
+def _level_count(published: Published) -> int:
+    fs, folder = published.fs, published.folder
+    return sum(p.endswith(_SUFFIX) for p in fs.ls(folder, detail=False)) if fs.isdir(folder) else 0
 
 
 def load_index(settings: Settings, date: dt.date, run: Sketches) -> DedupIndex:
