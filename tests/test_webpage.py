@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.article.web.figures import split_credit
+from pipeline.article.web.credits import split_credit
 from pipeline.article.web.markup import NotAnArticle, feed_detail, markup_kind
 from pipeline.article.web.page import extract_article
 from tests.conftest import SHARED, read_dataset, run_cli

@@ -61,7 +61,7 @@ def extract_article(page: str | bytes, url: str | None = None, signals: frozense
     ld, _ = json_ld(tree) if "jsonld" in signals else ({}, set())
     meta = meta_tags(tree) if "meta" in signals else {}
     layout = page_layout(tree) if signals & {"figures", "semantics"} else Layout()
-    figures = page_figures(layout.captions) if "figures" in signals else []
+    figures = page_figures(layout.captions, tree) if "figures" in signals else []
     if "semantics" not in signals:
         layout = Layout()
     if "jsonld" in signals:
