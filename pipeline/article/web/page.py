@@ -17,9 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import lxml.html
 from lxml import etree
 
 from pipeline.article.web.described import json_ld, meta_tags, names, published_time
+from pipeline.article.web.embedded import MIN_TEXT, with_embedded_article
 from pipeline.article.web.figures import Figure, ld_figures, merge_figures, page_figures
 from pipeline.article.web.layout import Layout, page_layout, split_lead, split_subheadings
 from pipeline.article.web.markup import NotAnArticle, check_not_teasers, load_page
@@ -55,9 +57,16 @@ def xml_blocks(body: etree._Element | None) -> Iterator[tuple[str, str]]:
 
 def extract_article(page: str | bytes, url: str | None = None, signals: frozenset[str] = SIGNALS) -> WebArticle:
     """The article on a web page (markup as text or bytes). Raises NotAnArticle when it holds none."""
+    return _extract_article(load_page(page), page, url, signals)
+
+
+def _extract_article(
+    tree: lxml.html.HtmlElement, page: str | bytes | None, url: str | None, signals: frozenset[str]
+) -> WebArticle:
+    """`page` is the markup to read again for an article held in the page's scripts, when the
+    markup holds too little (None: this tree is that second reading)."""
     import trafilatura
 
-    tree = load_page(page)
     ld, _ = json_ld(tree) if "jsonld" in signals else ({}, set())
     meta = meta_tags(tree) if "meta" in signals else {}
     layout = page_layout(tree) if signals & {"figures", "semantics"} else Layout()
@@ -71,7 +80,12 @@ def extract_article(page: str | bytes, url: str | None = None, signals: frozense
     doc = trafilatura.bare_extraction(
         tree, with_metadata=True, include_comments=False, include_tables=False, include_images=False
     )
-    if doc is None or not (doc.text or "").strip():
+    found = (doc.text or "").strip() if doc is not None else ""
+    if page is not None and len(found) < MIN_TEXT:
+        # The extractor pruned the tree: the page is parsed again (rare: 1 of the 258 fundus pages).
+        if (full := with_embedded_article(load_page(page))) is not None:
+            return _extract_article(full, None, url, signals)
+    if not found:
         raise NotAnArticle("html_no_article", "an HTML page in which no article text was found")
     if "xml" in signals:
         blocks = list(xml_blocks(doc.body))
