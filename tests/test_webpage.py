@@ -295,3 +295,33 @@ def test_every_fundus_article_is_an_article_and_none_is_taken_for_a_home_page():
         except NotAnArticle as exc:
             refused[page.name] = exc.reason
     assert refused == {}  # kr_HankookIlbo_2026_01_29 holds its text only in a Next.js payload
+
+
+def bare_page(top: str) -> str:
+    """A page without an h1 (its headline set in a styled paragraph) and `top` above the body."""
+    return (
+        "<!DOCTYPE html><html><head><title>Rain floods the valley</title></head><body><main>"
+        f"<p class='leading-tight text-24 font-bold'>Rain floods the valley</p>{top}"
+        + "".join(f"<p>{p}</p>" for p in PARAS)
+        + "</main></body></html>"
+    )
+
+
+def test_a_marked_lead_is_found_on_a_page_without_an_h1_and_line_spacing_marks_no_lead():
+    lead = "Two roads and the railway were closed as the river rose two metres in six hours."
+    page = extract_article(bare_page(f"<h2 class='sub-tit-ll'>{lead}</h2>"))
+    assert page.lead == [lead]  # not the headline in its `leading-tight` (line spacing) paragraph
+    assert page.paragraphs == PARAS
+
+
+@pytest.mark.parametrize("furniture", ["Updated 15.59 | Published 14.14", "By Dana Reyes and 1 other"])
+def test_a_time_stamp_or_byline_above_the_body_is_neither_lead_nor_body(furniture):
+    page = extract_article(bare_page(f"<p>{furniture}</p>"))
+    assert [*page.lead, *page.paragraphs] == PARAS
+    assert page.lead == [PARAS[0]]
+
+
+def test_a_short_deck_without_a_number_stays_the_lead():
+    page = extract_article(bare_page("<p>A valley under water.</p>"))
+    assert page.lead == ["A valley under water."]
+    assert page.paragraphs == PARAS

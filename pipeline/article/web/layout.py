@@ -12,8 +12,10 @@ from lxml import etree
 from pipeline.article.web.figures import CAPTION_MARK
 from pipeline.article.web.text import CJK_CHAR, element_text, overlap
 
+# "leading" is line spacing (Tailwind's `leading-tight`), not a lead.
 _LEAD_MARK = re.compile(
-    r"lead|intro|teaser|excerpt|sub-?tit|standfirst|preface|preamble|abstract|summary|synopsis|\bdek\b|dek-", re.I
+    r"lead(?!ing)|intro|teaser|excerpt|sub-?tit|standfirst|preface|preamble|abstract|summary|synopsis|\bdek\b|dek-",
+    re.I,
 )
 _SUBHEADING_MARK = re.compile(r"subhead|interline|intertit|crosshead|zwischen", re.I)
 _OUTSIDE_TEXT = frozenset({"a", "figure", "figcaption", "nav", "aside", "button", "time", "li", "script", "style"})
@@ -21,6 +23,7 @@ _TEXT_TAGS = frozenset({"p", "h2", "div"})
 _HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _LAYOUT_TAGS = frozenset({"h1", "p", "figcaption", *_HEADINGS})
 _BOLD = frozenset({"strong", "b"})
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(slots=True)
@@ -98,18 +101,33 @@ def page_layout(tree: lxml.html.HtmlElement) -> Layout:
             layout.paragraphs.setdefault(opening(text), (i, bold))
             if bold and _heading_like(text):
                 layout.headings.append((i, text))
+        if lead:  # before the headline too: a page without an h1 still marks its lead
+            if _prose(text := text or element_text(el)) and not _outside_text(el):
+                layout.marked.append((i, cls, text))
         if layout.h1_at < 0:
             continue
         if tag in _HEADINGS or subheading:
             if (text := text or element_text(el)) and _heading_like(text) and not _outside_text(el):
                 layout.headings.append((i, text))
-        if lead:
-            if _prose(text := text or element_text(el)) and not _outside_text(el):
-                layout.marked.append((i, cls, text))
-        elif tag in _TEXT_TAGS and len(layout.texts) < 20 and len(el) <= 3:
+        if not lead and tag in _TEXT_TAGS and len(layout.texts) < 20 and len(el) <= 3:
             if _prose(text := text or element_text(el)):
                 layout.texts.append((i, text))
     return layout
+
+
+def _furniture(text: str, title: str | None) -> bool:
+    """The headline set as a paragraph, or a short line with a number: a time stamp ("Updated
+    15.59 | Published 14.14"), a byline with a count, a date. A short deck has no number."""
+    short = len(text) < 1500 and not _prose(text)
+    return bool(title and overlap(text, title) >= 0.8) or (short and _DIGIT.search(text) is not None)
+
+
+def drop_furniture(paragraphs: list[str], title: str | None) -> list[str]:
+    """The body without the page furniture the extractor kept above its first paragraph (3 at most)."""
+    start = 0
+    while start < min(3, len(paragraphs) - 1) and _furniture(paragraphs[start], title):
+        start += 1
+    return paragraphs[start:]
 
 
 def split_lead(layout: Layout, description: str, paragraphs: list[str]) -> tuple[list[str], list[str]]:
@@ -130,9 +148,14 @@ def split_lead(layout: Layout, description: str, paragraphs: list[str]) -> tuple
         lead = [text] + [t for _, c, t in between if c == cls and c and t != text and t not in text]
     elif first_bold and len(paragraphs) > 1:
         lead = paragraphs[:1]
-    elif description and overlap(description, paragraphs[0]) < 0.6:
-        shown = [t for i, t in layout.texts if layout.h1_at < i < first_at and overlap(description, t) >= 0.5]
-        lead = shown[:1]
+    elif description:
+        # The block the description repeats, when the first paragraph repeats it less (that one is
+        # then a kicker, a caption, or a box holding the headline and the lead together).
+        agree = [(overlap(description, t), t) for i, t in layout.texts if layout.h1_at < i < first_at]
+        best, text = max(agree, default=(0.0, ""))
+        first = overlap(description, paragraphs[0])
+        if best >= 0.5 and (first < 0.6 or best > first + 0.05):
+            lead = [text]
     if not lead:
         return paragraphs[:1], paragraphs[1:]
     return lead, [p for p in paragraphs if not any(overlap(p, x) >= 0.8 for x in lead)]

@@ -23,7 +23,7 @@ from lxml import etree
 from pipeline.article.web.described import json_ld, meta_tags, names, published_time
 from pipeline.article.web.embedded import MIN_TEXT, with_embedded_article
 from pipeline.article.web.figures import Figure, ld_figures, merge_figures, page_figures
-from pipeline.article.web.layout import Layout, page_layout, split_lead, split_subheadings
+from pipeline.article.web.layout import Layout, drop_furniture, page_layout, split_lead, split_subheadings
 from pipeline.article.web.markup import NotAnArticle, check_not_teasers, load_page
 from pipeline.article.web.text import attr_text, element_text, overlap
 from pipeline.article.web.title import choose_title, site_names, title_without_site
@@ -103,7 +103,7 @@ def _extract_article(
     first, last = (kinds.index("p"), len(kinds) - kinds[::-1].index("p")) if "p" in kinds else (0, 0)
     heads = [t for kind, t in blocks[first:last] if kind == "head"]
     description = attr_text(ld.get("description")) or meta.get("og:description") or meta.get("description", "")
-    lead, paragraphs = split_lead(layout, description, paragraphs)
+    lead, paragraphs = split_lead(layout, description, drop_furniture(paragraphs, title))
     paragraphs, subheadings = split_subheadings(layout, paragraphs, heads)
     authors = names(ld.get("author")) or [a.strip() for a in (doc.author or "").split(";") if a.strip()]
     return WebArticle(
