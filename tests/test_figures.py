@@ -121,6 +121,10 @@ def test_a_credited_alt_text_is_a_caption_when_the_page_shows_none():
         # an image beside a linked headline
         """<div class="teaser"><img src="/b.jpg" alt="Northern lights over the fjord. &copy; Foto: Tim Berg">
         <div><h2><a href="/b">Northern lights: more to come</a></h2><p>Many missed them last night.</p></div></div>""",
+        # an image in a block named a teaser, beside a video's duration
+        """<div class="teaser"><div class="teaserimage"><div class="image-container"><picture>
+        <img src="/e.jpg" alt="Trends for the election. &copy; Screenshot"></picture>
+        <div class="media"><span class="duration">8 Min</span></div></div></div></div>""",
         # a linked image
         """<a href="/c"><img src="/c.jpg" alt="Fire crews at the mill. Foto: Jo Smith"></a>""",
         # an image whose alt text repeats a linked headline beside it
@@ -137,6 +141,13 @@ def test_a_caption_written_again_beside_its_credit_gives_the_figure_its_credit()
     </figure><section class="image-meta"><div><div class="image-description">Fans all over Europe.</div></div>
     <div><div class="image-copyright">picture alliance/dpa | Jan Woitas</div></div></section>"""
     assert figures_of(body) == [("Fans all over Europe.", ("picture alliance/dpa | Jan Woitas",))]
+
+
+def test_a_distributor_marked_after_the_photographer_is_a_credit_too():
+    body = """<figure><img src="/a.jpg"><figcaption><span>People look at a damaged aircraft.</span>
+    <span class=credit>Photo by Jo Rasool</span> /<span class=distributor>AFP via Getty Images</span>
+    </figcaption></figure>"""
+    assert figures_of(body) == [("People look at a damaged aircraft.", ("Jo Rasool", "AFP via Getty Images"))]
 
 
 def test_an_authors_portrait_told_by_its_byline_caption_is_no_figure():

@@ -53,7 +53,8 @@ def merge_figures(page: list[Figure], described: list[Figure]) -> list[Figure]:
 # A credit inside a figure is marked by a class, itemprop or data attribute naming it, or by a tag
 # made for it; a caption outside `figcaption` by its class, next to an image.
 _CREDIT_MARK = re.compile(
-    r"credit|copyright|source|photographer|urheber|quelle|fotograf|rights|courtesy|author|creator", re.I
+    r"credit|copyright|source|photographer|urheber|quelle|fotograf|rights|courtesy|author|creator|distributor",
+    re.I,
 )
 # An attribute holding a credit names one plainly ("source", "author" also name URLs and ids).
 # `data-credit-text-color` names a style, not a credit: the name ends with what it holds.
@@ -73,6 +74,7 @@ _MEDIA_COMPONENT = re.compile(r"-.*(?:image|img|picture|photo|media)|(?:image|im
 _FIGURE_EXTRA = 300  # characters a figure holds beside its caption: a credit, buttons, a counter
 _LINE_TAGS = frozenset({"p", "span", "div", "small"})
 _TEASER_TAGS = frozenset({"a", "aside", "nav", "footer"})
+_TEASER_MARK = re.compile(r"teaser|related|promo|recommend", re.I)
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _BOX_TEXT = 600  # characters of text beside an image: a caption and a credit, a teaser; more is a section
 
@@ -178,11 +180,22 @@ def _text_box(img: etree._Element) -> tuple[etree._Element, etree._Element, str]
     return None
 
 
-def _teaser(box: etree._Element, text: str) -> bool:
-    """A teaser: an image beside a linked headline, or beside text that is mostly links."""
-    if any(h.find(".//a") is not None for h in box.iter(*_HEADINGS)):
-        return True
-    return sum(len(element_text(a)) for a in box.iter("a")) > len(text) / 2
+def _teaser(img: etree._Element) -> bool:
+    """An image in a teaser: a block around it, up to a section's size, that is named a teaser or
+    holds a linked headline or text that is mostly links."""
+    for depth, box in enumerate(img.iterancestors()):
+        if depth > 5 or box.tag == "body":
+            return False
+        if _TEASER_MARK.search(box.get("class") or ""):
+            return True
+        text = element_text(box)
+        if len(text) > _BOX_TEXT:
+            return False
+        if text and any(h.find(".//a") is not None for h in box.iter(*_HEADINGS)):
+            return True
+        if text and sum(len(element_text(a)) for a in box.iter("a")) > len(text) / 2:
+            return True
+    return False
 
 
 def _box_figure(img: etree._Element, box: etree._Element, child: etree._Element) -> tuple[str, list[str]] | None:
@@ -250,7 +263,7 @@ def page_figures(captions: list[etree._Element], tree: etree._Element | None = N
         caption = full
         for credit in marked:
             caption = caption.replace(credit, " ")
-        caption = CAPTION_LABEL.sub("", " ".join(caption.split()).strip(" |"))
+        caption = CAPTION_LABEL.sub("", " ".join(caption.split()).strip(" |/"))
         caption, written = split_credit(caption, weak=not marked)
         if _BYLINE.match(caption):
             continue  # an author's portrait, told by its caption
@@ -262,7 +275,7 @@ def page_figures(captions: list[etree._Element], tree: etree._Element | None = N
         if (found := _text_box(img)) is None:
             continue
         box, child, text = found
-        if len(text) <= _BOX_TEXT and _teaser(box, text):
+        if _teaser(img):
             continue
         if len(text) <= _BOX_TEXT and (boxed := _box_figure(img, box, child)):
             holders.add(box)
