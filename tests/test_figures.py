@@ -152,6 +152,7 @@ def test_a_distributor_marked_after_the_photographer_is_a_credit_too():
 
 def test_an_authors_portrait_told_by_its_byline_caption_is_no_figure():
     body = """<figure><img src="/jo.jpg"><figcaption>Von Eileen Wagner 10.09.2025, 09:53 Uhr</figcaption></figure>
+    <figure><img src="/cu.jpg"><figcaption>Von Chris Unger, Redakteur 09.09.2025, 09:58 Uhr</figcaption></figure>
     <figure><img src="/b.jpg"><figcaption>By the river at dawn, the mill stands empty.</figcaption></figure>"""
     assert figures_of(body) == [("By the river at dawn, the mill stands empty.", ())]
 

@@ -66,7 +66,7 @@ CAPTION_MARK = re.compile(r"caption|legend|bildunterschrift|im(?:a?ge?)?-?desc",
 _CREDIT_WORDS = 15
 _BYLINE_BOX = re.compile(r"author|byline|avatar|profile", re.I)
 # A byline under an author's portrait: "Von Jo Smith, Redakteurin 05.11.2025, 18:00 Uhr", "By Jo Smith".
-_BYLINE = re.compile(r"^(?:by|von|par|door|av|af|di|por|od)\s+\w+\s+\w+(?:\s+\S+){0,8}(?<![.!?])$", re.I)
+_BYLINE = re.compile(r"^(?:by|von|par|door|av|af|di|por|od)\s+\w+\s+\w+\S*(?:\s+\S+){0,8}(?<![.!?])$", re.I)
 _MEDIA = ("img", "picture", "video")
 # Web components that show an image (`<brick-image>`, `<storefront-image>`): a custom element's
 # name holds a hyphen, and an image component's names what it shows.
