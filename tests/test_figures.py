@@ -109,6 +109,14 @@ def test_a_line_repeating_an_images_alt_text_is_its_caption_and_what_follows_its
     assert figures_of(body) == [("The coach wants as many points as possible.", ("IMAGO/Nico Herbertz",))]
 
 
+def test_a_buttons_label_beside_an_image_is_not_the_text_set_beside_it():
+    body = """<header><div><div><picture><img src="/a.jpg" alt="Parcels from abroad are popular but risky.">
+    </picture></div><div><button>Show the description</button></div></div>
+    <div style="display:none;"><span>Parcels from abroad are popular but risky.</span><small>dpa</small></div>
+    </header>"""
+    assert figures_of(body) == [("Parcels from abroad are popular but risky.", ("dpa",))]
+
+
 def test_a_credited_alt_text_is_a_caption_when_the_page_shows_none():
     body = """<div class="hero"><picture><img src="/a.jpg" alt="A meteorite in Elmshorn &copy; NDR Foto: Jo Eggers"
     title="A meteorite in Elmshorn"></picture></div>"""

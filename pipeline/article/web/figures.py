@@ -167,14 +167,17 @@ def _next_credit(caption: etree._Element) -> list[str]:
     return []
 
 
+_NOT_BUTTONS = etree.XPath(".//text()[not(ancestor::button)]")
+
+
 def _text_box(img: etree._Element) -> tuple[etree._Element, etree._Element, str] | None:
-    """The nearest block around an image that holds text, the child of it the image is in, and
-    that text."""
+    """The nearest block around an image that holds text besides its buttons' labels ("zoom",
+    "show the description"), the child of it the image is in, and that text."""
     child = img
     for box in img.iterancestors():
         if box.tag in ("body", "p"):
             return None
-        if text := element_text(box):
+        if element_text(box) and (text := " ".join("".join(_NOT_BUTTONS(box)).split())):
             return box, child, text
         child = box
     return None
