@@ -278,12 +278,14 @@ def page_figures(captions: list[etree._Element], tree: etree._Element | None = N
         if (found := _text_box(img)) is None:
             continue
         box, child, text = found
-        if _teaser(img):
+        boxed = _box_figure(img, box, child) if len(text) <= _BOX_TEXT else None
+        described = None if boxed else _alt_figure(img)
+        if not (boxed or described) or _teaser(img):
             continue
-        if len(text) <= _BOX_TEXT and (boxed := _box_figure(img, box, child)):
+        if boxed:
             holders.add(box)
             caption, written = split_credit(boxed[0], weak=not boxed[1])
             add(caption, boxed[1] + written)
-        elif described := _alt_figure(img):
+        else:
             add(*described)
     return figures
