@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -69,9 +71,37 @@ def meta_tags(tree: lxml.html.HtmlElement) -> dict[str, str]:
     return found
 
 
-def published_time(ld: dict, meta: dict[str, str], fallback: str | None) -> str | None:
-    """The page's own publication time (JSON-LD, then article:published_time), else the extractor's date."""
-    for value in (attr_text(ld.get("datePublished")), meta.get("article:published_time", "")):
-        if re.match(r"\d{4}-\d\d-\d\d", value):
+_ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
+# A date that `<title>` or og:title ends with ("... | DW | 28.04.2023"): dotted day first, as written
+# wherever dots separate a date, or ISO; never slashes (month or day first depends on the country).
+_TITLE_DATE = re.compile(
+    r"(?:^|[\s|–—·•:\-])(?:(\d{1,2})\.(\d{1,2})\.((?:19|20)\d\d)|((?:19|20)\d\d)-(\d\d)-(\d\d))\s*$"
+)
+
+
+def _marked_times(tree: lxml.html.HtmlElement) -> Iterator[str]:
+    """Publication times schema.org microdata marks (`<time itemprop="datePublished" datetime=...>`)."""
+    for el in tree.iterfind(".//*[@itemprop='datePublished']"):
+        yield attr_text(el.get("datetime")) or attr_text(el.get("content"))
+
+
+def title_date(titles: list[str]) -> str:
+    """The date a page's title ends with, as ISO 8601 (a day: its time is not written there)."""
+    for title in titles:
+        if m := _TITLE_DATE.search(title):
+            day, month, year = (m[1], m[2], m[3]) if m[1] else (m[6], m[5], m[4])
+            try:
+                return dt.date(int(year), int(month), int(day)).isoformat()
+            except ValueError:
+                continue
+    return ""
+
+
+def published_time(ld: dict, meta: dict[str, str], tree: lxml.html.HtmlElement | None) -> str:
+    """The page's own publication time: JSON-LD's, article:published_time, else the first the page
+    marks with microdata (when a tree is given); "" when it states none."""
+    marked = _marked_times(tree) if tree is not None else ()
+    for value in itertools.chain((attr_text(ld.get("datePublished")), meta.get("article:published_time", "")), marked):
+        if _ISO_DATE.match(value):
             return value
-    return fallback
+    return ""

@@ -20,13 +20,14 @@ from dataclasses import dataclass
 import lxml.html
 from lxml import etree
 
-from pipeline.article.web.described import json_ld, meta_tags, names, published_time
+from pipeline.article.web.byline import byline_names, choose_authors, ld_names, names_a_person
+from pipeline.article.web.described import json_ld, meta_tags, published_time, title_date
 from pipeline.article.web.embedded import MIN_TEXT, with_embedded_article
 from pipeline.article.web.figures import Figure, ld_figures, merge_figures, page_figures
 from pipeline.article.web.layout import Layout, drop_furniture, page_layout, split_lead, split_subheadings
 from pipeline.article.web.markup import NotAnArticle, check_not_teasers, load_page
 from pipeline.article.web.text import attr_text, element_text, overlap
-from pipeline.article.web.title import choose_title, site_names, title_without_site
+from pipeline.article.web.title import choose_title, site_names, title_without_site, visible_headline
 
 SIGNALS = frozenset({"xml", "jsonld", "meta", "figures", "semantics"})
 
@@ -75,6 +76,15 @@ def _extract_article(
         layout = Layout()
     if "jsonld" in signals:
         figures = merge_figures(figures, ld_figures(ld))
+    headline = visible_headline(tree) if "semantics" in signals else ""
+    sites = site_names(ld, meta, url)
+    ld_authors = ld_names(ld.get("author"))
+    # Byline markup is read only when JSON-LD names no one (most pages do; the markup costs a search).
+    byline = byline_names(tree) if "semantics" in signals and not names_a_person(ld_authors, sites) else []
+    published = published_time(ld, meta, tree if "semantics" in signals else None)
+    head_title = (
+        element_text(title_el) if "meta" in signals and (title_el := tree.find("head/title")) is not None else ""
+    )
     links = "\n".join(element_text(a) for a in tree.iter("a"))
     # The extractor prunes the tree it is given: the signals above are read first.
     doc = trafilatura.bare_extraction(
@@ -92,9 +102,9 @@ def _extract_article(
     else:
         blocks = [("p", p) for line in doc.text.split("\n") if (p := " ".join(line.split()))]
     check_not_teasers([t for line in doc.text.split("\n") if (t := " ".join(line.split()))], links)
-    sites = site_names(ld, meta, url or doc.url)
-    titles = (attr_text(ld.get("headline")), layout.h1, meta.get("og:title", ""), attr_text(doc.title))
-    title = choose_title([title_without_site(t, sites) for t in titles])
+    # The `<title>` element, not the extractor's title (that is og:title again when the page has one).
+    titles = (attr_text(ld.get("headline")), meta.get("og:title", ""), head_title or attr_text(doc.title))
+    title = choose_title([title_without_site(t, sites) for t in titles], headline)
     # The extractor keeps some captions as paragraphs: they are the figures', not the body's.
     captions = [f"{f.caption} {' '.join(f.credits)}".strip() for f in figures]
     paragraphs = [t for kind, t in blocks if kind == "p" and not any(overlap(t, c) >= 0.8 for c in captions)]
@@ -105,15 +115,16 @@ def _extract_article(
     description = attr_text(ld.get("description")) or meta.get("og:description") or meta.get("description", "")
     lead, paragraphs = split_lead(layout, description, drop_furniture(paragraphs, title))
     paragraphs, subheadings = split_subheadings(layout, paragraphs, heads)
-    authors = names(ld.get("author")) or [a.strip() for a in (doc.author or "").split(";") if a.strip()]
+    authors = choose_authors(ld_authors, byline, doc.author or "", sites)
     return WebArticle(
         title=title,
         lead=lead,
         paragraphs=paragraphs,
         subheadings=[s for s in subheadings if not any(overlap(s, x) >= 0.8 for x in lead)],
         figures=figures,
-        authors=list(dict.fromkeys(authors)),
-        published=published_time(ld, meta, doc.date),
+        authors=authors,
+        # else a date the title ends with, else the extractor's (it also takes dates the page shows for others)
+        published=published or title_date([meta.get("og:title", ""), head_title]) or doc.date,
         site_name=meta.get("og:site_name") or doc.sitename,
         url=doc.url,
     )

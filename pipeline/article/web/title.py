@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterator
 
-from pipeline.article.web.text import attr_text, overlap
+import lxml.html
+
+from pipeline.article.web.text import attr_text, element_text, overlap
 
 _TITLE_SEPARATOR = re.compile(r"\s+[|–—·•:\-]{1,2}\s+")
 _DATE_PART = re.compile(r"^[\d./\- ]+$")
+# Where an h1 names the page for navigation (a breadcrumb trail, a menu) rather than heading the article.
+_NAVIGATION = frozenset({"nav", "li", "menu"})
+_NAVIGATION_MARK = re.compile(r"breadcrumb", re.I)
+
+
+# Domain names spell a name in ASCII: German letters as two (Börsen -> boersen), accents dropped.
+_ASCII = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def name_key(name: str) -> str:
+    """A name as a domain would spell it, to compare a site's names: "Börsen-Zeitung" -> "boersenzeitung"."""
+    folded = unicodedata.normalize("NFKD", name.casefold().translate(_ASCII))
+    return "".join(c for c in folded if c.isalnum())
 
 
 def site_names(ld: dict, meta: dict[str, str], url: str | None) -> list[str]:
@@ -16,11 +33,11 @@ def site_names(ld: dict, meta: dict[str, str], url: str | None) -> list[str]:
         names.append(attr_text(publisher.get("name")))
     if host := re.sub(r"^https?://(?:www\.)?", "", url or meta.get("og:url", "")).split("/")[0]:
         names.append(host.rsplit(".", 1)[0])
-    return [key for n in names if len(key := n.casefold().replace(" ", "")) >= 2]
+    return [key for n in names if len(key := name_key(n)) >= 2]
 
 
 def _is_site_part(part: str, site_names: list[str]) -> bool:
-    key = part.casefold().replace(" ", "")
+    key = name_key(part)
     return bool(_DATE_PART.match(part)) or any(key and (key in s or s in key) for s in site_names)
 
 
@@ -34,10 +51,43 @@ def title_without_site(title: str, site_names: list[str]) -> str:
     return title
 
 
-def choose_title(candidates: list[str]) -> str | None:
-    """The candidate the others agree with most (the first on a tie): one odd source loses."""
-    candidates = [c for c in candidates if c]
-    if not candidates:
+def _in_navigation(el: lxml.html.HtmlElement) -> bool:
+    return any(
+        a.tag in _NAVIGATION or a.get("role") == "navigation" or _NAVIGATION_MARK.search(a.get("class") or "")
+        for a in el.iterancestors()
+    )
+
+
+def visible_headline(tree: lxml.html.HtmlElement) -> str:
+    """The headline a reader sees over the article: the `article` element's h1, else its first h2
+    before its first paragraph (some pages give h1 to a breadcrumb trail or to the site's logo);
+    else the same in a `header` (pages without an `article`); else the first h1 outside the navigation."""
+    for scope in ("article", "header"):
+        for container in tree.iter(scope):
+            if text := _first_heading(container.iter("h1")):
+                return text
+            for el in container.iter("h2", "p"):
+                if el.tag == "p" and element_text(el):
+                    break
+                if el.tag == "h2" and (text := element_text(el)) and not _in_navigation(el):
+                    return text
+    return _first_heading(tree.iter("h1"))
+
+
+def _first_heading(headings: Iterator[lxml.html.HtmlElement]) -> str:
+    return next((text for h in headings if (text := element_text(h)) and not _in_navigation(h)), "")
+
+
+def choose_title(candidates: list[str], visible: str = "", confirming: int = 2) -> str | None:
+    """The candidate closest to the headline a reader sees, when one of the first `confirming` (the
+    article's own metadata, not the document's `<title>`) agrees with it: search engines are often
+    given a title of their own, and the visible headline may run a kicker into it. Else the
+    candidate the others agree with most (the first on a tie): one odd source loses."""
+    agree = [overlap(visible, c) for c in candidates[:confirming]]
+    if agree and max(agree) >= 0.5:
+        return candidates[agree.index(max(agree))]
+    pool = [c for c in (*candidates, visible) if c]
+    if not pool:
         return None
-    support = [sum(overlap(c, o) for o in candidates) for c in candidates]
-    return candidates[support.index(max(support))]
+    support = [sum(overlap(c, o) for o in pool) for c in pool]
+    return pool[support.index(max(support))]

@@ -1,0 +1,112 @@
+"""Who wrote the article: people named in JSON-LD, in the page's byline markup, in the extractor's
+byline; the publication itself only when no person is named."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from pipeline.article.web.text import CJK_CHAR, attr_text, element_text
+from pipeline.article.web.title import name_key
+
+# Words that introduce a byline rather than name someone in it, in the languages of the news we
+# read ("By Jane Doe", "Von Max Muster", "Autorin/Autor ..."); one entry per language family.
+_LABEL = re.compile(
+    r"^(?:(?:(?:written\s+)?by|from|von|par|por|di|door|av|af|autor(?:in)?(?:/autor(?:in)?)?|author|texte?|reporter)\b"
+    r"|[^\W\d]+:)[:\s]*",  # or any one word before a colon: "Redaktion:", "Texto:"
+    re.I,
+)
+# What joins names in a byline: punctuation, and "and" in the languages above.
+_JOIN = re.compile(r"\s*(?:[,;/&、]|\s(?:and|und|et|y|e|og|och|en)\s)\s*", re.I)
+_HANDLE = re.compile(r"\s*\([^)]{1,12}\)\.?$")  # an editor's short sign after the name: "Jane Doe (jd)"
+_PROSE = 100  # characters: a paragraph of the article's text, not a label or a byline
+_MARKED = etree.XPath(
+    "//body//*[@rel='author' or @itemprop='author' or contains(@class, 'author') or contains(@class, 'Author')"
+    " or contains(@class, 'byline') or contains(@class, 'Byline')]"
+)
+_NOT_TEXT = frozenset({"link", "meta", "script", "style"})
+
+
+def split_names(byline: str) -> list[str]:
+    """The names in a byline, without its label and the editors' signs: "By A, B and C" -> [A, B, C]."""
+    names = []
+    for part in _JOIN.split(_LABEL.sub("", " ".join(byline.split()), count=1)):
+        name = _HANDLE.sub("", _LABEL.sub("", part, count=1)).strip(" .:-–|")
+        if 2 <= len(name) <= 50 and len(name.split()) <= 5 and not any(c.isdigit() for c in name):
+            names.append(name)
+    return names
+
+
+def byline_names(tree: lxml.html.HtmlElement) -> list[str]:
+    """The names in the page's byline markup (rel/itemprop="author", a class naming an author or a
+    byline): the first such element naming someone, and those beside it (several authors). Inside
+    the `article` element when one holds any (bylines elsewhere are other pages' teasers), before
+    the text's first paragraph, never in a figure (a byline there is a photographer's)."""
+    marked = [el for el in _MARKED(tree) if el.tag not in _NOT_TEXT]
+    holders = {a for el in marked for a in el.iterancestors()}  # a marked element holding another
+    leaves, in_article = [], []
+    for el in marked:
+        if el in holders:
+            continue
+        around = {a.tag for a in el.iterancestors()}
+        if not around & {"figure", "figcaption"} and (names := split_names(element_text(el))):
+            (in_article if "article" in around else leaves).append((el, names))
+    leaves = in_article or leaves
+    # A byline heads the text; names after its first paragraph are a box's (editors, sources).
+    first = {el for el, _ in leaves}
+    before = set()
+    for el in tree.iter("p", *{el.tag for el in first}):
+        if el in first:
+            before.add(el)
+        elif el.tag == "p" and el not in holders and len(element_text(el)) >= _PROSE:
+            break
+    leaves = [(el, names) for el, names in leaves if el in before]
+    if not leaves:
+        return []
+    head = leaves[0][0]
+    group = head.getparent().getparent() if head.getparent() is not None else head
+    beside = [n for el, names in leaves if any(a is group for a in el.iterancestors()) for n in names]
+    return list(dict.fromkeys(beside or leaves[0][1]))
+
+
+def ld_names(value: object) -> list[str]:
+    """Names in a JSON-LD author value: a string, a Person or Organization, or a list of them."""
+    if isinstance(value, str):
+        return [t] if (t := attr_text(value)) and not t.startswith("http") else []
+    if isinstance(value, dict):
+        return ld_names(value.get("name"))
+    if isinstance(value, list):
+        return [name for item in value for name in ld_names(item)]
+    return []
+
+
+def is_organisation(name: str, site_names: list[str]) -> bool:
+    """Whether a name is the publication's own: one of its site names, or holding one ("SPIEGEL Online")."""
+    key = name_key(name)
+    return any(key == s or (len(s) >= 4 and s in key) or (len(key) >= 4 and key in s) for s in site_names)
+
+
+def _is_person(name: str, site_names: list[str]) -> bool:
+    """A person's name: two words or more, or written in a script without spaces (松岡大地); not the
+    publication's. A single word is an editor's sign ("amw") or an agency as often as a name."""
+    return (len(name.split()) >= 2 or bool(CJK_CHAR.search(name))) and not is_organisation(name, site_names)
+
+
+def names_a_person(names: list[str], site_names: list[str]) -> bool:
+    return any(_is_person(n, site_names) for n in names)
+
+
+def choose_authors(ld: list[str], byline: list[str], extracted: str, site_names: list[str]) -> list[str]:
+    """The first of JSON-LD's authors, the extractor's byline and the page's byline markup that names
+    a person, all of its names kept (a co-author's agency too); else what JSON-LD or the extractor
+    name (the publication, an agency, editors' signs)."""
+    extracted_names = [n for part in extracted.split(";") for n in split_names(part)]
+    for names, all_kept in ((ld, True), (extracted_names, False), (byline, False)):
+        if names_a_person(names, site_names):
+            kept = names if all_kept else [n for n in names if not is_organisation(n, site_names)]
+            if names is byline:  # markup also marks brands and labels: its people only
+                kept = [n for n in names if _is_person(n, site_names)]
+            return list(dict.fromkeys(_HANDLE.sub("", n) for n in kept))
+    return list(dict.fromkeys(ld or [a.strip() for a in extracted.split(";") if a.strip()]))

@@ -1,0 +1,156 @@
+"""A web page's title, authors and date: the headline a reader sees, the people in the byline, the
+publication day the page marks, whatever the page tells search engines instead."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.article.web.byline import byline_names, split_names
+from pipeline.article.web.described import title_date
+from pipeline.article.web.markup import load_page
+from pipeline.article.web.page import extract_article
+from pipeline.article.web.title import choose_title, title_without_site
+
+PARAS = [
+    "The council voted on Tuesday to close the old bridge to cars from June, after engineers found cracks in it.",
+    "Buses will use the new ring road instead, adding ten minutes to the trip into town for most commuters.",
+    "Shop owners on the bridge street said they feared losing customers and asked for help with the cost.",
+    "Repairs are expected to take two years and cost about four million, the council's engineer said.",
+]
+
+
+def page(
+    *,
+    ld: dict | None = None,
+    og: str = "",
+    title: str = "",
+    before: str = "",
+    header: str = "",
+    after: str = "",
+    article: bool = True,
+    url: str = "https://www.town-post.example/news/1",
+) -> str:
+    """A news page of the shape the fundus pages have, with the parts a test sets."""
+    data = {"@context": "https://schema.org", "@type": "NewsArticle", **(ld or {})}
+    wrap = ("<article>", "</article>") if article else ("<div class='story'>", "</div>")
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta property="og:title" content="{og}"><meta property="og:url" content="{url}">
+<script type="application/ld+json">{json.dumps(data)}</script></head>
+<body>{before}{wrap[0]}<header>{header}</header>
+{"".join(f"<p>{p}</p>" for p in PARAS)}{after}{wrap[1]}
+<footer><a href="/privacy">Privacy</a></footer></body></html>"""
+
+
+BREADCRUMB = '<nav class="breadcrumb"><ol><li><a href="/">Home</a></li><li><h1>{}</h1></li></ol></nav>'
+HEADLINE = "Old bridge closes to cars in June"
+SEO = "Town Post: bridge closure, bus changes and what it means for you"
+
+
+def test_an_h1_in_the_breadcrumb_trail_is_not_the_headline_the_article_shows():
+    # The SEO title is given three times (og:title, <title>, the breadcrumb's h1); the reader sees the
+    # article's own headline, which JSON-LD gives too.
+    html = page(
+        ld={"headline": HEADLINE}, og=SEO, title=SEO, before=BREADCRUMB.format(SEO), header=f"<h2>{HEADLINE}</h2>"
+    )
+    assert extract_article(html).title == HEADLINE
+
+
+def test_without_an_article_element_the_headline_is_found_in_the_header():
+    html = page(
+        ld={"headline": SEO},
+        og=HEADLINE,
+        title=SEO,
+        header=f"<h2>{HEADLINE}</h2>" + BREADCRUMB.format(SEO),
+        article=False,
+    )
+    assert extract_article(html).title == HEADLINE
+
+
+def test_a_visible_headline_only_the_document_title_repeats_loses_to_the_article_metadata():
+    assert choose_title([HEADLINE, HEADLINE, SEO], visible=SEO) == HEADLINE
+    assert choose_title([HEADLINE, SEO, SEO], visible=HEADLINE) == HEADLINE
+    assert choose_title([SEO, SEO, SEO], visible="") == SEO
+    assert choose_title(["", "", ""], visible=HEADLINE) == HEADLINE
+
+
+def test_a_site_name_is_stripped_however_the_domain_spells_its_letters():
+    assert title_without_site("Zinsen steigen | Börsen-Zeitung", ["boersenzeitung"]) == "Zinsen steigen"
+    assert title_without_site("Zinsen steigen | Zeitung am Mittag", ["boersenzeitung"]).endswith("Mittag")
+
+
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [
+        ("By Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
+        ("Von Max Muster, Erika Beispiel und Paul Probe", ["Max Muster", "Erika Beispiel", "Paul Probe"]),
+        ("Elena Ober (obe)", ["Elena Ober"]),
+        ("Updated 12.05.2024 at 10:45", []),
+    ],
+)
+def test_a_byline_is_split_into_names_without_its_label_or_editors_signs(byline, names):
+    assert split_names(byline) == names
+
+
+ORGANISATION = {"author": {"@type": "Organization", "name": "Town Post"}}
+
+
+def test_byline_markup_names_the_people_when_json_ld_names_only_the_publication():
+    html = page(
+        ld=ORGANISATION, header=f'<h1>{HEADLINE}</h1><div class="article-author">By Jane Doe and John Roe</div>'
+    )
+    assert extract_article(html).authors == ["Jane Doe", "John Roe"]
+
+
+def test_a_photographers_byline_or_an_editors_box_after_the_text_is_no_author():
+    figure = (
+        '<figure><img src="a.jpg"><figcaption>The bridge. <span class="byline">Kim Lens</span></figcaption></figure>'
+    )
+    box = '<p class="author-box">Editing: Pat Desk and Lee Proof</p>'
+    tree = load_page(page(header=f"<h1>{HEADLINE}</h1>{figure}", after=box))
+    assert byline_names(tree) == []
+    tree = load_page(page(header=f'<h1>{HEADLINE}</h1><p class="author-box">Editing: Pat Desk and Lee Proof</p>'))
+    assert byline_names(tree) == ["Pat Desk", "Lee Proof"]
+
+
+def test_json_ld_people_keep_their_agency_and_lose_their_editors_signs():
+    ld = {"author": [{"@type": "Person", "name": "Jane Doe (jd)"}, {"@type": "Organization", "name": "AFP"}]}
+    assert extract_article(page(ld=ld, header=f"<h1>{HEADLINE}</h1>")).authors == ["Jane Doe", "AFP"]
+
+
+def test_a_one_word_sign_in_the_markup_does_not_displace_the_publication():
+    html = page(ld=ORGANISATION, header=f'<h1>{HEADLINE}</h1><span class="author">amw</span>')
+    assert extract_article(html).authors == ["Town Post"]
+
+
+def test_the_publication_time_microdata_marks_is_the_date():
+    time = '<time itemprop="datePublished" datetime="2023-08-30T16:45+0100">30 August 2023</time>'
+    html = page(header=f"<h1>{HEADLINE}</h1>{time}", after='<time itemprop="datePublished" datetime="2019-02-05">')
+    assert extract_article(html).published == "2023-08-30T16:45+0100"
+
+
+def test_json_ld_publication_time_comes_before_microdata():
+    time = '<time itemprop="datePublished" datetime="2023-08-30T16:45+0100"></time>'
+    html = page(ld={"datePublished": "2023-08-29T08:00:00Z"}, header=f"<h1>{HEADLINE}</h1>{time}")
+    assert extract_article(html).published == "2023-08-29T08:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("title", "day"),
+    [
+        (f"{HEADLINE} | Europe | TP | 28.04.2023", "2023-04-28"),
+        (f"{HEADLINE} - 2023-04-28", "2023-04-28"),
+        (f"{HEADLINE} | 31.02.2023", ""),  # no such day
+        (f"{HEADLINE} | 04/05/2023", ""),  # day or month first: the page's country decides
+        ("Prices rose 2.4.2023 percent", ""),  # not after a separator
+    ],
+)
+def test_a_date_the_title_ends_with_is_read_day_first_when_dotted(title, day):
+    assert title_date([title]) == day
+
+
+def test_the_day_the_title_ends_with_beats_a_date_the_page_shows_for_something_else():
+    title = f"{HEADLINE} | Europe | TP | 28.04.2023"
+    html = page(title=title, og=title, header=f'<h1>{HEADLINE}</h1><span class="date">24.04.2023</span>')
+    assert extract_article(html).published == "2023-04-28"
