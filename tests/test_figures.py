@@ -22,18 +22,18 @@ def figures_of(body: str) -> list[tuple[str, tuple[str, ...]]]:
     ("caption", "expected"),
     [
         ("Der Hafen am Morgen. Foto: Anna Berg", "Anna Berg"),
-        ("Amaphara eThekwini. Isithombe: Sithunyelwe", "Sithunyelwe"),  # Zulu
-        ("Павел Вовк. Источник: Фундация", "Фундация"),  # Russian
+        ("Abantu emakethe. Isithombe: Sipho Dlamini", "Sipho Dlamini"),  # Zulu
+        ("Мост через реку. Источник: Иван Петров", "Иван Петров"),  # Russian
         ("Nowy most na Wiśle. Fot. Jan Kowalski", "Jan Kowalski"),  # Polish abbreviation
-        ("The new dark mode. Image Credits: Strava", "Strava"),
-        ("국회에서 연설하고 있다. 사진=연합뉴스", "연합뉴스"),  # Korean "photo=agency"
-        ("日本代表の選手たち（Ｃ）共同通信社", "共同通信社"),  # full-width (C)
-        ("警視庁を出る容疑者＝13日（山田太郎撮影）", "山田太郎"),  # "taken by"
-        ("バイデン米大統領（ゲッティ＝共同）", "ゲッティ＝共同"),  # "Getty via Kyodo"
-        ("Trump greets supporters in La Crosse, Wis. (AP Photo/Jo Gash)", "AP Photo/Jo Gash"),
-        ("The tariff applies from March 12. (Mario Jasso/Cuartoscuro)", "Mario Jasso/Cuartoscuro"),
-        ("The lobby was redesigned from the ground up. Supplied", "Supplied"),
-        ("대표가 연설하고 있다. 연합뉴스", "연합뉴스"),  # Korean: the credit after the last sentence
+        ("The new dark mode. Image Credits: Valley Apps", "Valley Apps"),
+        ("시장이 연설하고 있다. 사진=김민수", "김민수"),  # Korean "photo=agency"
+        ("川沿いの桜並木（Ｃ）山田通信", "山田通信"),  # full-width (C)
+        ("駅前の広場＝5日（佐藤花子撮影）", "佐藤花子"),  # "taken by"
+        ("港に入る船（ロイター＝共同）", "ロイター＝共同"),  # "Getty via Kyodo"
+        ("The mayor greets voters in Springfield, Ill. (AP Photo/Jo Lane)", "AP Photo/Jo Lane"),
+        ("The new bridge opens in March. (Ana Ruiz/Valley News)", "Ana Ruiz/Valley News"),
+        ("The hall was repainted over the winter. Supplied", "Supplied"),
+        ("시장이 다리를 걷고 있다. 박지훈 기자", "박지훈 기자"),  # Korean: the credit after the last sentence
     ],
 )
 def test_a_credit_written_after_a_caption_in_many_languages_is_split_off(caption, expected):
@@ -45,7 +45,7 @@ def test_a_credit_written_after_a_caption_in_many_languages_is_split_off(caption
 @pytest.mark.parametrize(
     "caption",
     [
-        "Ein Mitglied der Brigade bei einer Kundgebung. (Archivbild)",  # a note on the picture's kind
+        "Der Bürgermeister bei der Eröffnung. (Archivbild)",  # a note on the picture's kind
         "Soldiers of the U.S. Army",  # "U.S." ends no sentence
         "The mayor with Dr. Smith",
         "The mayor on Sunday. (on the left)",  # lowercase: no name
@@ -57,38 +57,38 @@ def test_what_only_looks_like_a_credit_stays_in_the_caption(caption):
 
 
 def test_a_credit_only_its_place_suggests_is_not_taken_when_the_figure_marks_one():
-    caption = "The lobby was redesigned from the ground up. Supplied"
+    caption = "The hall was repainted over the winter. Supplied"
     assert split_credit(caption, weak=False) == (caption, [])
 
 
 def test_a_caption_that_is_only_a_labelled_credit_is_a_credit():
-    assert split_credit("коллаж: Андрей Калистратенко") == ("", ["Андрей Калистратенко"])
+    assert split_credit("коллаж: Иван Петров") == ("", ["Иван Петров"])
 
 
 def test_an_unmarked_line_labelled_as_a_credit_inside_a_figure_is_the_credit():
     body = """<figure><img src="/a.jpg"><figcaption>The prime minister in Prague.</figcaption>
-    <span class="e_bz"><span>Foto: Renata Novak, Zprávy</span></span></figure>"""
-    assert figures_of(body) == [("The prime minister in Prague.", ("Renata Novak, Zprávy",))]
+    <span class="e_bz"><span>Foto: Eva Nováková, Zprávy</span></span></figure>"""
+    assert figures_of(body) == [("The prime minister in Prague.", ("Eva Nováková, Zprávy",))]
 
 
 def test_the_innermost_credit_is_taken_but_not_a_bare_label_inside_it():
     body = """<figure><img src="/a.jpg"><figcaption>An airer on the landing.
-    <span class="caption__credit"><span class="caption__credit-label">Credit</span>: Minky</span>
+    <span class="caption__credit"><span class="caption__credit-label">Credit</span>: Valley Shop</span>
     </figcaption></figure>"""
-    assert figures_of(body) == [("An airer on the landing.", ("Minky",))]
+    assert figures_of(body) == [("An airer on the landing.", ("Valley Shop",))]
 
 
 def test_a_small_holding_the_whole_caption_is_the_caption_not_its_credit():
     body = """<figure><img src="/a.jpg"><figcaption><small>A member of the brigade at a rally.
-    (Quelle: IMAGO/Jo Issa)</small></figcaption></figure>"""
-    assert figures_of(body) == [("A member of the brigade at a rally.", ("IMAGO/Jo Issa",))]
+    (Quelle: Agentur/Jo Weber)</small></figcaption></figure>"""
+    assert figures_of(body) == [("A member of the brigade at a rally.", ("Agentur/Jo Weber",))]
 
 
 def test_an_image_drawn_by_a_web_component_still_makes_a_figure():
     body = """<div><click-enlarge><brick-image-v3 src="/a.jpg"></brick-image-v3></click-enlarge>
-    <div class="article-img-caption-wrap"><span>VISIT: The singer and her manager.</span>
-    <span class="image-photographer">Foto: Alex Winger (Nettavisen)</span></div></div>"""
-    assert figures_of(body) == [("VISIT: The singer and her manager.", ("Alex Winger (Nettavisen)",))]
+    <div class="article-img-caption-wrap"><span>VISIT: The singer and her band.</span>
+    <span class="image-photographer">Foto: Alex Berg (Valley News)</span></div></div>"""
+    assert figures_of(body) == [("VISIT: The singer and her band.", ("Alex Berg (Valley News)",))]
 
 
 def test_a_caption_in_a_block_holding_much_more_text_is_no_figure():
@@ -99,39 +99,39 @@ def test_a_caption_in_a_block_holding_much_more_text_is_no_figure():
 
 def test_an_image_with_a_caption_line_and_a_labelled_credit_line_beside_it_is_a_figure():
     body = """<div class="imgbox"><div><img src="/a.jpg"></div>
-    <h1>Marines take part in the opening ceremony at Fort Bonifacio.</h1><p>Photo: AFP</p></div>"""
-    assert figures_of(body) == [("Marines take part in the opening ceremony at Fort Bonifacio.", ("AFP",))]
+    <h1>Rowers take part in the opening race on the river.</h1><p>Photo: Valley News</p></div>"""
+    assert figures_of(body) == [("Rowers take part in the opening race on the river.", ("Valley News",))]
 
 
 def test_a_line_repeating_an_images_alt_text_is_its_caption_and_what_follows_its_credit():
-    body = """<div><picture><img src="/a.jpg" alt="The coach wants as many points as possible."></picture>
-    <p>The coach wants as many points as possible. <span>IMAGO/Nico Herbertz</span></p></div>"""
-    assert figures_of(body) == [("The coach wants as many points as possible.", ("IMAGO/Nico Herbertz",))]
+    body = """<div><picture><img src="/a.jpg" alt="The coach wants to win the last three games."></picture>
+    <p>The coach wants to win the last three games. <span>Jo Smith/Valley News</span></p></div>"""
+    assert figures_of(body) == [("The coach wants to win the last three games.", ("Jo Smith/Valley News",))]
 
 
 def test_a_buttons_label_beside_an_image_is_not_the_text_set_beside_it():
-    body = """<header><div><div><picture><img src="/a.jpg" alt="Parcels from abroad are popular but risky.">
+    body = """<header><div><div><picture><img src="/a.jpg" alt="Boxes from the harbour are sorted by hand.">
     </picture></div><div><button>Show the description</button></div></div>
-    <div style="display:none;"><span>Parcels from abroad are popular but risky.</span><small>dpa</small></div>
+    <div style="display:none;"><span>Boxes from the harbour are sorted by hand.</span><small>dpa</small></div>
     </header>"""
-    assert figures_of(body) == [("Parcels from abroad are popular but risky.", ("dpa",))]
+    assert figures_of(body) == [("Boxes from the harbour are sorted by hand.", ("dpa",))]
 
 
 def test_a_credited_alt_text_is_a_caption_when_the_page_shows_none():
-    body = """<div class="hero"><picture><img src="/a.jpg" alt="A meteorite in Elmshorn &copy; NDR Foto: Jo Eggers"
-    title="A meteorite in Elmshorn"></picture></div>"""
-    assert figures_of(body) == [("A meteorite in Elmshorn", ("NDR Foto: Jo Eggers",))]
+    body = """<div class="hero"><picture><img src="/a.jpg" alt="A stone in the garden &copy; Valley News Foto: Jo Berg"
+    title="A stone in the garden"></picture></div>"""
+    assert figures_of(body) == [("A stone in the garden", ("Valley News Foto: Jo Berg",))]
 
 
 @pytest.mark.parametrize(
     "teaser",
     [
         # an image beside a linked headline
-        """<div class="teaser"><img src="/b.jpg" alt="Northern lights over the fjord. &copy; Foto: Tim Berg">
+        """<div class="teaser"><img src="/b.jpg" alt="Lights over the bay. &copy; Foto: Tim Berg">
         <div><h2><a href="/b">Northern lights: more to come</a></h2><p>Many missed them last night.</p></div></div>""",
         # an image in a block named a teaser, beside a video's duration
         """<div class="teaser"><div class="teaserimage"><div class="image-container"><picture>
-        <img src="/e.jpg" alt="Trends for the election. &copy; Screenshot"></picture>
+        <img src="/e.jpg" alt="Results of the vote. &copy; Screenshot"></picture>
         <div class="media"><span class="duration">8 Min</span></div></div></div></div>""",
         # a linked image
         """<a href="/c"><img src="/c.jpg" alt="Fire crews at the mill. Foto: Jo Smith"></a>""",
@@ -145,22 +145,22 @@ def test_a_teasers_image_gives_no_figure(teaser):
 
 
 def test_a_caption_written_again_beside_its_credit_gives_the_figure_its_credit():
-    body = """<figure><img src="/a.jpg"><figcaption><span class="caption">Fans all over Europe.</span></figcaption>
-    </figure><section class="image-meta"><div><div class="image-description">Fans all over Europe.</div></div>
-    <div><div class="image-copyright">picture alliance/dpa | Jan Woitas</div></div></section>"""
-    assert figures_of(body) == [("Fans all over Europe.", ("picture alliance/dpa | Jan Woitas",))]
+    body = """<figure><img src="/a.jpg"><figcaption><span class="caption">Crowds along the route.</span></figcaption>
+    </figure><section class="image-meta"><div><div class="image-description">Crowds along the route.</div></div>
+    <div><div class="image-copyright">Agency/dpa | Jo Weber</div></div></section>"""
+    assert figures_of(body) == [("Crowds along the route.", ("Agency/dpa | Jo Weber",))]
 
 
 def test_a_distributor_marked_after_the_photographer_is_a_credit_too():
-    body = """<figure><img src="/a.jpg"><figcaption><span>People look at a damaged aircraft.</span>
-    <span class=credit>Photo by Jo Rasool</span> /<span class=distributor>AFP via Getty Images</span>
+    body = """<figure><img src="/a.jpg"><figcaption><span>People look at the flooded square.</span>
+    <span class=credit>Photo by Jo Lane</span> /<span class=distributor>Valley Agency</span>
     </figcaption></figure>"""
-    assert figures_of(body) == [("People look at a damaged aircraft.", ("Jo Rasool", "AFP via Getty Images"))]
+    assert figures_of(body) == [("People look at the flooded square.", ("Jo Lane", "Valley Agency"))]
 
 
 def test_an_authors_portrait_told_by_its_byline_caption_is_no_figure():
-    body = """<figure><img src="/jo.jpg"><figcaption>Von Eileen Wagner 10.09.2025, 09:53 Uhr</figcaption></figure>
-    <figure><img src="/cu.jpg"><figcaption>Von Chris Unger, Redakteur 09.09.2025, 09:58 Uhr</figcaption></figure>
+    body = """<figure><img src="/jo.jpg"><figcaption>Von Jo Wagner 10.09.2025, 09:53 Uhr</figcaption></figure>
+    <figure><img src="/cu.jpg"><figcaption>Von Chris Berg, Redakteur 09.09.2025, 09:58 Uhr</figcaption></figure>
     <figure><img src="/b.jpg"><figcaption>By the river at dawn, the mill stands empty.</figcaption></figure>"""
     assert figures_of(body) == [("By the river at dawn, the mill stands empty.", ())]
 
@@ -187,17 +187,17 @@ def test_figure_is_a_typed_record():
 def test_json_ld_image_credits_come_from_their_fields_or_the_captions_end():
     article = {
         "image": [
-            {"@type": "ImageObject", "caption": "The lobby was redesigned. Supplied"},
+            {"@type": "ImageObject", "caption": "The hall was repainted. Supplied"},
             {"@type": "ImageObject", "caption": "The golf course.", "copyrightNotice": "Jo Smith"},
             {"@type": "ImageObject", "url": "/no-caption.jpg", "creditText": "Ann Lee"},
         ]
     }
     assert ld_figures(article) == [
-        Figure("The lobby was redesigned.", ("Supplied",)),
+        Figure("The hall was repainted.", ("Supplied",)),
         Figure("The golf course.", ("Jo Smith",)),
     ]
 
 
 def test_a_described_caption_that_is_only_a_credit_the_page_shows_is_not_added_again():
-    page = [Figure("", ("Андрей Калистратенко",))]
-    assert merge_figures(page, [Figure("", ("Андрей Калистратенко",))]) == page
+    page = [Figure("", ("Иван Петров",))]
+    assert merge_figures(page, [Figure("", ("Иван Петров",))]) == page

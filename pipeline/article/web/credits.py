@@ -113,7 +113,7 @@ def split_credit(caption: str, weak: bool = True) -> tuple[str, list[str]]:
 
 def clean_credit(credit: str) -> str:
     """A credit without its label and the brackets around it ("(Bild: X)" -> "X"); a bracket the
-    credit itself holds stays ("X (Nettavisen)")."""
+    credit itself holds stays ("X (Valley News)")."""
     credit = credit.strip(" |")
     while len(credit) > 1 and credit[0] in "([（" and credit[-1] in ")]）":
         credit = credit[1:-1].strip()
