@@ -450,11 +450,11 @@ def delete(
 def compact(quiet: QuietOpt = False, *, settings: Settings) -> None:
     """Merge the dedup levels a run leaves unmerged, and remove those of other MinHash settings
     (docs/dedup.md): the history's upkeep, out of the daily runs. The DAG runs it after publish."""
+    from fsspec.core import url_to_fs
+
     from pipeline.dedup.published import compact_levels
     from pipeline.io import lock
     from pipeline.io.partitions import OutputNotAFolder
-
-    from fsspec.core import url_to_fs
 
     fs, root = url_to_fs(settings.out)
     if not fs.isdir(root):
