@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import hashlib
+import os
 import random
 import shutil
 import signal
@@ -23,7 +24,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.io import commit
+from pipeline.io import commit, staging
 from pipeline.run.partition import run_partition
 from pipeline.settings import Settings
 from tests.conftest import run_cli
@@ -152,6 +153,28 @@ def test_a_run_killed_while_publishing_converges_on_rerun(states, tmp_path, poin
 
     assert snapshot(out) == snapshot(states["after"])
     assert leftovers(out) == []
+
+
+def test_a_killed_runs_staging_folder_stays_two_days_then_the_next_publish_removes_it(states, tmp_path):
+    """SIGKILL skips a run's own cleanup; a publish removes another run's staging folder only once
+    nothing was written to it for STALE_AFTER (a retried task may still publish a younger one)."""
+    out = _crashed_run(states, tmp_path, "processed")
+    left = out / "_staging" / DATE
+    (killed,) = list(left.iterdir())
+    other = tmp_path / "other-day"
+    other.mkdir()
+    (other / "ferry.txt").write_text(_story("ferry", "Wednesday"))
+
+    run_cli("run", "--raw", str(other), "--out", str(out), "--date", "2024-05-02", "-q")
+    assert killed.is_dir(), "a staging folder written minutes ago was removed"
+
+    old = time.time() - staging.STALE_AFTER.total_seconds() - 3600
+    for path in [killed, *killed.rglob("*")]:
+        os.utime(path, (old, old))
+    proc = run_cli("run", "--raw", str(other), "--out", str(out), "--date", "2024-05-02", "-q")
+
+    assert not (out / "_staging").exists()
+    assert proc.stderr.count("the staging folder of a run that never published") == 1, proc.stderr
 
 
 def test_a_full_disk_while_staging_fails_the_run_and_publishes_nothing(states, tmp_path, monkeypatch):

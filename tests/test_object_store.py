@@ -28,7 +28,15 @@ from tests.test_lock import make_raw
 
 pytestmark = pytest.mark.slow
 
-PUBLISHED = ("articles", "duplicates", "rejects")
+PUBLISHED = ("articles", "duplicates", "rejects", "dedup_index")
+# Every named point of a run's publishing, in order (pipeline.io.commit): before the journal is
+# written, the store must be as before the run; after it, the next run rolls the commit forward.
+BEFORE_COMMIT = [
+    "processed", "staged:rejects", "staged:duplicates", "staged:articles", "staged:dedup_index", "staged:runs",
+    "staged", "committed",
+]  # fmt: skip
+AFTER_COMMIT = ["published:rejects", "published:duplicates", "published:articles", "published:dedup_index",
+                "published:runs"]  # fmt: skip
 BUCKET = "news"
 
 
@@ -65,7 +73,7 @@ def start_cli(s3, lock_db: str, *args: str, env: dict | None = None) -> subproce
 
 
 def snapshot(store, out: str) -> dict[str, str]:
-    """Every object a reader of articles/duplicates/rejects can see, with the hash of its bytes."""
+    """Every object a reader of the datasets (and dedup) can see, with the hash of its bytes."""
     root = out.removeprefix("s3://")
     files = {}
     for dataset in PUBLISHED:
@@ -125,7 +133,7 @@ def _crashed_run(s3, lock_db, store, states, point: str, name: str) -> str:
 
 
 # "committed": the journal is written (the commit point), no dataset moved yet.
-@pytest.mark.parametrize("point", ["staged", "committed"])
+@pytest.mark.parametrize("point", BEFORE_COMMIT)
 def test_a_run_killed_up_to_its_commit_point_leaves_the_store_as_before_and_a_rerun_converges(
     s3, lock_db, store, states, point
 ):
@@ -139,7 +147,7 @@ def test_a_run_killed_up_to_its_commit_point_leaves_the_store_as_before_and_a_re
     assert leftovers(store, out) == []
 
 
-@pytest.mark.parametrize("point", ["published:rejects", "published:runs"])
+@pytest.mark.parametrize("point", AFTER_COMMIT)
 def test_a_run_killed_while_copying_into_place_is_rolled_forward_by_the_next_run(s3, lock_db, store, states, point):
     """Killed between two copies (the first dataset, or all of them but the journal not yet removed):
     each object is whole, old or new, and the next run on the store (here another date) finishes the commit."""
@@ -269,3 +277,24 @@ def test_a_run_that_fails_its_audit_is_quarantined_on_the_store_and_the_publishe
     kept = store.find(f"{out.removeprefix('s3://')}/_quarantine/{DATE}")
     assert any(key.endswith("/reason.txt") for key in kept)
     assert any(key.endswith("/rejects/part-0.parquet") for key in kept)
+
+
+def test_a_killed_runs_staging_folder_is_removed_by_a_publish_once_stale(s3, lock_db, store, states, monkeypatch):
+    """SIGKILL skips a run's own cleanup: its staging folder stays on the store until a publish finds
+    it untouched for STALE_AFTER (the store's own object times, here read two days on)."""
+    import s3fs
+
+    from pipeline.io import staging
+
+    out = _crashed_run(s3, lock_db, store, states, "processed", "stale-staging")
+    left = store.find(f"{out.removeprefix('s3://')}/_staging")
+    assert any(key.endswith("/plan.json") for key in left)
+
+    for name, value in s3.env.items():
+        monkeypatch.setenv(name, value)
+    s3fs.S3FileSystem.clear_instance_cache()
+    mine = f"{out}/_staging/{DATE}/running-now"
+    assert staging.remove_stale(out, keep=mine) == []  # written a moment ago: a run may still publish it
+    later = dt.datetime.now(dt.UTC) + staging.STALE_AFTER + dt.timedelta(hours=1)
+    assert staging.remove_stale(out, keep=mine, now=later) != []
+    assert not store.exists(f"{out.removeprefix('s3://')}/_staging")

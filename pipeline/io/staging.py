@@ -4,7 +4,9 @@ One folder per run, `<out>/_staging/<date>/<run_key>/`, holding `plan.json` and 
 (the listed inputs, pinned so that every shard and the publish step see the same ones) and, per shard K,
 `shard-K.articles.arrow` and `shard-K.rejects.arrow`. It sits beside the dataset folders, and
 its underscore name hides it from Parquet readers, so nothing staged is ever visible as data.
-Publish deletes the folder once the partition is written.
+Publish deletes the folder once the partition is written. A run that never publishes (killed, or
+failed past its retries) leaves its folder behind: each publish removes other runs' folders that no
+one has written to for STALE_AFTER.
 """
 
 from __future__ import annotations
@@ -85,6 +87,49 @@ def remove_dir(folder: str) -> None:
                 fs.rmdir(parent)
         except OSError:  # another run of the same date just staged something there: keep it
             return
+
+
+# Older than any retry schedule or queue backlog a run could still resume from (the DAG retries publish
+# within ~15 minutes): a folder nobody wrote to for two days belongs to a run that will never publish.
+STALE_AFTER = dt.timedelta(hours=48)
+
+
+def remove_stale(
+    out: str, keep: str, older_than: dt.timedelta = STALE_AFTER, now: dt.datetime | None = None
+) -> list[str]:
+    """Delete the staging folders under `out` (other than `keep`) whose newest file is older than
+    `older_than`; returns them. A folder whose age cannot be told (no file, no time) stays."""
+    fs, root = url_to_fs(out)
+    base = posixpath.join(root, STAGING)
+    if not fs.isdir(base):
+        return []
+    kept = url_to_fs(keep)[1].rstrip("/")
+    now = now or dt.datetime.now(dt.UTC)
+    removed = []
+    for day in fs.ls(base, detail=False):
+        runs = fs.ls(day, detail=False) if fs.isdir(day) else []
+        for run in runs:
+            if run.rstrip("/") == kept:
+                continue
+            times = [_modified(info) for info in fs.find(run, detail=True, withdirs=True).values()]
+            times = [t for t in times if t is not None]
+            if times and now - max(times) > older_than:
+                remove_dir(fs.unstrip_protocol(run))
+                removed.append(run)
+    return removed
+
+
+def _modified(info: dict) -> dt.datetime | None:
+    """When an fsspec entry was last written, as each filesystem reports it (local, S3, GCS, memory)."""
+    for key in ("mtime", "LastModified", "updated", "created"):
+        value = info.get(key)
+        if isinstance(value, dt.datetime):
+            return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        if isinstance(value, int | float):
+            return dt.datetime.fromtimestamp(value, dt.UTC)
+        if isinstance(value, str):
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return None
 
 
 def write_manifest(folder: str, manifest: Manifest, docs: pa.Table) -> None:
@@ -323,4 +368,3 @@ class StagedShards:
 
 def _table(batch: pa.RecordBatch, columns: list[str] | None) -> pa.Table:
     return pa.Table.from_batches([batch.select(columns) if columns is not None else batch])
-

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import platform
 import time
 from collections import Counter
@@ -33,6 +34,8 @@ from pipeline.io.partitions import discard_staged
 from pipeline.run.shards import ShardResult
 from pipeline.schema import ARTICLES, SCHEMA_VERSION
 from pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class InvariantError(RuntimeError):
@@ -122,6 +125,8 @@ def publish_staged(
         tick = time.perf_counter()
         commit.recover(settings.out)
         discard_staged(settings.out, date)
+        for stale in staging.remove_stale(settings.out, keep=folder):
+            log.warning("removed %s: the staging folder of a run that never published", stale)
         shards = staging.StagedShards(folder, manifest.n_shards)
         run = _staged_sketches(shards, settings.minhash_params())
         index = published.load_index(settings, date, run)
