@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.services import REDIS, ensure_service, free_port, start_process, stop_process, wait_for_port
@@ -55,6 +55,7 @@ class LocalAirflow:
     home: Path
     env: dict[str, str]
     database: str | None  # PostgreSQL URL; None: SQLite in home
+    groups: dict[str, int] = field(default_factory=dict)  # component ("scheduler", "worker-1") → process group
 
     def cli(self, *args: str, attempts: int = 5) -> str:
         """Run an `airflow` command; retried when SQLite refuses its write ("database is locked").
@@ -168,11 +169,15 @@ def local_airflow(home: Path, extra_env: dict[str, str], celery: Celery | None =
     try:
         # The api-server first: tasks report to it, and one started before it would fail its first try.
         procs.append(_start(airflow, "api-server"))
+        airflow.groups["api-server"] = procs[-1].pid
         wait_for_port(port, timeout=COMMAND_TIMEOUT, what="the api-server", proc=procs[0])
         airflow.cli("dags", "unpause", "news_etl")  # new DAGs start paused: their runs would wait forever
-        procs += [_start(airflow, "scheduler"), _start(airflow, "dag-processor")]
+        for component in ("scheduler", "dag-processor"):
+            procs.append(_start(airflow, component))
+            airflow.groups[component] = procs[-1].pid
         for k in range(1, (celery.workers if celery else 0) + 1):
             procs.append(_start_worker(airflow, k))
+            airflow.groups[f"worker-{k}"] = procs[-1].pid
         yield airflow
     finally:
         for proc in procs:
