@@ -9,7 +9,7 @@ endpoint (moto's server) under PostgreSQL advisory locks:
 - Airflow, CeleryExecutor (PostgreSQL metadata database, Redis broker), a cluster with 1 worker, then
   one with 2, each worker one task at a time: `airflow dags trigger` to the run's success, `shards`
   mapped shards; each shard task's docs/s is a worker's throughput.
-- Coordination: a run of a date with no input on the same cluster (7 tasks doing nothing): its
+- Coordination: a run of a date with no input on the same cluster (its tasks doing nothing): its
   wall time, per task on its critical path, and the median queued-to-running wait of its tasks.
 Wall seconds, and CPU seconds: the CLI's process tree; on Celery, the workers' process groups (every
 task, its supervisor, the worker) and the control plane's (scheduler, dag-processor, api-server), each
@@ -40,7 +40,7 @@ DATE, EMPTY_DATE = "2024-05-01", "2024-04-30"
 REUTERS = PROJECT.parent / "shared" / "corpora" / "reuters21578" / "docs"
 OUT = PROJECT / "bench" / "out"
 DATASETS = ("articles", "duplicates", "rejects")
-CRITICAL_PATH = 6  # resolve_date → fetch → process_shard → publish → check_quality | report (plan beside fetch)
+CRITICAL_PATH = 6  # resolve_date → fetch → plan → process_shard → publish → report | compact
 TIMEOUT = 1800
 
 
