@@ -360,7 +360,10 @@ def child(out: str, raw: str, day: int, every_date: bool) -> None:
     seconds = time.perf_counter() - tick
     after = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
     cpu = sum(a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(after, usage, strict=True))
-    peak = max(u.ru_maxrss for u in after)
+    # This process's own high-water mark (VmHWM), not ru_maxrss: Linux keeps ru_maxrss across exec,
+    # so it would report the bench's own size at the fork.
+    status = Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]
+    peak = max(int(status), after[1].ru_maxrss)  # kB; the workers: forked, never exec'd
     report = {"seconds": seconds, "cpu": cpu, "dedup": summary.stage_seconds["dedup"], "peak_mb": peak / 1024}
     print(json.dumps(report | {"duplicates": summary.n_duplicates, "articles": summary.n_articles}))
 
