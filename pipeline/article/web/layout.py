@@ -18,11 +18,15 @@ _LEAD_MARK = re.compile(
     re.I,
 )
 _SUBHEADING_MARK = re.compile(r"subhead|interline|intertit|crosshead|zwischen", re.I)
+# A fact box or info box: side matter set apart from the running text (its own title, facts,
+# a transcript, "what to know"), not the article's body (fundus gold: never, on 11 publishers).
+_BOX_MARK = re.compile(r"fact-?box|faktabo|info-?box", re.I)
 _OUTSIDE_TEXT = frozenset({"a", "figure", "figcaption", "nav", "aside", "button", "time", "li", "script", "style"})
 _TEXT_TAGS = frozenset({"p", "h2", "div"})
 _HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _LAYOUT_TAGS = frozenset({"h1", "p", "figcaption", *_HEADINGS})
 _BOLD = frozenset({"strong", "b"})
+_BOXED = ("p", "li", "div", *_HEADINGS)
 _DIGIT = re.compile(r"\d")
 
 
@@ -38,6 +42,7 @@ class Layout:
     headings: list[tuple[int, str]] = field(default_factory=list)  # h2-h6, marked and bold-only short lines
     # figcaption, and elements whose class or itemprop names a caption (itemprop="caption" is schema.org's)
     captions: list[etree._Element] = field(default_factory=list)
+    boxed: set[str] = field(default_factory=set)  # openings of the texts inside fact and info boxes
 
 
 def opening(text: str) -> str:
@@ -62,27 +67,30 @@ def _all_bold(p: etree._Element) -> bool:
     return len(p) == 1 and p[0].tag in _BOLD and not (p.text or "").strip() and not (p[0].tail or "").strip()
 
 
-_NO_MARKS = (False, False, False)
-_ANY_MARK = re.compile("|".join(m.pattern for m in (CAPTION_MARK, _SUBHEADING_MARK, _LEAD_MARK)))
+_NO_MARKS = (False, False, False, False)
+_ANY_MARK = re.compile("|".join(m.pattern for m in (CAPTION_MARK, _SUBHEADING_MARK, _LEAD_MARK, _BOX_MARK)))
 
 
-def _class_marks(cls: str) -> tuple[bool, bool, bool]:
-    """Whether a class names a caption, a subheading, a lead (most name none: one search says so)."""
+def _class_marks(cls: str) -> tuple[bool, bool, bool, bool]:
+    """Whether a class names a caption, a subheading, a lead, a box (most name none: one search says so)."""
     if not _ANY_MARK.search(cls.lower()):  # lowercased: 4x faster than a case-blind search
         return _NO_MARKS
-    return bool(CAPTION_MARK.search(cls)), bool(_SUBHEADING_MARK.search(cls)), bool(_LEAD_MARK.search(cls))
+    marks = (CAPTION_MARK, _SUBHEADING_MARK, _LEAD_MARK, _BOX_MARK)
+    return tuple(bool(m.search(cls)) for m in marks)  # type: ignore[return-value]
 
 
 def page_layout(tree: lxml.html.HtmlElement) -> Layout:
     """One pass over the page's body, in document order (most elements are passed over at once)."""
     layout = Layout()
     body = tree.find("body")
-    marks: dict[str, tuple[bool, bool, bool]] = {}  # a page repeats its class names
+    marks: dict[str, tuple[bool, bool, bool, bool]] = {}  # a page repeats its class names
     for i, el in enumerate(body.iter() if body is not None else ()):
         if cls := el.get("class"):
             if (found := marks.get(cls)) is None:
                 found = marks[cls] = _class_marks(cls)
-            caption, subheading, lead = found
+            caption, subheading, lead, box = found
+            if box:
+                layout.boxed.update(opening(t) for e in el.iter(*_BOXED) if (t := element_text(e)))
         else:
             caption = subheading = lead = False
         tag = el.tag

@@ -24,7 +24,7 @@ from pipeline.article.web.byline import byline_names, choose_authors, ld_names, 
 from pipeline.article.web.described import json_ld, meta_tags, published_time, title_date
 from pipeline.article.web.embedded import MIN_TEXT, with_embedded_article
 from pipeline.article.web.figures import Figure, ld_figures, merge_figures, page_figures
-from pipeline.article.web.layout import Layout, drop_furniture, page_layout, split_lead, split_subheadings
+from pipeline.article.web.layout import Layout, drop_furniture, opening, page_layout, split_lead, split_subheadings
 from pipeline.article.web.markup import NotAnArticle, check_not_teasers, load_page
 from pipeline.article.web.text import attr_text, element_text, overlap
 from pipeline.article.web.title import choose_title, site_names, title_without_site, visible_headline
@@ -101,6 +101,8 @@ def _extract_article(
         blocks = list(xml_blocks(doc.body))
     else:
         blocks = [("p", p) for line in doc.text.split("\n") if (p := " ".join(line.split()))]
+    if layout.boxed:
+        blocks = [(kind, t) for kind, t in blocks if opening(t) not in layout.boxed]
     check_not_teasers([t for line in doc.text.split("\n") if (t := " ".join(line.split()))], links)
     # The `<title>` element, not the extractor's title (that is og:title again when the page has one).
     titles = (attr_text(ld.get("headline")), meta.get("og:title", ""), head_title or attr_text(doc.title))
