@@ -325,3 +325,23 @@ def test_a_short_deck_without_a_number_stays_the_lead():
     page = extract_article(bare_page("<p>A valley under water.</p>"))
     assert page.lead == ["A valley under water."]
     assert page.paragraphs == PARAS
+
+
+FACT_BOX = (
+    "<div class='article-factbox'><h3>Floods in the valley</h3><ul><li>1921: the river rose three metres "
+    "and the old mill was lost.</li><li>1987: the lower road was closed for a week after the spring "
+    "storms.</li></ul><p>Source: county archive, records of the river authority since the year 1900.</p></div>"
+)
+
+
+def test_a_fact_box_inside_the_article_is_neither_body_nor_subheading():
+    page = extract_article(news_page().replace("<h2>Harvest lost</h2>", FACT_BOX + "<h2>Harvest lost</h2>"))
+    assert page.paragraphs == PARAS
+    assert page.subheadings == ["Harvest lost"]
+
+
+def test_a_notice_written_three_times_in_the_body_is_a_placeholder_not_prose():
+    notice = "<p>Your privacy settings block this embedded content. Change them to see it here.</p>"
+    markup = news_page().replace(f"<p>{PARAS[1]}</p>", notice + f"<p>{PARAS[1]}</p>" + notice)
+    page = extract_article(markup.replace(f"<p>{PARAS[3]}</p>", notice + f"<p>{PARAS[3]}</p>"))
+    assert page.paragraphs == PARAS

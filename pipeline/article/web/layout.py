@@ -120,6 +120,8 @@ def page_layout(tree: lxml.html.HtmlElement) -> Layout:
         if not lead and tag in _TEXT_TAGS and len(layout.texts) < 20 and len(el) <= 3:
             if _prose(text := text or element_text(el)):
                 layout.texts.append((i, text))
+    if layout.boxed:
+        layout.headings = [(i, t) for i, t in layout.headings if opening(t) not in layout.boxed]
     return layout
 
 

@@ -14,6 +14,7 @@ repair is the clean stage's, on the extracted text only).
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -109,7 +110,12 @@ def _extract_article(
     title = choose_title([title_without_site(t, sites) for t in titles], headline)
     # The extractor keeps some captions as paragraphs: they are the figures', not the body's.
     captions = [f"{f.caption} {' '.join(f.credits)}".strip() for f in figures]
+    captions += [c for f in figures for c in f.credits]  # a credit alone, under its image
     paragraphs = [t for kind, t in blocks if kind == "p" and not any(overlap(t, c) >= 0.8 for c in captions)]
+    # A block written three times or more is a placeholder (a blocked embed's consent notice); twice
+    # may be the article's own (a quote repeated), and stays.
+    counts = collections.Counter(paragraphs)
+    paragraphs = [t for t in paragraphs if counts[t] < 3]
     # A heading before the first paragraph is the page's (a kicker, a deck); after the last, a box's.
     kinds = [kind for kind, _ in blocks]
     first, last = (kinds.index("p"), len(kinds) - kinds[::-1].index("p")) if "p" in kinds else (0, 0)
