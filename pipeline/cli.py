@@ -208,6 +208,7 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
     from pipeline.io.commit import PublishError
     from pipeline.io.lock import LockUnavailable, PartitionBusy
     from pipeline.io.partitions import OutputNotAFolder
+    from pipeline.run import tuning
     from pipeline.run.partition import run_partition
 
     _show_library_warnings()
@@ -220,7 +221,7 @@ def _run_one(settings: Settings, date: dt.date, quiet: bool):
         QualityError: ExitStatus.QUALITY,
         FieldsError: ExitStatus.USAGE,
     }
-    with _exit_on(errors), _progress_bar(date, quiet) as (advance, listed):
+    with _exit_on(errors), _progress_bar(date, quiet) as (advance, listed), tuning.tune_lone_run(settings.workers):
         summary = run_partition(settings, date, trigger="cli", progress=advance, on_listed=listed)
     if not summary.quality_ok:
         _warn(f"quality check failed, published anyway (--publish-anyway): {summary.quality}")

@@ -53,3 +53,18 @@ def _arrow_allocator_after_tuning(env: dict[str, str]) -> str:
 def test_the_cli_process_allocates_arrow_memory_with_the_system_allocator_unless_the_user_chose():
     assert _arrow_allocator_after_tuning({}) == "system"
     assert _arrow_allocator_after_tuning({"ARROW_DEFAULT_MEMORY_POOL": "mimalloc"}) == "mimalloc"
+
+
+def test_a_one_worker_cli_run_processes_its_shards_with_the_collector_off(tmp_path: Path, monkeypatch):
+    """The CLI process is a one-worker run's only worker: tuned as one for the run, restored after."""
+    from pipeline import cli
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text("Headline of the story\n\nThe body of the story has enough words to be kept here.")
+    seen = []
+    process_chunk = shards._process_chunk
+    monkeypatch.setattr(shards, "_process_chunk", lambda *args: seen.append(gc.isenabled()) or process_chunk(*args))
+    args = ["run", "--raw", str(raw), "--out", str(tmp_path / "out"), "--date", "2024-03-01", "--quiet"]
+    cli.app([*args, "--workers", "1"], standalone_mode=False)
+    assert seen == [False] and gc.isenabled()
