@@ -67,7 +67,7 @@ def _extract_article(
 ) -> WebArticle:
     """`page` is the markup to read again for an article held in the page's scripts, when the
     markup holds too little (None: this tree is that second reading)."""
-    import trafilatura
+    from pipeline.article.web.extractor import extract_document  # (trafilatura: only runs with pages import it)
 
     ld, _ = json_ld(tree) if "jsonld" in signals else ({}, set())
     meta = meta_tags(tree) if "meta" in signals else {}
@@ -87,10 +87,8 @@ def _extract_article(
         element_text(title_el) if "meta" in signals and (title_el := tree.find("head/title")) is not None else ""
     )
     links = "\n".join(element_text(a) for a in tree.iter("a"))
-    # The extractor prunes the tree it is given: the signals above are read first.
-    doc = trafilatura.bare_extraction(
-        tree, with_metadata=True, include_comments=False, include_tables=False, include_images=False
-    )
+    # The extractor may prune the tree it is handed (not a copy: extractor.py): the signals above are read first.
+    doc = extract_document(tree)
     found = (doc.text or "").strip() if doc is not None else ""
     if page is not None and len(found) < MIN_TEXT:
         # The extractor pruned the tree: the page is parsed again (rare: 1 of the 258 fundus pages).
