@@ -298,3 +298,54 @@ def test_a_killed_runs_staging_folder_is_removed_by_a_publish_once_stale(s3, loc
     later = dt.datetime.now(dt.UTC) + staging.STALE_AFTER + dt.timedelta(hours=1)
     assert staging.remove_stale(out, keep=mine, now=later) != []
     assert not store.exists(f"{out.removeprefix('s3://')}/_staging")
+
+
+LEVEL_DAYS = [f"2024-03-0{d}" for d in range(1, 6)]
+
+
+@pytest.fixture(scope="module")
+def four_days(s3, lock_db, tmp_path_factory):
+    """Four dates published on the store (their dedup levels ready to merge) and their raw folders."""
+    from tests.test_dedup_history import write_raw as write_day
+
+    raw = tmp_path_factory.mktemp("levels-raw")
+    for day in range(1, 6):
+        write_day(raw, day)
+    base = f"s3://{BUCKET}/levels-base"
+    for day in LEVEL_DAYS[:4]:
+        cli(s3, lock_db, "run", "--raw", str(raw / "{date}"), "--out", base, "--date", day, "-q")
+    return raw
+
+
+@pytest.mark.parametrize("point", ["levels:staged", "levels:merged"])
+def test_a_run_killed_while_it_writes_dedup_levels_on_the_store_converges_on_rerun(
+    s3, lock_db, store, four_days, point, monkeypatch
+):
+    """The fifth date's run writes its level and merges the first four (tests/test_dedup_history.py
+    on a local disk): killed there, on the store its rerun leaves what an uninterrupted run leaves."""
+    import s3fs
+
+    from pipeline.dedup import published
+    from pipeline.settings import Settings
+
+    name = point.replace(":", "-")
+    clean, crashed = copy_out(store, "levels-base", f"{name}-clean"), copy_out(store, "levels-base", name)
+    last = ("run", "--raw", str(four_days / "{date}"), "--date", LEVEL_DAYS[4], "-q")
+    cli(s3, lock_db, *last, "--out", clean)
+    proc = cli(s3, lock_db, *last, "--out", crashed, check=False, env={"NEWSETL_TEST_CRASH_AT": point})
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    cli(s3, lock_db, *last, "--out", crashed)
+
+    assert snapshot(store, crashed) == snapshot(store, clean)
+    for key, value in s3.env.items():
+        monkeypatch.setenv(key, value)
+    s3fs.S3FileSystem.clear_instance_cache()
+    params = Settings().minhash_params()
+    state = published.Published.list(crashed, params)
+    opened, whole = published.sync(state, params, skip=None)
+    held = [(s.date, s.identity) for level in opened for s in level.sources if state.live(s)]
+    for level in opened:
+        level.close()
+    assert whole == []  # every published part is in the levels, each once
+    assert sorted(held) == sorted((d.isoformat(), identity) for d, identity in state.parts.items())
+    assert leftovers(store, crashed) == []
