@@ -34,7 +34,26 @@ class RawDoc:
 
 
 @dataclass(slots=True)
-class Article:
+class Metadata:
+    """What the enrich stage finds in an article (pipeline/enrich/metadata.py): the analysts' columns of
+    an Article, which inherits them (so no field is copied by hand on the way)."""
+
+    dateline_place: str | None = None
+    dateline_date: dt.date | None = None
+    published_at: dt.datetime | None = None
+    agencies: list[str] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    people: list[str] = field(default_factory=list)
+    organizations: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    sentence_count: int = 0
+    reading_time_min: float = 0.0
+    years_mentioned: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True, kw_only=True)
+class Article(Metadata):
     """A kept (or duplicate-candidate) article after parse, clean and describe."""
 
     article_id: str
@@ -47,7 +66,6 @@ class Article:
     captions: list[str]
     photo_credits: list[str]
     source_site: str | None
-    agencies: list[str]
     dateline: str | None
     tickers: list[str]
     language: str | None
@@ -62,7 +80,6 @@ class Article:
     raw_size: int
     raw_encoding: str
     raw_modified_at: dt.datetime | None
-    published_at: dt.datetime | None
     source_url: str | None
     removed: list[str]
     duplicate_count: int = 0
@@ -71,17 +88,6 @@ class Article:
     canonical_url: str | None = None
     feed_url: str | None = None
     fetched_at: dt.datetime | None = None
-    # Metadata for analysts (pipeline/metadata.py); defaults keep older callers and tests working.
-    dateline_place: str | None = None
-    dateline_date: dt.date | None = None
-    quotes: list[Quote] = field(default_factory=list)
-    people: list[str] = field(default_factory=list)
-    organizations: list[str] = field(default_factory=list)
-    places: list[str] = field(default_factory=list)
-    countries: list[str] = field(default_factory=list)
-    sentence_count: int = 0
-    reading_time_min: float = 0.0
-    years_mentioned: list[int] = field(default_factory=list)
     # The WARC record an article came from (pipeline/ingest/records.py); None for other inputs.
     warc_record_id: str | None = None
     warc_target_uri: str | None = None

@@ -12,14 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from dataclasses import dataclass, field
 
 from pipeline.article import parse
 from pipeline.article.rules import AGENCIES, find_agencies
 from pipeline.enrich import entities, gazetteer, quotes, wordlists
-from pipeline.enrich.quotes import Quote
 from pipeline.kernels.names import salient_countries
 from pipeline.kernels.text_scan import WordSet, count_sentences, find_years
+from pipeline.models import Metadata
 
 WORDS_PER_MINUTE = 238  # average silent reading speed of adult English non-fiction (Brysbaert 2019)
 
@@ -47,22 +46,6 @@ _CREDIT_AFTER = re.compile(
     r"\s+(?:news\s+agency|agency|newswire|wire\s+service|reported|reports|quoted|said|Nachrichtenagentur)\b"
     r"|\s*(?:[,/]\s*[^()]{1,40})?\)"
 )
-
-
-@dataclass(slots=True)
-class Metadata:
-    dateline_place: str | None = None
-    dateline_date: dt.date | None = None
-    published_at: dt.datetime | None = None
-    agencies: list[str] = field(default_factory=list)
-    quotes: list[Quote] = field(default_factory=list)
-    people: list[str] = field(default_factory=list)
-    organizations: list[str] = field(default_factory=list)
-    places: list[str] = field(default_factory=list)
-    countries: list[str] = field(default_factory=list)
-    sentence_count: int = 0
-    reading_time_min: float = 0.0
-    years_mentioned: list[int] = field(default_factory=list)
 
 
 def load_tables() -> None:

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from pipeline.article import clean, parse
@@ -13,7 +14,7 @@ from pipeline.dedup import duplicates as dedup
 from pipeline.enrich import describe, metadata
 from pipeline.ingest import decode, records
 from pipeline.ingest.decode import RejectInput
-from pipeline.models import Article, Outcome, RawDoc, Reject
+from pipeline.models import Article, Metadata, Outcome, RawDoc, Reject
 from pipeline.settings import Settings
 
 
@@ -29,6 +30,9 @@ class _Structure:
     sidecar: dict[str, str]
     title_only: bool  # nothing under the title, before the boilerplate rules
     lead_count: int = 1  # paragraphs that make the lead
+
+
+_METADATA_FIELDS = [f.name for f in dataclasses.fields(Metadata)]
 
 
 def build_article(
@@ -109,20 +113,7 @@ def build_article(
         canonical_url=sidecar.get("canonical_url"),
         feed_url=sidecar.get("feed_url"),
         fetched_at=describe.parse_timestamp(sidecar.get("fetched_at")),
-        # Field by field, not **meta's fields as a dict: that dict and its merge into the call cost
-        # ~1.5 µs/doc (measured).
-        dateline_place=meta.dateline_place,
-        dateline_date=meta.dateline_date,
-        published_at=meta.published_at,
-        agencies=meta.agencies,
-        quotes=meta.quotes,
-        people=meta.people,
-        organizations=meta.organizations,
-        places=meta.places,
-        countries=meta.countries,
-        sentence_count=meta.sentence_count,
-        reading_time_min=meta.reading_time_min,
-        years_mentioned=meta.years_mentioned,
+        **{name: getattr(meta, name) for name in _METADATA_FIELDS},
         warc_record_id=sidecar.get("warc_record_id"),
         warc_target_uri=sidecar.get("warc_target_uri"),
         warc_date=describe.parse_timestamp(sidecar.get("warc_date")),
