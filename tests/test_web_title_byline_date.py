@@ -31,13 +31,14 @@ def page(
     after: str = "",
     article: bool = True,
     url: str = "https://www.town-post.example/news/1",
+    head: str = "",
 ) -> str:
     """A news page of the shape the fundus pages have, with the parts a test sets."""
     data = {"@context": "https://schema.org", "@type": "NewsArticle", **(ld or {})}
     wrap = ("<article>", "</article>") if article else ("<div class='story'>", "</div>")
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <meta property="og:title" content="{og}"><meta property="og:url" content="{url}">
-<script type="application/ld+json">{json.dumps(data)}</script></head>
+<script type="application/ld+json">{json.dumps(data)}</script>{head}</head>
 <body>{before}{wrap[0]}<header>{header}</header>
 {"".join(f"<p>{p}</p>" for p in PARAS)}{after}{wrap[1]}
 <footer><a href="/privacy">Privacy</a></footer></body></html>"""
@@ -122,6 +123,45 @@ def test_json_ld_people_keep_their_agency_and_lose_their_editors_signs():
 def test_a_one_word_sign_in_the_markup_does_not_displace_the_publication():
     html = page(ld=ORGANISATION, header=f'<h1>{HEADLINE}</h1><span class="author">amw</span>')
     assert extract_article(html).authors == ["Town Post"]
+
+
+def test_every_author_meta_tag_in_the_head_names_one_and_a_slug_or_a_profile_link_does_not():
+    head = (
+        '<meta name="author" content="Jane Doe"><meta name="author" content="Ken Ito">'
+        '<meta name="parsely-author" content="jane-doe">'
+        '<meta property="article:author" content="https://www.town-post.example/authors/jane-doe">'
+    )
+    # Microdata in the body: a figure's author is its photographer.
+    figure = '<figure itemscope><meta itemprop="author" content="Image: Kim Lens"><img src="a.jpg"></figure>'
+    html = page(head=head, header=f"<h1>{HEADLINE}</h1>{figure}")
+    assert extract_article(html).authors == ["Jane Doe", "Ken Ito"]
+
+
+def test_a_json_ld_person_without_a_name_is_named_by_given_and_family_name():
+    ld = {"author": [{"@type": "Person", "givenName": "Anna Giulia", "familyName": "Fink"}]}
+    assert extract_article(page(ld=ld, header=f"<h1>{HEADLINE}</h1>")).authors == ["Anna Giulia Fink"]
+
+
+def test_with_no_author_in_json_ld_or_meta_the_extractors_wider_markup_search_finds_the_byline():
+    # An id, not a class, marks this byline: newsetl's own markup search does not look there.
+    html = page(header=f'<h1>{HEADLINE}</h1><div id="author">Jane Doe</div>')
+    assert byline_names(load_page(html)) == []
+    assert extract_article(html).authors == ["Jane Doe"]
+
+
+def test_a_page_that_states_no_publication_time_is_dated_by_htmldate_from_its_address():
+    html = page(header=f"<h1>{HEADLINE}</h1>", url="https://www.town-post.example/2024/03/05/bridge")
+    assert extract_article(html).published == "2024-03-05"
+
+
+def test_the_pages_own_address_and_the_publications_name_come_from_its_tags():
+    canonical = "https://www.city-times.example/bridge"
+    head = f'<link rel="canonical" href="{canonical}">'
+    html = page(ld={"publisher": {"@type": "Organization", "name": "Town Post"}}, head=head)
+    article = extract_article(html)
+    # og:url is where this copy lives; the canonical link names the site it was syndicated from.
+    assert (article.url, article.site_name) == ("https://www.town-post.example/news/1", "Town Post")
+    assert extract_article(html.replace('property="og:url"', 'property="og:x"')).url == canonical
 
 
 def test_the_publication_time_microdata_marks_is_the_date():

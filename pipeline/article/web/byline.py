@@ -1,5 +1,5 @@
-"""Who wrote the article: people named in JSON-LD, in the page's byline markup, in the extractor's
-byline; the publication itself only when no person is named."""
+"""Who wrote the article: people named in JSON-LD, in the page's `<meta>` tags, in its byline markup;
+the publication itself only when no person is named."""
 
 from __future__ import annotations
 
@@ -27,6 +27,47 @@ _MARKED = etree.XPath(
     " or contains(@class, 'byline') or contains(@class, 'Byline')]"
 )
 _NOT_TEXT = frozenset({"link", "meta", "script", "style"})
+
+
+# `<meta>` names and properties that carry the author (Dublin Core, Open Graph, Parse.ly, Sailthru and
+# the plain `author`), as trafilatura reads them.
+_META_AUTHOR = frozenset(
+    {
+        "author",
+        "article:author",
+        "authors",
+        "byl",
+        "citation_author",
+        "creator",
+        "dc.creator",
+        "dc:creator",
+        "dcterms.creator",
+        "parsely-author",
+        "sailthru.author",
+    }
+)
+
+
+def meta_authors(tree: lxml.html.HtmlElement) -> str:
+    """The authors the page's `<meta>` tags in its head name, "; "-joined ("" when none): every such tag, as a
+    page may give one per author. A value without a space is a profile's slug, an id or an address
+    as often as a name, and is left out (as trafilatura does), unless in a script without spaces."""
+    found = []
+    for el in tree.iterfind("head/meta"):  # (in the body, microdata's: a figure's author is its photographer)
+        key = (el.get("name") or el.get("property") or el.get("itemprop") or "").lower()
+        value = attr_text(el.get("content"))
+        if key in _META_AUTHOR and (" " in value or CJK_CHAR.search(value)) and "://" not in value:
+            found.append(value)
+    return "; ".join(dict.fromkeys(found))
+
+
+def searched_authors(tree: lxml.html.HtmlElement) -> str:
+    """trafilatura's search of the page's markup for its authors ("" when none): it knows more
+    sites' byline markup than `byline_names`, and costs more (it copies the whole tree), so it is
+    asked only when nothing else names a person."""
+    from trafilatura.metadata import extract_author  # (only runs with pages import it)
+
+    return extract_author(tree) or ""
 
 
 def split_names(byline: str) -> list[str]:
@@ -71,17 +112,6 @@ def byline_names(tree: lxml.html.HtmlElement) -> list[str]:
     return list(dict.fromkeys(beside or leaves[0][1]))
 
 
-def ld_names(value: object) -> list[str]:
-    """Names in a JSON-LD author value: a string, a Person or Organization, or a list of them."""
-    if isinstance(value, str):
-        return [t] if (t := attr_text(value)) and not t.startswith("http") else []
-    if isinstance(value, dict):
-        return ld_names(value.get("name"))
-    if isinstance(value, list):
-        return [name for item in value for name in ld_names(item)]
-    return []
-
-
 def is_organisation(name: str, site_names: list[str]) -> bool:
     """Whether a name is the publication's own: one of its site names, or holding one ("SPIEGEL Online")."""
     key = name_key(name)
@@ -99,9 +129,10 @@ def names_a_person(names: list[str], site_names: list[str]) -> bool:
 
 
 def choose_authors(ld: list[str], byline: list[str], extracted: str, site_names: list[str]) -> list[str]:
-    """The first of JSON-LD's authors, the extractor's byline and the page's byline markup that names
-    a person, all of its names kept (a co-author's agency too); else what JSON-LD or the extractor
-    name (the publication, an agency, editors' signs)."""
+    """The first of JSON-LD's authors, the `extracted` ones ("; "-joined: the `<meta>` tags', then
+    trafilatura's search) and the page's byline markup that names a person, all of JSON-LD's names
+    kept (a co-author's agency too); else what JSON-LD or `extracted` name (the publication, an
+    agency, editors' signs)."""
     extracted_names = [n for part in extracted.split(";") for n in split_names(part)]
     for names, all_kept in ((ld, True), (extracted_names, False), (byline, False)):
         if names_a_person(names, site_names):

@@ -50,11 +50,13 @@ def json_ld(tree: lxml.html.HtmlElement) -> tuple[dict, set[str]]:
 
 
 def names(value: object) -> list[str]:
-    """Names in a JSON-LD author value: a string, a Person or Organization, or a list of them."""
+    """Names in a JSON-LD author value: a string, a Person (its name, else its given and family
+    names) or Organization, or a list of them."""
     if isinstance(value, str):
         return [t] if (t := attr_text(value)) and not t.startswith("http") else []
     if isinstance(value, dict):
-        return names(value.get("name"))
+        given = f"{attr_text(value.get('givenName'))} {attr_text(value.get('familyName'))}".strip()
+        return names(value.get("name") or given)
     if isinstance(value, list):
         return [name for item in value for name in names(item)]
     return []
@@ -105,3 +107,30 @@ def published_time(ld: dict, meta: dict[str, str], tree: lxml.html.HtmlElement |
         if _ISO_DATE.match(value):
             return value
     return ""
+
+
+def page_date(tree: lxml.html.HtmlElement, url: str | None) -> str:
+    """htmldate's search of the whole page and its URL for the date it was published ("" when it finds
+    none): the extractor's own way, for a page that states no publication time of its own."""
+    from htmldate import find_date  # (a trafilatura dependency: only runs with pages import it)
+    from trafilatura.settings import set_date_params
+
+    return find_date(tree, **set_date_params(True), url=url) or ""
+
+
+def own_url(tree: lxml.html.HtmlElement, meta: dict[str, str]) -> str | None:
+    """The page's own address: og:url (where this copy lives), else its canonical link (for a copy
+    of another site's article, that site's); None when it states neither."""
+    if meta.get("og:url", "").startswith(("http:", "https:")):
+        return meta["og:url"]
+    for link in tree.iterfind(".//link[@rel='canonical']"):
+        if (href := attr_text(link.get("href"))).startswith(("http:", "https:")):
+            return href
+    return None
+
+
+def site_name(ld: dict, meta: dict[str, str]) -> str | None:
+    """The publication's name: og:site_name, else JSON-LD's publisher, else the application's name."""
+    publisher = ld.get("publisher")
+    from_ld = names(publisher)[0] if names(publisher) else ""
+    return meta.get("og:site_name") or from_ld or meta.get("application-name") or None

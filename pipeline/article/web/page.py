@@ -21,8 +21,17 @@ from dataclasses import dataclass
 import lxml.html
 from lxml import etree
 
-from pipeline.article.web.byline import byline_names, choose_authors, ld_names, names_a_person
-from pipeline.article.web.described import json_ld, meta_tags, published_time, title_date
+from pipeline.article.web.byline import byline_names, choose_authors, meta_authors, names_a_person, searched_authors
+from pipeline.article.web.described import (
+    json_ld,
+    meta_tags,
+    names,
+    own_url,
+    page_date,
+    published_time,
+    site_name,
+    title_date,
+)
 from pipeline.article.web.embedded import MIN_TEXT, with_embedded_article
 from pipeline.article.web.figures import Figure, ld_figures, merge_figures, page_figures
 from pipeline.article.web.layout import Layout, drop_furniture, opening, page_layout, split_lead, split_subheadings
@@ -67,7 +76,7 @@ def _extract_article(
 ) -> WebArticle:
     """`page` is the markup to read again for an article held in the page's scripts, when the
     markup holds too little (None: this tree is that second reading)."""
-    from pipeline.article.web.extractor import extract_document  # (trafilatura: only runs with pages import it)
+    import trafilatura  # (only runs with pages import it)
 
     ld, _ = json_ld(tree) if "jsonld" in signals else ({}, set())
     meta = meta_tags(tree) if "meta" in signals else {}
@@ -79,16 +88,24 @@ def _extract_article(
         figures = merge_figures(figures, ld_figures(ld))
     headline = visible_headline(tree) if "semantics" in signals else ""
     sites = site_names(ld, meta, url)
-    ld_authors = ld_names(ld.get("author"))
+    ld_authors = names(ld.get("author"))
     # Byline markup is read only when JSON-LD names no one (most pages do; the markup costs a search).
     byline = byline_names(tree) if "semantics" in signals and not names_a_person(ld_authors, sites) else []
-    published = published_time(ld, meta, tree if "semantics" in signals else None)
-    head_title = (
-        element_text(title_el) if "meta" in signals and (title_el := tree.find("head/title")) is not None else ""
+    head_title = element_text(title_el) if (title_el := tree.find("head/title")) is not None else ""
+    page_url = own_url(tree, meta)
+    # The page's own publication time, else a date the title ends with, else htmldate's search of the
+    # whole page (it also takes dates the page shows for other articles: the last resort).
+    published = (
+        published_time(ld, meta, tree if "semantics" in signals else None)
+        or title_date([meta.get("og:title", ""), head_title])
+        or page_date(tree, page_url or url)
     )
     links = "\n".join(element_text(a) for a in tree.iter("a"))
-    # The extractor may prune the tree it is handed (not a copy: extractor.py): the signals above are read first.
-    doc = extract_document(tree)
+    # Only the extractor's text: title, authors, date and site come from the signals read here (its
+    # own metadata search was ~30 % of its time, and scored no better: docs/html.md, Speed).
+    doc = trafilatura.bare_extraction(
+        tree, with_metadata=False, include_comments=False, include_tables=False, include_images=False
+    )
     found = (doc.text or "").strip() if doc is not None else ""
     if page is not None and len(found) < MIN_TEXT:
         # The extractor pruned the tree: the page is parsed again (rare: 1 of the 258 fundus pages).
@@ -103,8 +120,7 @@ def _extract_article(
     if layout.boxed:
         blocks = [(kind, t) for kind, t in blocks if opening(t) not in layout.boxed]
     check_not_teasers([t for line in doc.text.split("\n") if (t := " ".join(line.split()))], links)
-    # The `<title>` element, not the extractor's title (that is og:title again when the page has one).
-    titles = (attr_text(ld.get("headline")), meta.get("og:title", ""), head_title or attr_text(doc.title))
+    titles = (attr_text(ld.get("headline")), meta.get("og:title", ""), head_title)
     title = choose_title([title_without_site(t, sites) for t in titles], headline)
     # The extractor keeps some captions as paragraphs: they are the figures', not the body's.
     captions = [f"{f.caption} {' '.join(f.credits)}".strip() for f in figures]
@@ -121,7 +137,11 @@ def _extract_article(
     description = attr_text(ld.get("description")) or meta.get("og:description") or meta.get("description", "")
     lead, paragraphs = split_lead(layout, description, drop_furniture(paragraphs, title))
     paragraphs, subheadings = split_subheadings(layout, paragraphs, heads)
-    authors = choose_authors(ld_authors, byline, doc.author or "", sites)
+    found_authors = meta_authors(tree) if "meta" in signals else ""
+    if "semantics" in signals and not found_authors and not ld_authors:
+        # Neither JSON-LD nor `<meta>` names anyone: the extractor's wider (and dearer) markup search.
+        found_authors = searched_authors(tree)
+    authors = choose_authors(ld_authors, byline, found_authors, sites)
     return WebArticle(
         title=title,
         lead=lead,
@@ -129,8 +149,7 @@ def _extract_article(
         subheadings=[s for s in subheadings if not any(overlap(s, x) >= 0.8 for x in lead)],
         figures=figures,
         authors=authors,
-        # else a date the title ends with, else the extractor's (it also takes dates the page shows for others)
-        published=published or title_date([meta.get("og:title", ""), head_title]) or doc.date,
-        site_name=meta.get("og:site_name") or doc.sitename,
-        url=doc.url,
+        published=published or None,
+        site_name=site_name(ld, meta),
+        url=page_url,
     )
