@@ -56,6 +56,7 @@ class LocalAirflow:
     env: dict[str, str]
     database: str | None  # PostgreSQL URL; None: SQLite in home
     groups: dict[str, int] = field(default_factory=dict)  # component ("scheduler", "worker-1") → process group
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)  # the same components' processes
 
     def cli(self, *args: str, attempts: int = 5) -> str:
         """Run an `airflow` command; retried when SQLite refuses its write ("database is locked").
@@ -104,15 +105,29 @@ class LocalAirflow:
         deadline = time.monotonic() + timeout
         runs: list[DagRun] = []
         while time.monotonic() < deadline:
+            self.check_running()
             runs = self.runs(dag_id, run_type)
             if len(runs) >= count and all(r.state in ("success", "failed") for r in runs):
                 break
             time.sleep(1)
         return runs
 
+    def check_running(self) -> None:
+        """Fails at once, with the end of its log, when a component has stopped: runs would wait in vain."""
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                log = self.home / f"{name}.out"
+                tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+                raise AssertionError(f"the {name} stopped (exit {proc.returncode}):\n{tail}")
+
     def backfill(self, dag_id: str, dates: list[str], timeout: float) -> list[DagRun]:
         """`airflow backfill create` over `dates`, one run at a time and oldest first (each date is
-        deduplicated against the dates before it); asserts every run succeeded within `timeout`."""
+        deduplicated against the dates before it); asserts every run succeeded within `timeout`.
+
+        The run unpausing queued (yesterday's) is let finish first: a backfill queued while the
+        scheduler finished it once crashed the scheduler on SQLite (Airflow 3.3.2: an IntegrityError
+        creating the backfill's task instances, then `ObjectDeletedError` in its loop)."""
+        self.wait_for_runs(dag_id, "scheduled", 1, timeout)
         self.cli(
             "backfill", "create", "--dag-id", dag_id, "--from-date", dates[0], "--to-date", dates[-1],
             "--max-active-runs", "1",
@@ -169,15 +184,15 @@ def local_airflow(home: Path, extra_env: dict[str, str], celery: Celery | None =
     try:
         # The api-server first: tasks report to it, and one started before it would fail its first try.
         procs.append(_start(airflow, "api-server"))
-        airflow.groups["api-server"] = procs[-1].pid
+        airflow.groups["api-server"], airflow.procs["api-server"] = procs[-1].pid, procs[-1]
         wait_for_port(port, timeout=COMMAND_TIMEOUT, what="the api-server", proc=procs[0])
         airflow.cli("dags", "unpause", "news_etl")  # new DAGs start paused: their runs would wait forever
         for component in ("scheduler", "dag-processor"):
             procs.append(_start(airflow, component))
-            airflow.groups[component] = procs[-1].pid
+            airflow.groups[component], airflow.procs[component] = procs[-1].pid, procs[-1]
         for k in range(1, (celery.workers if celery else 0) + 1):
             procs.append(_start_worker(airflow, k))
-            airflow.groups[f"worker-{k}"] = procs[-1].pid
+            airflow.groups[f"worker-{k}"], airflow.procs[f"worker-{k}"] = procs[-1].pid, procs[-1]
         yield airflow
     finally:
         for proc in procs:
