@@ -151,6 +151,38 @@ def test_a_home_page_of_teaser_headlines_is_not_an_article_and_says_why():
     assert "link" in caught.value.detail
 
 
+NEXT_STORY = [
+    "The striker signed a two-year contract on Friday, the club said, ending months of talks with his agent.",
+    "He scored eleven goals last season and is expected to play in the cup match against the city rivals.",
+]
+
+
+def test_a_story_the_page_preloads_after_its_own_is_not_part_of_the_article():
+    # Endless scrolling: the next story, its own headline, figure and paragraphs, set after the first.
+    preloaded = (
+        '<article class="next"><h1>Striker signs for two more years</h1><h2>Talks ended</h2>'
+        '<figure><img src="/s.jpg"><figcaption>The striker. Photo: Ann Lee</figcaption></figure>'
+        + "".join(f"<p>{p}</p>" for p in NEXT_STORY)
+        + "</article>"
+    )
+    page = extract_article(news_page(body_extra=preloaded))
+    assert page.paragraphs == PARAS
+    assert (page.title, page.subheadings) == ("Rain floods the valley", ["Harvest lost"])
+    assert [f.caption for f in page.figures] == ["Water covers the road near the old mill."]
+
+
+def test_a_home_page_of_article_elements_each_with_a_headline_is_still_no_article():
+    teasers = "".join(
+        f"<article><h1><a href='/n/{i}'>Council approves plan number {i} after a long debate</a></h1>"
+        f"<a href='/n/{i}'>Residents will see work start on plan {i} next spring, the council said.</a></article>"
+        for i in range(12)
+    )
+    home = f"<html><head><title>Valley News - Home</title></head><body><main>{teasers}</main></body></html>"
+    with pytest.raises(NotAnArticle) as caught:
+        extract_article(home)
+    assert caught.value.reason in ("not_an_article", "html_no_article")
+
+
 def test_an_article_with_a_box_of_related_links_is_still_an_article():
     related = "<aside><h2>Read more</h2>" + "".join(
         f"<h3><a href='/x/{i}'>Another story about the valley number {i}</a></h3>" for i in range(12)

@@ -36,6 +36,7 @@ from pipeline.article.web.embedded import MIN_TEXT, with_embedded_article
 from pipeline.article.web.figures import Figure, ld_figures, merge_figures, page_figures
 from pipeline.article.web.layout import Layout, drop_furniture, opening, page_layout, split_lead, split_subheadings
 from pipeline.article.web.markup import NotAnArticle, check_not_teasers, load_page
+from pipeline.article.web.stories import drop_other_stories
 from pipeline.article.web.text import attr_text, element_text, overlap
 from pipeline.article.web.title import choose_title, site_names, title_without_site, visible_headline
 
@@ -80,6 +81,9 @@ def _extract_article(
 
     ld, _ = json_ld(tree) if "jsonld" in signals else ({}, set())
     meta = meta_tags(tree) if "meta" in signals else {}
+    head_title = element_text(title_el) if (title_el := tree.find("head/title")) is not None else ""
+    if "semantics" in signals:
+        drop_other_stories(tree, [attr_text(ld.get("headline")), meta.get("og:title", ""), head_title])
     layout = page_layout(tree) if signals & {"figures", "semantics"} else Layout()
     figures = page_figures(layout.captions, tree) if "figures" in signals else []
     if "semantics" not in signals:
@@ -91,7 +95,6 @@ def _extract_article(
     ld_authors = names(ld.get("author"))
     # Byline markup is read only when JSON-LD names no one (most pages do; the markup costs a search).
     byline = byline_names(tree) if "semantics" in signals and not names_a_person(ld_authors, sites) else []
-    head_title = element_text(title_el) if (title_el := tree.find("head/title")) is not None else ""
     page_url = own_url(tree, meta)
     # The page's own publication time, else a date the title ends with, else htmldate's search of the
     # whole page (it also takes dates the page shows for other articles: the last resort).
