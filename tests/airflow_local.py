@@ -55,8 +55,12 @@ class LocalAirflow:
     home: Path
     env: dict[str, str]
     database: str | None  # PostgreSQL URL; None: SQLite in home
-    groups: dict[str, int] = field(default_factory=dict)  # component ("scheduler", "worker-1") → process group
-    procs: dict[str, subprocess.Popen] = field(default_factory=dict)  # the same components' processes
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)  # component ("scheduler", "worker-1") → process
+
+    @property
+    def groups(self) -> dict[str, int]:
+        """Component → process group: each was started in a session of its own, led by itself."""
+        return {name: proc.pid for name, proc in self.procs.items()}
 
     def cli(self, *args: str, attempts: int = 5) -> str:
         """Run an `airflow` command; retried when SQLite refuses its write ("database is locked").
@@ -180,22 +184,18 @@ def local_airflow(home: Path, extra_env: dict[str, str], celery: Celery | None =
     airflow.cli("db", "migrate")
     airflow.cli("dags", "reserialize")  # a fresh database does not know the DAG yet
 
-    procs: list[subprocess.Popen] = []
     try:
         # The api-server first: tasks report to it, and one started before it would fail its first try.
-        procs.append(_start(airflow, "api-server"))
-        airflow.groups["api-server"], airflow.procs["api-server"] = procs[-1].pid, procs[-1]
-        wait_for_port(port, timeout=COMMAND_TIMEOUT, what="the api-server", proc=procs[0])
+        airflow.procs["api-server"] = _start(airflow, "api-server")
+        wait_for_port(port, timeout=COMMAND_TIMEOUT, what="the api-server", proc=airflow.procs["api-server"])
         airflow.cli("dags", "unpause", "news_etl")  # new DAGs start paused: their runs would wait forever
         for component in ("scheduler", "dag-processor"):
-            procs.append(_start(airflow, component))
-            airflow.groups[component], airflow.procs[component] = procs[-1].pid, procs[-1]
+            airflow.procs[component] = _start(airflow, component)
         for k in range(1, (celery.workers if celery else 0) + 1):
-            procs.append(_start_worker(airflow, k))
-            airflow.groups[f"worker-{k}"], airflow.procs[f"worker-{k}"] = procs[-1].pid, procs[-1]
+            airflow.procs[f"worker-{k}"] = _start_worker(airflow, k)
         yield airflow
     finally:
-        for proc in procs:
+        for proc in airflow.procs.values():
             stop_process(proc)
 
 

@@ -326,8 +326,8 @@ def test_arbitrary_bytes_text_and_names_never_crash_and_each_input_lands_once(tm
         [read_dataset(base / "out", d)[["raw_path"]].assign(dataset=d) for d in ("articles", "duplicates", "rejects")]
     )
     # Each input file lands, a record file once per record (`name#line=N`), and no landing repeats.
-    files = {_RECORD_LOCATOR.sub("", path) for path in table["raw_path"]}
+    landed_files = {_RECORD_LOCATOR.sub("", path) for path in table["raw_path"]}
     assert summary.n_raw == len(table) == len(set(table["raw_path"]))
-    assert len(files) == len(inputs)
+    assert len(landed_files) == len(inputs)
     rejects = read_dataset(base / "out", "rejects")
     assert set(rejects["reason"]) <= REJECT_REASONS, rejects[["raw_path", "reason", "detail"]].to_string()

@@ -131,6 +131,5 @@ def own_url(tree: lxml.html.HtmlElement, meta: dict[str, str]) -> str | None:
 
 def site_name(ld: dict, meta: dict[str, str]) -> str | None:
     """The publication's name: og:site_name, else JSON-LD's publisher, else the application's name."""
-    publisher = ld.get("publisher")
-    from_ld = names(publisher)[0] if names(publisher) else ""
+    from_ld = next(iter(names(ld.get("publisher"))), "")
     return meta.get("og:site_name") or from_ld or meta.get("application-name") or None

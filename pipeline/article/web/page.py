@@ -82,8 +82,9 @@ def _extract_article(
     ld, _ = json_ld(tree) if "jsonld" in signals else ({}, set())
     meta = meta_tags(tree) if "meta" in signals else {}
     head_title = element_text(title_el) if (title_el := tree.find("head/title")) is not None else ""
+    titles = [attr_text(ld.get("headline")), meta.get("og:title", ""), head_title]
     if "semantics" in signals:
-        drop_other_stories(tree, [attr_text(ld.get("headline")), meta.get("og:title", ""), head_title])
+        drop_other_stories(tree, titles)
     layout = page_layout(tree) if signals & {"figures", "semantics"} else Layout()
     figures = page_figures(layout.captions, tree) if "figures" in signals else []
     if "semantics" not in signals:
@@ -123,7 +124,6 @@ def _extract_article(
     if layout.boxed:
         blocks = [(kind, t) for kind, t in blocks if opening(t) not in layout.boxed]
     check_not_teasers([t for line in doc.text.split("\n") if (t := " ".join(line.split()))], links)
-    titles = (attr_text(ld.get("headline")), meta.get("og:title", ""), head_title)
     title = choose_title([title_without_site(t, sites) for t in titles], headline)
     # The extractor keeps some captions as paragraphs: they are the figures', not the body's.
     captions = [f"{f.caption} {' '.join(f.credits)}".strip() for f in figures]

@@ -12,10 +12,10 @@ def _headline(article: lxml.html.HtmlElement) -> str:
     return next((text for h1 in article.iter("h1") if (text := element_text(h1))), "")
 
 
-def drop_other_stories(tree: lxml.html.HtmlElement, titles: list[str]) -> int:
+def drop_other_stories(tree: lxml.html.HtmlElement, titles: list[str]) -> None:
     """Removes from `tree` the outermost `article` elements that carry a headline (`h1`) of their
     own, but for the one whose headline is the title the page gives itself (JSON-LD, og:title,
-    `<title>`); how many were removed. Nothing is removed unless exactly one such element is the
+    `<title>`). Nothing is removed unless exactly one such element is the
     page's own: a page whose titles name none of them (a home page of teasers) is left to the
     home-page check."""
     stories = [
@@ -24,11 +24,10 @@ def drop_other_stories(tree: lxml.html.HtmlElement, titles: list[str]) -> int:
         if a.find(".//h1") is not None and not any(up.tag == "article" for up in a.iterancestors())
     ]
     if len(stories) < 2:
-        return 0
+        return
     own = [a for a in stories if (h := _headline(a)) and any(overlap(h, t) >= 0.5 for t in titles)]
     if len(own) != 1:
-        return 0
+        return
     for story in stories:
         if story is not own[0]:
             story.drop_tree()  # (keeps the text after it: it is not the story's)
-    return len(stories) - 1
