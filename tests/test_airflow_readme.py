@@ -37,6 +37,7 @@ pytestmark = pytest.mark.slow
 START_TIMEOUT = 420  # a first start migrates a fresh SQLite database: ~1 min idle, more on a loaded 2-core machine
 RUN_TIMEOUT = 600
 STOP_TIMEOUT = 60  # per Ctrl-C
+UI_TIMEOUT_MS = 120_000  # the browser waits on the same loaded api-server as the REST calls
 LOGIN = re.compile(r"Airflow on (http://127\.0\.0\.1:\d+) - log in as (\w+), password in (\S+)")
 
 
@@ -220,6 +221,7 @@ def test_a_browser_logs_in_triggers_news_etl_and_sees_the_run_succeed(readme_air
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.set_default_timeout(UI_TIMEOUT_MS)
             page.goto(f"{readme_airflow.url}/dags/news_etl")
             page.get_by_label("Username").fill(readme_airflow.user)
             page.get_by_label("Password").fill(readme_airflow.password)
@@ -229,14 +231,16 @@ def test_a_browser_logs_in_triggers_news_etl_and_sees_the_run_succeed(readme_air
             page.get_by_role("button", name="Trigger Dag").click()
             dialog = page.get_by_role("dialog")
             trigger = dialog.get_by_role("button", name="Trigger", exact=True)
-            expect(trigger).to_be_enabled()  # every required param has a value
-            trigger.click()
-            expect(dialog).to_be_hidden()
+            expect(trigger).to_be_enabled(timeout=UI_TIMEOUT_MS)  # every required param has a value
+            with page.expect_response(_posts_a_run) as posted:
+                trigger.click()
+            assert posted.value.ok, f"trigger answered {posted.value.status}: {posted.value.text()}"
+            expect(dialog).to_be_hidden(timeout=UI_TIMEOUT_MS)
 
             run = _wait_for_run(readme_airflow)
             assert run["state"] == "success", f"{run}\n{_tail(readme_airflow.log)}"
             page.goto(f"{readme_airflow.url}/dags/news_etl/runs/{run['dag_run_id']}")
-            expect(page.get_by_text("success").first).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("success").first).to_be_visible(timeout=UI_TIMEOUT_MS)
             page.screenshot(path=str(shot))
         finally:
             browser.close()
@@ -248,6 +252,11 @@ def test_a_browser_logs_in_triggers_news_etl_and_sees_the_run_succeed(readme_air
     cli_out = tmp_path / "cli"
     run_cli("run", "--date", day, "--raw", str(SAMPLE_RAW), "--out", str(cli_out), "--quiet")
     assert_same_partitions(cli_out, readme_airflow.out, [day])
+
+
+def _posts_a_run(response) -> bool:
+    """The UI's trigger request: POST /api/v2/dags/{dag_id}/dagRuns."""
+    return response.request.method == "POST" and response.url.split("?")[0].endswith("/dags/news_etl/dagRuns")
 
 
 def _wait_for_run(airflow: ReadmeAirflow) -> dict:
