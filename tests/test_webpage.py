@@ -359,6 +359,32 @@ def test_a_short_deck_without_a_number_stays_the_lead():
     assert page.paragraphs == PARAS
 
 
+HERO_CAPTION = "Water covers the road near the old mill on Sunday, as the river rose in the valley."
+LEAD = "Two roads and the railway were closed as the river rose two metres in six hours."
+
+
+def hero_page() -> str:
+    """A page whose CMS describes the article by its hero image's caption (JSON-LD), sets the hero
+    image in a box between headline and lead, and marks no lead: the lead is the paragraph the
+    other description (og:description) repeats."""
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Rain floods the valley"}
+    return (
+        f"<!DOCTYPE html><html><head><title>Rain floods the valley</title>"
+        f'<script type="application/ld+json">{json.dumps({**ld, "description": HERO_CAPTION})}</script>'
+        f'<meta property="og:description" content="{LEAD}"></head><body><article><h1>Rain floods the valley</h1>'
+        f"<div class='px-5'><figure><img src='/flood.jpg'><figcaption><div class='text-caption'>{HERO_CAPTION}"
+        "</div><span class='credit'>Photo: Jo Smith</span></figcaption></figure></div>"
+        f"<p>Valley. {LEAD}</p>" + "".join(f"<p>{p}</p>" for p in PARAS) + "</article></body></html>"
+    )
+
+
+def test_a_hero_images_caption_is_never_the_lead_even_when_the_json_ld_describes_the_page_by_it():
+    page = extract_article(hero_page())
+    assert page.lead == [f"Valley. {LEAD}"]
+    assert page.paragraphs == PARAS
+    assert [f.caption for f in page.figures] == [HERO_CAPTION]
+
+
 FACT_BOX = (
     "<div class='article-factbox'><h3>Floods in the valley</h3><ul><li>1921: the river rose three metres "
     "and the old mill was lost.</li><li>1987: the lower road was closed for a week after the spring "

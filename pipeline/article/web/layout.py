@@ -23,6 +23,7 @@ _SUBHEADING_MARK = re.compile(r"subhead|interline|intertit|crosshead|zwischen", 
 _BOX_MARK = re.compile(r"fact-?box|faktabo|info-?box", re.I)
 _OUTSIDE_TEXT = frozenset({"a", "figure", "figcaption", "nav", "aside", "button", "time", "li", "script", "style"})
 _TEXT_TAGS = frozenset({"p", "h2", "div"})
+_FIGURE = frozenset({"figure", "figcaption"})
 _HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 _LAYOUT_TAGS = frozenset({"h1", "p", "figcaption", *_HEADINGS})
 _BOLD = frozenset({"strong", "b"})
@@ -60,6 +61,14 @@ def _heading_like(text: str) -> bool:
 
 def _outside_text(el: etree._Element) -> bool:
     return el.tag in _OUTSIDE_TEXT or any(a.tag in _OUTSIDE_TEXT for a in el.iterancestors())
+
+
+def _of_figure(el: etree._Element) -> bool:
+    """A hero image's caption, set between the headline and the body, is the figure's, not a lead:
+    in a figure or caption, or a box around one."""
+    return any(a.tag in _FIGURE or _class_marks(a.get("class") or "")[0] for a in el.iterancestors()) or any(
+        True for _ in el.iterdescendants(*_FIGURE)
+    )
 
 
 def _all_bold(p: etree._Element) -> bool:
@@ -117,8 +126,8 @@ def page_layout(tree: lxml.html.HtmlElement) -> Layout:
         if tag in _HEADINGS or subheading:
             if (text := text or element_text(el)) and _heading_like(text) and not _outside_text(el):
                 layout.headings.append((i, text))
-        if not lead and tag in _TEXT_TAGS and len(layout.texts) < 20 and len(el) <= 3:
-            if _prose(text := text or element_text(el)):
+        if not (lead or caption) and tag in _TEXT_TAGS and len(layout.texts) < 20 and len(el) <= 3:
+            if _prose(text := text or element_text(el)) and not _of_figure(el):
                 layout.texts.append((i, text))
     if layout.boxed:
         layout.headings = [(i, t) for i, t in layout.headings if opening(t) not in layout.boxed]

@@ -38,7 +38,13 @@ from pipeline.article.web.layout import Layout, drop_furniture, opening, page_la
 from pipeline.article.web.markup import NotAnArticle, check_not_teasers, load_page
 from pipeline.article.web.stories import drop_other_stories
 from pipeline.article.web.text import attr_text, element_text, overlap
-from pipeline.article.web.title import choose_title, site_names, title_without_site, visible_headline
+from pipeline.article.web.title import (
+    choose_title,
+    section_names,
+    site_names,
+    title_without_site,
+    visible_headline,
+)
 
 SIGNALS = frozenset({"xml", "jsonld", "meta", "figures", "semantics"})
 
@@ -124,7 +130,8 @@ def _extract_article(
     if layout.boxed:
         blocks = [(kind, t) for kind, t in blocks if opening(t) not in layout.boxed]
     check_not_teasers([t for line in doc.text.split("\n") if (t := " ".join(line.split()))], links)
-    title = choose_title([title_without_site(t, sites) for t in titles], headline)
+    sections = section_names(ld, meta)
+    title = choose_title([title_without_site(t, sites, sections) for t in titles], headline)
     # The extractor keeps some captions as paragraphs: they are the figures', not the body's.
     captions = [f"{f.caption} {' '.join(f.credits)}".strip() for f in figures]
     captions += [c for f in figures for c in f.credits]  # a credit alone, under its image
@@ -137,7 +144,9 @@ def _extract_article(
     kinds = [kind for kind, _ in blocks]
     first, last = (kinds.index("p"), len(kinds) - kinds[::-1].index("p")) if "p" in kinds else (0, 0)
     heads = [t for kind, t in blocks[first:last] if kind == "head"]
-    description = attr_text(ld.get("description")) or meta.get("og:description") or meta.get("description", "")
+    # Some CMSs describe the article by its hero image's caption: the image's words, not a lead's.
+    descriptions = (attr_text(ld.get("description")), meta.get("og:description", ""), meta.get("description", ""))
+    description = next((d for d in descriptions if d and not any(overlap(d, c) >= 0.8 for c in captions)), "")
     lead, paragraphs = split_lead(layout, description, drop_furniture(paragraphs, title))
     paragraphs, subheadings = split_subheadings(layout, paragraphs, heads)
     found_authors = meta_authors(tree) if "meta" in signals else ""
