@@ -261,6 +261,51 @@ def print_worst(pages: list[Page], n: int = 10) -> None:
         print(f"- **{name}**: " + ", ".join(f"{p.file} ({p.half}) {p.scores[name]:.2f}" for p in scored))
 
 
+# Fixed preferences among the titles a page offers; the first non-empty one is taken.
+TITLE_ORDERS = {
+    "JSON-LD first": ("jsonld", "og", "title", "h1"),
+    "`og:title` first": ("og", "jsonld", "title", "h1"),
+    "`h1` first": ("h1", "jsonld", "og", "title"),
+    "`<title>` first": ("title", "jsonld", "og", "h1"),
+}
+
+
+def title_candidates(markup: bytes) -> dict[str, str]:
+    """The four titles a page offers (JSON-LD headline, og:title, `<title>`, the visible headline),
+    each without the site, section and date parts the pipeline strips."""
+    from pipeline.article.web import title as t
+    from pipeline.article.web.described import json_ld, meta_tags
+    from pipeline.article.web.markup import load_page
+    from pipeline.article.web.text import attr_text, element_text
+
+    tree = load_page(markup)
+    ld, _ = json_ld(tree)
+    meta = meta_tags(tree)
+    head = element_text(el) if (el := tree.find("head/title")) is not None else ""
+    found = {"jsonld": attr_text(ld.get("headline")), "og": meta.get("og:title", ""), "title": head}
+    found["h1"] = t.visible_headline(tree)
+    sites, sections = t.site_names(ld, meta, None), t.section_names(ld, meta)
+    return {k: t.title_without_site(v, sites, sections) if v else "" for k, v in found.items()}
+
+
+def print_title_choices(pages: list[Page], corpus: Path) -> None:
+    """Why the title floor is out of a generic rule's reach: how each fixed preference among the
+    page's titles scores, against the pipeline's rule and an oracle that picks the best per page."""
+    rows: dict[str, dict[str, list[float]]] = collections.defaultdict(lambda: {"dev": [], "check": []})
+    for page in pages:
+        if "title" not in page.scores:
+            continue
+        found, gold = title_candidates((corpus / "html" / page.file).read_bytes()), page.gold["title"]
+        rows["the pipeline's rule (agreement with the visible headline)"][page.half].append(page.scores["title"])
+        for label, order in TITLE_ORDERS.items():
+            taken = next((found[k] for k in order if found[k]), "")
+            rows[label][page.half].append(token_f1(taken, gold))
+        rows["oracle: the best of the four per page"][page.half].append(max(token_f1(v, gold) for v in found.values()))
+    table = [[label, *(f"{statistics.mean(h[x]):.3f}" for x in ("dev", "check"))] for label, h in rows.items()]
+    print("\n### Title: the page's candidates, chosen by a fixed preference (token F1)\n")
+    print(markdown(["choice", "dev", "check"], table))
+
+
 def print_accounting(pages: list[Page], out: Path) -> bool:
     outcomes = collections.Counter(p.outcome.split(" ")[0].rstrip(":") for p in pages)
     not_articles = [f"{p.file}: {p.outcome}" for p in pages if p.outcome != "article"]
@@ -303,6 +348,7 @@ def report_scores(corpus: Path = FUNDUS, out: Path = OUT) -> bool:
     print_groups(pages, "country")
     ok &= print_country_floor(pages)
     print_worst(pages)
+    print_title_choices(pages, corpus)
     ok &= print_accounting(pages, out)
     return ok
 

@@ -56,3 +56,19 @@ def test_a_page_scores_only_the_fields_its_gold_has_and_zero_when_it_is_not_an_a
         "date": 1.0,
     }
     assert set(structure.score_fields(None, gold).values()) == {0.0}
+
+
+def test_a_pages_title_candidates_come_without_their_site_and_section_parts():
+    page = (
+        "<html><head><title>Rain floods the valley - Politics | Valley News</title>"
+        '<meta property="og:title" content="Valley flooded | Valley News">'
+        '<meta property="og:site_name" content="Valley News"><meta property="article:section" content="Politics">'
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Rain floods the valley"}</script>'
+        "</head><body><article><h1>Rain floods the lower valley</h1><p>Text.</p></article></body></html>"
+    )
+    assert structure.title_candidates(page.encode()) == {
+        "jsonld": "Rain floods the valley",
+        "og": "Valley flooded",
+        "title": "Rain floods the valley",
+        "h1": "Rain floods the lower valley",
+    }

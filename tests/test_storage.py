@@ -82,9 +82,7 @@ def test_a_run_never_imports_pandas_nor_pyarrow_compute(tmp_path):
 def test_timestamps_and_number_lists_read_back_as_written():
     ts_type, keys_type = pa.timestamp("us", tz="UTC"), pa.list_(pa.uint64())
     schema = pa.schema([pa.field("when", ts_type), pa.field("keys", keys_type)])
-    table = columns_to_table(
-        {"when": VALUES[ts_type], "keys": [[1, 2], [3, 4], [5, 2**64 - 1], [7, 8]]}, schema
-    )
+    table = columns_to_table({"when": VALUES[ts_type], "keys": [[1, 2], [3, 4], [5, 2**64 - 1], [7, 8]]}, schema)
     assert column_values(table.column("when")) == VALUES[ts_type]
     sliced = table.slice(1, 2)  # an offset into the buffers, as a multi-file read can leave
     assert list_column_matrix(sliced.column("keys"), 2).tolist() == [[3, 4], [5, 2**64 - 1]]

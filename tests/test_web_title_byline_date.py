@@ -11,7 +11,7 @@ from pipeline.article.web.byline import byline_names, split_names
 from pipeline.article.web.described import title_date
 from pipeline.article.web.markup import load_page
 from pipeline.article.web.page import extract_article
-from pipeline.article.web.title import choose_title, title_without_site
+from pipeline.article.web.title import choose_title, name_key, title_without_site
 
 PARAS = [
     "The council voted on Tuesday to close the old bridge to cars from June, after engineers found cracks in it.",
@@ -79,6 +79,21 @@ def test_a_visible_headline_only_the_document_title_repeats_loses_to_the_article
 def test_a_site_name_is_stripped_however_the_domain_spells_its_letters():
     assert title_without_site("Zinsen steigen | Börsen-Zeitung", ["boersenzeitung"]) == "Zinsen steigen"
     assert title_without_site("Zinsen steigen | Zeitung am Mittag", ["boersenzeitung"]).endswith("Mittag")
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Rain floods the valley - Politics | Valley News", "Rain floods the valley"),
+        ("Rain floods the valley - Sport in decline | Valley News", "Rain floods the valley - Sport in decline"),
+        ('민주당 "당규 개정 왜 밀어붙이나"-정치ㅣ한국일보', '민주당 "당규 개정 왜 밀어붙이나"'),
+        ("大雨で川が氾濫、道路が通行止めに｜日本経済新聞", "大雨で川が氾濫、道路が通行止めに"),
+        ("東京-大阪間の新幹線が運休｜日本経済新聞", "東京-大阪間の新幹線が運休"),
+    ],
+)
+def test_a_section_and_an_unspaced_cjk_site_suffix_are_stripped_but_nothing_else(title, expected):
+    sites = [name_key(n) for n in ("Valley News", "한국일보", "日本経済新聞")]
+    assert title_without_site(title, sites, sections=[name_key(n) for n in ("Politics", "정치", "Sport")]) == expected
 
 
 @pytest.mark.parametrize(

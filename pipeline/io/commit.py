@@ -189,4 +189,3 @@ def _write_journal(fs, path: str, data: bytes) -> None:
         atomic.write_atomic(fs, path, data)
     else:
         fs.pipe_file(path, data, mode="create")
-

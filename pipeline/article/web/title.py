@@ -8,9 +8,13 @@ from collections.abc import Iterator
 
 import lxml.html
 
-from pipeline.article.web.text import attr_text, element_text, overlap
+from pipeline.article.web.text import CJK, attr_text, element_text, overlap
 
-_TITLE_SEPARATOR = re.compile(r"\s+[|–—·•:\-]{1,2}\s+")
+# " | ", " - ", ...; CJK titles also join their parts without spaces: a full-width bar, Korean's
+# "ㅣ" (a vowel letter, never a word alone) or a hyphen before a CJK character ("...\"-정치ㅣ한국일보").
+# A part is dropped only when it names the site or section, so a split too many drops nothing.
+_TITLE_SEPARATOR = re.compile(rf"\s+[|–—·•:\-]{{1,2}}\s+|\s*[｜ㅣ]\s*|(?<=\S)-(?=[{CJK}])")
+_SEPARATOR_CHARS = " |–—·•:-｜ㅣ"
 _DATE_PART = re.compile(r"^[\d./\- ]+$")
 # Where an h1 names the page for navigation (a breadcrumb trail, a menu) rather than heading the article.
 _NAVIGATION = frozenset({"nav", "li", "menu"})
@@ -36,18 +40,25 @@ def site_names(ld: dict, meta: dict[str, str], url: str | None) -> list[str]:
     return [key for n in names if len(key := name_key(n)) >= 2]
 
 
-def _is_site_part(part: str, site_names: list[str]) -> bool:
+def section_names(ld: dict, meta: dict[str, str]) -> list[str]:
+    """The page's section ("Politics"), which `<title>` may add before the site name."""
+    found = ld.get("articleSection")
+    names = [meta.get("article:section", ""), *(found if isinstance(found, list) else [found])]
+    return [key for n in names if len(key := name_key(attr_text(n))) >= 2]
+
+
+def _is_site_part(part: str, site_names: list[str], sections: list[str]) -> bool:
     key = name_key(part)
-    return bool(_DATE_PART.match(part)) or any(key and (key in s or s in key) for s in site_names)
+    return bool(_DATE_PART.match(part)) or any(key and (key in s or s in key) for s in site_names) or key in sections
 
 
-def title_without_site(title: str, site_names: list[str]) -> str:
-    """A title without the site name or date that `<title>` and og:title add at either end."""
+def title_without_site(title: str, site_names: list[str], sections: list[str] = ()) -> str:
+    """A title without the site name, section or date that `<title>` and og:title add at either end."""
     parts = _TITLE_SEPARATOR.split(title)
-    while len(parts) > 1 and _is_site_part(parts[-1], site_names):
-        title = title[: title.rfind(parts.pop())].rstrip(" |–—·•:-")
-    while len(parts) > 1 and _is_site_part(parts[0], site_names):
-        title = title[title.find(parts[0]) + len(parts.pop(0)) :].lstrip(" |–—·•:-")
+    while len(parts) > 1 and _is_site_part(parts[-1], site_names, sections):
+        title = title[: title.rfind(parts.pop())].rstrip(_SEPARATOR_CHARS)
+    while len(parts) > 1 and _is_site_part(parts[0], site_names, sections):
+        title = title[title.find(parts[0]) + len(parts.pop(0)) :].lstrip(_SEPARATOR_CHARS)
     return title
 
 
