@@ -3,8 +3,12 @@ publication day the page marks, whatever the page tells search engines instead."
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipeline.article.web.byline import byline_names, split_names
@@ -12,6 +16,7 @@ from pipeline.article.web.described import title_date
 from pipeline.article.web.markup import load_page
 from pipeline.article.web.page import extract_article
 from pipeline.article.web.title import choose_title, name_key, title_without_site
+from tests.conftest import read_dataset, run_cli
 
 PARAS = [
     "The council voted on Tuesday to close the old bridge to cars from June, after engineers found cracks in it.",
@@ -167,6 +172,28 @@ def test_with_no_author_in_json_ld_or_meta_the_extractors_wider_markup_search_fi
 def test_a_page_that_states_no_publication_time_is_dated_by_htmldate_from_its_address():
     html = page(header=f"<h1>{HEADLINE}</h1>", url="https://www.town-post.example/2024/03/05/bridge")
     assert extract_article(html).published == "2024-03-05"
+
+
+def test_htmldate_takes_no_date_after_the_page_was_saved_whatever_the_clock_says():
+    html = page(header=f"<h1>{HEADLINE}</h1>", url="https://www.town-post.example/2031/05/01/bridge")
+    saved = dt.datetime(2031, 5, 1, 23, 30, tzinfo=dt.UTC)
+    assert extract_article(html, saved_at=saved).published == "2031-05-01"  # a later day on today's clock
+    assert extract_article(html, saved_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC)).published is None
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [(dt.datetime(2031, 5, 2, tzinfo=dt.UTC), dt.date(2031, 5, 1)), (dt.datetime(2024, 1, 1, tzinfo=dt.UTC), None)],
+)
+def test_a_page_file_is_dated_no_later_than_it_was_written(tmp_path: Path, written, day):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    path = raw / "bridge.html"
+    path.write_text(page(header=f"<h1>{HEADLINE}</h1>", url="https://www.town-post.example/2031/05/01/bridge"))
+    os.utime(path, (written.timestamp(), written.timestamp()))
+    run_cli("run", "--raw", str(raw), "--out", str(out), "--date", "2031-05-02", "-q")
+    (published,) = read_dataset(out, "articles")["published_at"]
+    assert (None if pd.isna(published) else published.date()) == day
 
 
 def test_the_pages_own_address_and_the_publications_name_come_from_its_tags():

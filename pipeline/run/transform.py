@@ -147,7 +147,9 @@ def _structure_of_page(markup: str, doc: RawDoc, sidecar: dict[str, str]) -> _St
     on the extracted text only; the boilerplate rules still apply to its paragraphs."""
     sidecar = dict(sidecar)  # completed below from the page (the listing's stays as it is)
     try:
-        page = extract_article(markup, url=sidecar.get("source_url") or sidecar.get("url"))
+        url = sidecar.get("source_url") or sidecar.get("url")
+        saved_at = describe.parse_timestamp(sidecar.get("fetched_at")) or doc.modified_at
+        page = extract_article(markup, url=url, saved_at=saved_at)
     except NotAnArticle as exc:
         raise RejectInput(exc.reason, exc.detail) from None
     captions = [f.caption for f in page.figures if f.caption]

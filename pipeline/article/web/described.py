@@ -109,13 +109,20 @@ def published_time(ld: dict, meta: dict[str, str], tree: lxml.html.HtmlElement |
     return ""
 
 
-def page_date(tree: lxml.html.HtmlElement, url: str | None) -> str:
+def page_date(tree: lxml.html.HtmlElement, url: str | None, saved_at: dt.datetime | None = None) -> str:
     """htmldate's search of the whole page and its URL for the date it was published ("" when it finds
-    none): the extractor's own way, for a page that states no publication time of its own."""
+    none): the extractor's own way, for a page that states no publication time of its own.
+
+    No date after the day the page was saved (fetched, or its file written) is taken, the day after
+    allowing for time zones. htmldate's own bound is today on this machine's clock, so a rerun on a
+    later day, or in another time zone, could date the same page differently; None keeps it."""
     from htmldate import find_date  # (a trafilatura dependency: only runs with pages import it)
     from trafilatura.settings import set_date_params
 
-    return find_date(tree, **set_date_params(True), url=url) or ""
+    params = set_date_params(True)
+    if saved_at is not None:
+        params["max_date"] = (saved_at.astimezone(dt.UTC).date() + dt.timedelta(days=1)).isoformat()
+    return find_date(tree, **params, url=url) or ""
 
 
 def own_url(tree: lxml.html.HtmlElement, meta: dict[str, str]) -> str | None:

@@ -15,6 +15,7 @@ repair is the clean stage's, on the extracted text only).
 from __future__ import annotations
 
 import collections
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -73,13 +74,20 @@ def xml_blocks(body: etree._Element | None) -> Iterator[tuple[str, str]]:
             yield ("head" if el.tag == "head" else "p"), text
 
 
-def extract_article(page: str | bytes, url: str | None = None, signals: frozenset[str] = SIGNALS) -> WebArticle:
-    """The article on a web page (markup as text or bytes). Raises NotAnArticle when it holds none."""
-    return _extract_article(load_page(page), page, url, signals)
+def extract_article(
+    page: str | bytes, url: str | None = None, signals: frozenset[str] = SIGNALS, saved_at: dt.datetime | None = None
+) -> WebArticle:
+    """The article on a web page (markup as text or bytes). Raises NotAnArticle when it holds none.
+    `saved_at`: when the page was fetched or its file written (no date after it is the page's)."""
+    return _extract_article(load_page(page), page, url, signals, saved_at)
 
 
 def _extract_article(
-    tree: lxml.html.HtmlElement, page: str | bytes | None, url: str | None, signals: frozenset[str]
+    tree: lxml.html.HtmlElement,
+    page: str | bytes | None,
+    url: str | None,
+    signals: frozenset[str],
+    saved_at: dt.datetime | None,
 ) -> WebArticle:
     """`page` is the markup to read again for an article held in the page's scripts, when the
     markup holds too little (None: this tree is that second reading)."""
@@ -108,7 +116,7 @@ def _extract_article(
     published = (
         published_time(ld, meta, tree if "semantics" in signals else None)
         or title_date([meta.get("og:title", ""), head_title])
-        or page_date(tree, page_url or url)
+        or page_date(tree, page_url or url, saved_at)
     )
     links = "\n".join(element_text(a) for a in tree.iter("a"))
     # Only the extractor's text: title, authors, date and site come from the signals read here (its
@@ -120,7 +128,7 @@ def _extract_article(
     if page is not None and len(found) < MIN_TEXT:
         # The extractor pruned the tree: the page is parsed again (rare: 1 of the 258 fundus pages).
         if (full := with_embedded_article(load_page(page))) is not None:
-            return _extract_article(full, None, url, signals)
+            return _extract_article(full, None, url, signals, saved_at)
     if not found:
         raise NotAnArticle("html_no_article", "an HTML page in which no article text was found")
     if "xml" in signals:
