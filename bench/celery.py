@@ -13,8 +13,10 @@ endpoint (moto's server) under PostgreSQL advisory locks:
   wall time, per task on its critical path, and the median queued-to-running wait of its tasks.
 Wall seconds, and CPU seconds: the CLI's process tree; on Celery, the workers' process groups (every
 task, its supervisor, the worker) and the control plane's (scheduler, dag-processor, api-server), each
-counted over the run. The machine's load average is printed beside each row: on a shared machine,
-read the CPU seconds and the ratios rather than the wall time. The datasets of every run must match
+counted over the run. Peak resident memory of the CLI's tree and of the workers' groups with their
+descendants (/proc, sampled every 0.2 s): the largest process, and all of them together. The machine's load average is
+printed beside each row: on a shared machine, read the CPU seconds and the ratios rather than the
+wall time. The datasets of every run must match
 the CLI's byte for byte (printed). The numbers are also written to bench/out/celery-<scale>x.json.
 """
 
@@ -29,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -57,6 +60,58 @@ def group_cpu(group: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+class PeakMemory:
+    """Peak resident memory of the processes in some process groups and of their descendants (a
+    task runs in a group of its own), sampled from /proc every 0.2 s while the block runs: the
+    largest single process (its own high-water mark, VmHWM, so a peak between samples still counts)
+    and the largest sum of their VmRSS at one sample."""
+
+    def __init__(self, groups: list[int]):
+        self.groups, self.process_mb, self.total_mb = set(groups), 0.0, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _members(self) -> list[Path]:
+        children: dict[int, list[int]] = {}
+        todo = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                ppid, pgrp = (int(f) for f in stat.read_text().rsplit(")", 1)[1].split()[1:3])
+            except (OSError, IndexError, ValueError):  # gone meanwhile
+                continue
+            pid = int(stat.parent.name)
+            children.setdefault(ppid, []).append(pid)
+            if pgrp in self.groups:
+                todo.append(pid)
+        found = set()
+        while todo:
+            if (pid := todo.pop()) not in found:
+                found.add(pid)
+                todo.extend(children.get(pid, ()))
+        return [Path(f"/proc/{pid}") for pid in found]
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.2):
+            total = 0.0
+            for entry in self._members():
+                try:
+                    status = dict(line.split(":", 1) for line in (entry / "status").read_text().splitlines())
+                except (OSError, ValueError):  # gone meanwhile
+                    continue
+                if "VmHWM" in status:  # (not a zombie or a kernel thread)
+                    self.process_mb = max(self.process_mb, int(status["VmHWM"].split()[0]) / 1024)
+                    total += int(status["VmRSS"].split()[0]) / 1024
+            self.total_mb = max(self.total_mb, total)
+
+
 def cpu_by_component(airflow: LocalAirflow) -> dict[str, float]:
     return {name: group_cpu(group) for name, group in airflow.groups.items()}
 
@@ -67,11 +122,14 @@ def time_cli(raw: Path, out: str, workers: int, locks: str, env: dict[str, str])
     load = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run([*cmd, "--workers", str(workers), "-q"], check=True, env=env)
+    proc = subprocess.Popen([*cmd, "--workers", str(workers), "-q"], env=env, start_new_session=True)
+    with PeakMemory([proc.pid]) as memory:
+        assert proc.wait() == 0, f"newsetl run exited with {proc.returncode}"
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    return {"seconds": seconds, "cpu": cpu, "load": load}
+    memory_mb = {"process": memory.process_mb, "total": memory.total_mb}
+    return {"seconds": seconds, "cpu": cpu, "load": load, "memory_mb": memory_mb}
 
 
 def on_celery(workers: int, raw: Path, shards: int, s3, tmp: Path) -> dict:
@@ -83,7 +141,8 @@ def on_celery(workers: int, raw: Path, shards: int, s3, tmp: Path) -> dict:
         with local_airflow(tmp / f"airflow-{workers}", env, Celery(database, workers)) as airflow:
             airflow.wait_for_runs("news_etl", "scheduled", 1, TIMEOUT)  # unpausing queued yesterday's run
             out = f"s3://bench/celery-{workers}"
-            seconds, cpu, load = {}, {}, {}
+            seconds, cpu, load, memory_mb = {}, {}, {}, {}
+            workers_groups = [g for name, g in airflow.groups.items() if name.startswith("worker-")]
             for kind, conf in (
                 ("empty", {"date": EMPTY_DATE, "raw": nothing, "out": out, "shards": 1}),
                 ("data", {"date": DATE, "raw": str(raw), "out": out, "shards": shards}),
@@ -91,10 +150,12 @@ def on_celery(workers: int, raw: Path, shards: int, s3, tmp: Path) -> dict:
                 load[kind] = os.getloadavg()[0]
                 before = cpu_by_component(airflow)
                 start = time.perf_counter()
-                airflow.cli("dags", "trigger", "news_etl", "-c", json.dumps(conf))
-                runs = airflow.wait_for_runs("news_etl", "manual", len(seconds) + 1, TIMEOUT)
+                with PeakMemory(workers_groups) as memory:
+                    airflow.cli("dags", "trigger", "news_etl", "-c", json.dumps(conf))
+                    runs = airflow.wait_for_runs("news_etl", "manual", len(seconds) + 1, TIMEOUT)
                 assert runs and all(r.state == "success" for r in runs), runs
                 seconds[kind] = time.perf_counter() - start
+                memory_mb[kind] = {"process": memory.process_mb, "total": memory.total_mb}
                 after = cpu_by_component(airflow)
                 used = {name: after[name] - before[name] for name in after}
                 cpu[kind] = {
@@ -112,6 +173,7 @@ def on_celery(workers: int, raw: Path, shards: int, s3, tmp: Path) -> dict:
     shard_seconds = [float(took) for is_empty, task, _, took in tasks if not is_empty and task == "process_shard"]
     return {
         "out": out, "seconds": seconds, "cpu": cpu, "load": load, "empty_tasks": empty, "shard_seconds": shard_seconds,
+        "memory_mb": memory_mb,
     }  # fmt: skip
 
 
@@ -153,16 +215,25 @@ def main() -> None:
     record = {"files": n, "shards": args.shards, "cli": cli, "celery": clusters, "identical": same}
     (OUT / f"celery-{args.scale}x.json").write_text(json.dumps(record, indent=1))
     print(f"one date of {n} files from {source}; out on moto S3; {args.shards} shards on Celery")
-    print(f"{'driver':<40} {'seconds':>8} {'docs/s':>7} {'vs CLI -w1':>10} {'CPU s':>7} {'load':>5}")
+    print(
+        f"{'driver':<40} {'seconds':>8} {'docs/s':>7} {'vs CLI -w1':>10} {'CPU s':>10} {'load':>5}"
+        f" {'MB: process':>11} {'MB: all':>8}"
+    )
     base = cli[1]["seconds"]
-    rows = [(f"CLI --workers {w}", c["seconds"], f"{c['cpu']:.1f}", c["load"]) for w, c in cli.items()]
+    rows = [(f"CLI --workers {w}", c["seconds"], f"{c['cpu']:.1f}", c["load"], c["memory_mb"]) for w, c in cli.items()]
     for w, c in clusters.items():
         used = c["cpu"]["data"]
         cpu = f"{used['workers']:.1f}+{used['control']:.1f}"  # workers + control plane
-        rows.append((f"Celery, {w} worker(s): trigger → success", c["seconds"]["data"], cpu, c["load"]["data"]))
-    for name, seconds, cpu, load in rows:
-        print(f"{name:<40} {seconds:>8.1f} {n / seconds:>7.0f} {seconds / base:>9.2f}x {cpu:>7} {load:>5.1f}")
+        label = f"Celery, {w} worker(s): trigger → success"
+        rows.append((label, c["seconds"]["data"], cpu, c["load"]["data"], c["memory_mb"]["data"]))
+    for name, seconds, cpu, load, mb in rows:
+        print(
+            f"{name:<40} {seconds:>8.1f} {n / seconds:>7.0f} {seconds / base:>9.2f}x {cpu:>10} {load:>5.1f}"
+            f" {mb['process']:>11.0f} {mb['total']:>8.0f}"
+        )
     print("(Celery CPU: workers' process groups + scheduler, dag-processor and api-server, over the run)")
+    print("(MB: peak resident memory of the largest process, and of all processes together, of the CLI's")
+    print(" process tree or of the Celery workers' process trees: worker, task supervisors, tasks)")
     for w, c in clusters.items():
         shard = statistics.median(c["shard_seconds"])
         waits, tooks = zip(*c["empty_tasks"], strict=True)

@@ -31,3 +31,34 @@ def test_the_paired_ratio_is_the_median_of_each_rounds_ratio():
     slow = speed.Timing("slow", walls=[12.0, 10.0, 11.0])
     fast = speed.Timing("fast", walls=[3.0, 2.0, 2.0])  # a slow first round for both
     assert bench_main.paired_ratio(slow, fast) == 5.0  # ratios 4, 5, 5.5
+
+
+def test_peak_memory_sees_a_short_lived_child_of_the_group_and_nothing_outside_it():
+    import subprocess
+    import sys
+
+    from bench.celery import PeakMemory
+
+    grow = "import time; block = bytearray(300 * 2**20); time.sleep(0.6)"  # 300 MB, touched
+    parent = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {grow!r}])"
+    proc = subprocess.Popen([sys.executable, "-c", parent], start_new_session=True)
+    outside = subprocess.Popen([sys.executable, "-c", grow])  # its own group: not counted
+    with PeakMemory([proc.pid]) as memory:
+        proc.wait()
+    outside.wait()
+    assert 300 <= memory.process_mb < 500
+    assert 300 <= memory.total_mb < 600
+
+
+def test_peak_memory_follows_a_child_that_starts_a_session_of_its_own():
+    import subprocess
+    import sys
+
+    from bench.celery import PeakMemory
+
+    grow = "import time; block = bytearray(300 * 2**20); time.sleep(0.6)"
+    parent = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {grow!r}], start_new_session=True)"
+    proc = subprocess.Popen([sys.executable, "-c", parent], start_new_session=True)
+    with PeakMemory([proc.pid]) as memory:
+        proc.wait()
+    assert memory.process_mb >= 300  # an Airflow task runs in a process group of its own
