@@ -14,10 +14,10 @@ endpoint (moto's server) under PostgreSQL advisory locks:
 Wall seconds, and CPU seconds: the CLI's process tree; on Celery, the workers' process groups (every
 task, its supervisor, the worker) and the control plane's (scheduler, dag-processor, api-server), each
 counted over the run. Peak resident memory of the CLI's tree and of the workers' groups with their
-descendants (/proc, sampled every 0.2 s): the largest process, and all of them together. The machine's load average is
-printed beside each row: on a shared machine, read the CPU seconds and the ratios rather than the
-wall time. The datasets of every run must match
-the CLI's byte for byte (printed). The numbers are also written to bench/out/celery-<scale>x.json.
+descendants (/proc, sampled every 0.2 s): the largest process, and all of them together. The
+machine's load average is printed beside each row: on a shared machine, read the CPU seconds and the
+ratios rather than the wall time. The datasets of every run must match the CLI's byte for byte
+(printed). The numbers are also written to bench/out/celery-<scale>x.json.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from bench.corpus import make_scaled_corpus
@@ -47,16 +48,19 @@ CRITICAL_PATH = 6  # resolve_date → fetch → plan → process_shard → publi
 TIMEOUT = 1800
 
 
-def group_cpu(group: int) -> float:
-    """CPU seconds of a process group: its live members' own time plus that of the children they reaped."""
-    ticks = 0
+def proc_stats() -> Iterator[tuple[int, list[str]]]:
+    """(pid, the fields of /proc/<pid>/stat after the command) of every live process: [0] state,
+    [1] ppid, [2] pgrp, [11:15] utime, stime, cutime, cstime."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            yield int(stat.parent.name), stat.read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):  # gone meanwhile
             continue
-        if int(fields[2]) == group:  # pgrp; then utime, stime, cutime, cstime
-            ticks += sum(int(f) for f in fields[11:15])
+
+
+def group_cpu(group: int) -> float:
+    """CPU seconds of a process group: its live members' own time plus that of the children they reaped."""
+    ticks = sum(sum(int(f) for f in fields[11:15]) for _, fields in proc_stats() if int(fields[2]) == group)
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -82,14 +86,9 @@ class PeakMemory:
     def _members(self) -> list[Path]:
         children: dict[int, list[int]] = {}
         todo = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                ppid, pgrp = (int(f) for f in stat.read_text().rsplit(")", 1)[1].split()[1:3])
-            except (OSError, IndexError, ValueError):  # gone meanwhile
-                continue
-            pid = int(stat.parent.name)
-            children.setdefault(ppid, []).append(pid)
-            if pgrp in self.groups:
+        for pid, fields in proc_stats():
+            children.setdefault(int(fields[1]), []).append(pid)
+            if int(fields[2]) in self.groups:
                 todo.append(pid)
         found = set()
         while todo:

@@ -276,13 +276,11 @@ def title_candidates(markup: bytes) -> dict[str, str]:
     from pipeline.article.web import title as t
     from pipeline.article.web.described import json_ld, meta_tags
     from pipeline.article.web.markup import load_page
-    from pipeline.article.web.text import attr_text, element_text
 
     tree = load_page(markup)
     ld, _ = json_ld(tree)
     meta = meta_tags(tree)
-    head = element_text(el) if (el := tree.find("head/title")) is not None else ""
-    found = {"jsonld": attr_text(ld.get("headline")), "og": meta.get("og:title", ""), "title": head}
+    found = dict(zip(("jsonld", "og", "title"), t.page_titles(tree, ld, meta), strict=True))
     found["h1"] = t.visible_headline(tree)
     sites, sections = t.site_names(ld, meta, None), t.section_names(ld, meta)
     return {k: t.title_without_site(v, sites, sections) if v else "" for k, v in found.items()}

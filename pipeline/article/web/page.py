@@ -41,6 +41,7 @@ from pipeline.article.web.stories import drop_other_stories
 from pipeline.article.web.text import attr_text, element_text, overlap
 from pipeline.article.web.title import (
     choose_title,
+    page_titles,
     section_names,
     site_names,
     title_without_site,
@@ -95,8 +96,7 @@ def _extract_article(
 
     ld, _ = json_ld(tree) if "jsonld" in signals else ({}, set())
     meta = meta_tags(tree) if "meta" in signals else {}
-    head_title = element_text(title_el) if (title_el := tree.find("head/title")) is not None else ""
-    titles = [attr_text(ld.get("headline")), meta.get("og:title", ""), head_title]
+    titles = page_titles(tree, ld, meta)
     if "semantics" in signals:
         drop_other_stories(tree, titles)
     layout = page_layout(tree) if signals & {"figures", "semantics"} else Layout()
@@ -115,7 +115,7 @@ def _extract_article(
     # whole page (it also takes dates the page shows for other articles: the last resort).
     published = (
         published_time(ld, meta, tree if "semantics" in signals else None)
-        or title_date([meta.get("og:title", ""), head_title])
+        or title_date(titles[1:])  # og:title, `<title>`
         or page_date(tree, page_url or url, saved_at)
     )
     links = "\n".join(element_text(a) for a in tree.iter("a"))

@@ -40,6 +40,13 @@ def site_names(ld: dict, meta: dict[str, str], url: str | None) -> list[str]:
     return [key for n in names if len(key := name_key(n)) >= 2]
 
 
+def page_titles(tree: lxml.html.HtmlElement, ld: dict, meta: dict[str, str]) -> list[str]:
+    """The titles a page gives itself, in the order `choose_title` trusts them: JSON-LD's headline,
+    og:title, the `<title>` element ("" for each it lacks)."""
+    head = element_text(el) if (el := tree.find("head/title")) is not None else ""
+    return [attr_text(ld.get("headline")), meta.get("og:title", ""), head]
+
+
 def section_names(ld: dict, meta: dict[str, str]) -> list[str]:
     """The page's section ("Politics"), which `<title>` may add before the site name."""
     found = ld.get("articleSection")
