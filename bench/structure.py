@@ -290,10 +290,14 @@ def print_title_choices(pages: list[Page], corpus: Path) -> None:
     """Why the title floor is out of a generic rule's reach: how each fixed preference among the
     page's titles scores, against the pipeline's rule and an oracle that picks the best per page."""
     rows: dict[str, dict[str, list[float]]] = collections.defaultdict(lambda: {"dev": [], "check": []})
+    disputed: dict[tuple[str, str], dict[str, set[str]]] = collections.defaultdict(lambda: collections.defaultdict(set))
     for page in pages:
         if "title" not in page.scores:
             continue
         found, gold = title_candidates((corpus / "html" / page.file).read_bytes()), page.gold["title"]
+        if (case := disputed_title(found, gold)) is not None:
+            disputed[case][page.half].add(page.publisher)
+            disputed[case]["pages " + page.half].add(page.file)
         rows["the pipeline's rule (agreement with the visible headline)"][page.half].append(page.scores["title"])
         for label, order in TITLE_ORDERS.items():
             taken = next((found[k] for k in order if found[k]), "")
@@ -302,6 +306,35 @@ def print_title_choices(pages: list[Page], corpus: Path) -> None:
     table = [[label, *(f"{statistics.mean(h[x]):.3f}" for x in ("dev", "check"))] for label, h in rows.items()]
     print("\n### Title: the page's candidates, chosen by a fixed preference (token F1)\n")
     print(markdown(["choice", "dev", "check"], table))
+    print(
+        "\nWhere JSON-LD's headline and `og:title` differ, which the gold takes: pages (publishers). Pages "
+        "alike take either, so the choice is each publisher's parser's, not a signal of the page:\n"
+    )
+    table = [
+        [h1, gold, *(f"{len(found['pages ' + x])} ({len(found[x])})" for x in ("dev", "check"))]
+        for (h1, gold), found in sorted(disputed.items())
+    ]
+    print(markdown(["the visible h1 is", "the gold is", "dev", "check"], table))
+
+
+def disputed_title(found: dict[str, str], gold: str) -> tuple[str, str] | None:
+    """For a page whose JSON-LD headline and og:title differ: which of the two the visible h1 repeats
+    and which the gold repeats (None where they agree, or one is missing)."""
+    from pipeline.article.web.text import overlap
+
+    ld, og = found["jsonld"], found["og"]
+    if not (ld and og) or overlap(ld, og) >= 0.9:
+        return None
+
+    def repeats(by_ld: float, by_og: float, enough: float) -> str:
+        if max(by_ld, by_og) < enough or by_ld == by_og:
+            return "neither" if max(by_ld, by_og) < enough else "either"
+        return "JSON-LD's" if by_ld > by_og else "og:title"
+
+    return (
+        repeats(overlap(found["h1"], ld), overlap(found["h1"], og), 0.9),
+        repeats(token_f1(ld, gold), token_f1(og, gold), 0.0),
+    )
 
 
 def print_accounting(pages: list[Page], out: Path) -> bool:

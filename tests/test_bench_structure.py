@@ -72,3 +72,14 @@ def test_a_pages_title_candidates_come_without_their_site_and_section_parts():
         "title": "Rain floods the valley",
         "h1": "Rain floods the lower valley",
     }
+
+
+def test_a_disputed_title_says_which_source_the_headline_and_the_gold_repeat():
+    found = {"jsonld": "Rain floods the valley", "og": "Mayor calls for dams", "h1": "Rain floods the valley"}
+    assert structure.disputed_title(found, "Mayor calls for dams") == ("JSON-LD's", "og:title")
+    assert structure.disputed_title({**found, "h1": "Live: storm"}, "Rain floods the valley") == (
+        "neither",
+        "JSON-LD's",
+    )
+    assert structure.disputed_title({**found, "og": "Rain floods the valley"}, "Rain floods the valley") is None
+    assert structure.disputed_title({**found, "og": ""}, "Rain floods the valley") is None
