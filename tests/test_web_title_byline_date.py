@@ -81,6 +81,65 @@ def test_a_visible_headline_only_the_document_title_repeats_loses_to_the_article
     assert choose_title(["", "", ""], visible=HEADLINE) == HEADLINE
 
 
+KICKER = "Town traffic"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        f'<h1><span class="title__kicker">{KICKER}</span><span class="visually-hidden">:</span> '
+        f"<span>{HEADLINE}</span></h1>",
+        f"<h1><span>{KICKER}:</span><span>{HEADLINE}</span></h1>",  # unmarked: a separator says it
+        f"<h1><span>{KICKER}</span> <span>{HEADLINE}</span></h1>",  # unmarked: the page's title says it
+        f'<p class="article-topline">{KICKER}</p><h1>{HEADLINE}</h1>',
+        f'<div class="overline"><a href="/traffic">{KICKER}</a></div><div class="wrap"><h1>{HEADLINE}</h1></div>',
+    ],
+    ids=["in-h1-marked", "in-h1-separated", "in-h1-titled", "marked-before", "marked-before-wrapped"],
+)
+def test_the_kicker_over_the_headline_is_told_apart_from_it(header):
+    article = extract_article(page(ld={"headline": f"{KICKER}: {HEADLINE}"}, header=header))
+    assert (article.kicker, article.headline) == (KICKER, HEADLINE)
+    assert article.title == f"{KICKER}: {HEADLINE}"  # the title the page gives itself, kicker and all
+    assert KICKER not in [*article.lead, *article.paragraphs]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        f"<h1>{HEADLINE}</h1>",
+        "<h1>Old bridge <em>closes</em> to cars in June</h1>",  # a word set apart is no kicker
+        f"<h1><span>{HEADLINE}</span></h1>",
+        f"<h1><span>{HEADLINE}</span><span>now</span></h1>",  # a last word set apart, not a first line
+        "<h1><span>Old bridge closes</span> <span>to cars in June</span></h1>",  # a headline in two lines
+        f'<div class="topline"><a href="/">Home</a> / <a href="/traffic">Traffic</a></div><h1>{HEADLINE}</h1>',
+        f'<p class="dateline">Published 1 May</p><h1>{HEADLINE}</h1>',  # the line before is no kicker
+        f'<p class="kicker">A kicker too long to be one, as it runs on like a sentence does.</p><h1>{HEADLINE}</h1>',
+    ],
+)
+def test_a_headline_without_a_kicker_has_none(header):
+    article = extract_article(page(ld={"headline": HEADLINE}, header=header))
+    assert (article.kicker, article.headline) == (None, None)
+    assert article.title == HEADLINE
+
+
+def test_a_style_sheet_inside_the_headline_is_neither_kicker_nor_headline():
+    style = "<style>.k{font-size:14px;font-weight:700}</style>"
+    header = f'<h1>{style}<span class="kicker">{KICKER}</span>{style}<span>{HEADLINE}</span></h1>'
+    article = extract_article(page(ld={"headline": SEO}, og=SEO, header=header))
+    assert (article.kicker, article.headline) == (KICKER, HEADLINE)
+
+
+def test_the_kicker_and_headline_of_a_web_page_reach_the_articles_dataset(tmp_path: Path):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    header = f'<h1><span class="kicker">{KICKER}</span><span>{HEADLINE}</span></h1>'
+    (raw / "bridge.html").write_text(page(ld={"headline": HEADLINE}, header=header))
+    run_cli("run", "--raw", str(raw), "--out", str(out), "--date", "2031-05-02", "-q")
+    row = read_dataset(out, "articles").iloc[0]
+    assert (row["title"], row["kicker"], row["headline"]) == (HEADLINE, KICKER, HEADLINE)
+    assert KICKER not in row["body"]
+
+
 def test_a_site_name_is_stripped_however_the_domain_spells_its_letters():
     assert title_without_site("Zinsen steigen | Börsen-Zeitung", ["boersenzeitung"]) == "Zinsen steigen"
     assert title_without_site("Zinsen steigen | Zeitung am Mittag", ["boersenzeitung"]).endswith("Mittag")

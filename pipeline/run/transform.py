@@ -155,13 +155,14 @@ def _structure_of_page(markup: str, doc: RawDoc, sidecar: dict[str, str]) -> _St
     captions = [f.caption for f in page.figures if f.caption]
     credits = [c for f in page.figures for c in f.credits]
     fields = [page.title or sidecar.get("title") or "", page.site_name or "", "; ".join(page.authors)]
+    fields += [page.kicker or "", page.headline or ""]
     texts = [*fields, *page.lead, *page.paragraphs, *page.subheadings, *captions, *credits]
     # One repair call for the page: every text is one line (the extractor collapses whitespace).
     repaired, removed = clean.normalize_text("\n".join(texts))
     texts = repaired.split("\n")
-    title, site_name, authors = texts[:3]
-    at = 3 + len(page.lead) + len(page.paragraphs)
-    paragraphs, boiler = clean.strip_boilerplate(texts[3:at])
+    title, site_name, authors, kicker, headline = texts[: len(fields)]
+    at = len(fields) + len(page.lead) + len(page.paragraphs)
+    paragraphs, boiler = clean.strip_boilerplate(texts[len(fields) : at])
     subheadings = texts[at : at + len(page.subheadings)]
     at += len(page.subheadings)
     boiler.captions[:0] = texts[at : at + len(captions)]
@@ -179,7 +180,7 @@ def _structure_of_page(markup: str, doc: RawDoc, sidecar: dict[str, str]) -> _St
         if value and key not in sidecar:
             sidecar[key] = value
     title_only = not (page.lead or page.paragraphs)
-    heading = parse.Heading(title=title)
+    heading = parse.Heading(title=title, kicker=kicker or None, headline=headline or None)
     return _Structure(heading, paragraphs, subheadings, boiler, removed, sidecar, title_only, len(page.lead) or 1)
 
 

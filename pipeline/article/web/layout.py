@@ -134,17 +134,19 @@ def page_layout(tree: lxml.html.HtmlElement) -> Layout:
     return layout
 
 
-def _furniture(text: str, title: str | None) -> bool:
-    """The headline set as a paragraph, or a short line with a number: a time stamp ("Updated
-    15.59 | Published 14.14"), a byline with a count, a date. A short deck has no number."""
+def _furniture(text: str, title: str | None, kicker: str | None) -> bool:
+    """The headline or its kicker set as a paragraph, or a short line with a number: a time stamp
+    ("Updated 15.59 | Published 14.14"), a byline with a count, a date. A short deck has no number."""
     short = len(text) < 1500 and not _prose(text)
-    return bool(title and overlap(text, title) >= 0.8) or (short and _DIGIT.search(text) is not None)
+    if text.rstrip(" :") == kicker or bool(title and overlap(text, title) >= 0.8):
+        return True
+    return short and _DIGIT.search(text) is not None
 
 
-def drop_furniture(paragraphs: list[str], title: str | None) -> list[str]:
+def drop_furniture(paragraphs: list[str], title: str | None, kicker: str | None = None) -> list[str]:
     """The body without the page furniture the extractor kept above its first paragraph (3 at most)."""
     start = 0
-    while start < min(3, len(paragraphs) - 1) and _furniture(paragraphs[start], title):
+    while start < min(3, len(paragraphs) - 1) and _furniture(paragraphs[start], title, kicker):
         start += 1
     return paragraphs[start:]
 

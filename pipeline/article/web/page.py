@@ -41,11 +41,13 @@ from pipeline.article.web.stories import drop_other_stories
 from pipeline.article.web.text import attr_text, element_text, overlap
 from pipeline.article.web.title import (
     choose_title,
+    headline_element,
+    kicker_and_headline,
     page_titles,
     section_names,
+    shown_text,
     site_names,
     title_without_site,
-    visible_headline,
 )
 
 SIGNALS = frozenset({"xml", "jsonld", "meta", "figures", "semantics"})
@@ -54,6 +56,8 @@ SIGNALS = frozenset({"xml", "jsonld", "meta", "figures", "semantics"})
 @dataclass(slots=True)
 class WebArticle:
     title: str | None
+    kicker: str | None  # the short line the page sets over its headline
+    headline: str | None  # the headline under that kicker, without it
     lead: list[str]  # the lead paragraph(s), not repeated in `paragraphs`
     paragraphs: list[str]  # the body after the lead, in page order, subheadings and captions excluded
     subheadings: list[str]
@@ -105,7 +109,9 @@ def _extract_article(
         layout = Layout()
     if "jsonld" in signals:
         figures = merge_figures(figures, ld_figures(ld))
-    headline = visible_headline(tree) if "semantics" in signals else ""
+    heading = headline_element(tree) if "semantics" in signals else None
+    headline = shown_text(heading) if heading is not None else ""
+    kicker, kicked = kicker_and_headline(heading, titles) or (None, None)
     sites = site_names(ld, meta, url)
     ld_authors = names(ld.get("author"))
     # Byline markup is read only when JSON-LD names no one (most pages do; the markup costs a search).
@@ -155,7 +161,7 @@ def _extract_article(
     # Some CMSs describe the article by its hero image's caption: the image's words, not a lead's.
     descriptions = (attr_text(ld.get("description")), meta.get("og:description", ""), meta.get("description", ""))
     description = next((d for d in descriptions if d and not any(overlap(d, c) >= 0.8 for c in captions)), "")
-    lead, paragraphs = split_lead(layout, description, drop_furniture(paragraphs, title))
+    lead, paragraphs = split_lead(layout, description, drop_furniture(paragraphs, title, kicker))
     paragraphs, subheadings = split_subheadings(layout, paragraphs, heads)
     found_authors = meta_authors(tree) if "meta" in signals else ""
     if "semantics" in signals and not found_authors and not ld_authors:
@@ -164,6 +170,8 @@ def _extract_article(
     authors = choose_authors(ld_authors, byline, found_authors, sites)
     return WebArticle(
         title=title,
+        kicker=kicker,
+        headline=kicked,
         lead=lead,
         paragraphs=paragraphs,
         subheadings=[s for s in subheadings if not any(overlap(s, x) >= 0.8 for x in lead)],

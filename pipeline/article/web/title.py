@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterator
 
 import lxml.html
+from lxml import etree
 
 from pipeline.article.web.text import CJK, attr_text, element_text, overlap
 
@@ -77,23 +78,89 @@ def _in_navigation(el: lxml.html.HtmlElement) -> bool:
 
 
 def visible_headline(tree: lxml.html.HtmlElement) -> str:
+    """The text of the headline a reader sees over the article (`headline_element`)."""
+    return shown_text(el) if (el := headline_element(tree)) is not None else ""
+
+
+_SHOWN = etree.XPath(".//text()[not(ancestor::style or ancestor::script)]")
+_NOT_SHOWN = frozenset({"style", "script", "noscript", "template"})
+
+
+def shown_text(el: lxml.html.HtmlElement, joiner: str = "") -> str:
+    """An element's text without the style sheets and scripts some headlines carry inline."""
+    return " ".join(joiner.join(_SHOWN(el)).split())
+
+
+def headline_element(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     """The headline a reader sees over the article: the `article` element's h1, else its first h2
     before its first paragraph (some pages give h1 to a breadcrumb trail or to the site's logo);
     else the same in a `header` (pages without an `article`); else the first h1 outside the navigation."""
     for scope in ("article", "header"):
         for container in tree.iter(scope):
-            if text := _first_heading(container.iter("h1")):
-                return text
+            if (found := _first_heading(container.iter("h1"))) is not None:
+                return found
             for el in container.iter("h2", "p"):
                 if el.tag == "p" and element_text(el):
                     break
-                if el.tag == "h2" and (text := element_text(el)) and not _in_navigation(el):
-                    return text
+                if el.tag == "h2" and element_text(el) and not _in_navigation(el):
+                    return el
     return _first_heading(tree.iter("h1"))
 
 
-def _first_heading(headings: Iterator[lxml.html.HtmlElement]) -> str:
-    return next((text for h in headings if (text := element_text(h)) and not _in_navigation(h)), "")
+def _first_heading(headings: Iterator[lxml.html.HtmlElement]) -> lxml.html.HtmlElement | None:
+    return next((h for h in headings if element_text(h) and not _in_navigation(h)), None)
+
+
+# A kicker (German "Dachzeile", an overline, an eyebrow) is the short line a page sets over its
+# headline: the topic ("Premier League") or a teaser ("Bubi-Bomber wieder da"). Outside the headline
+# element a page names it by class; inside, it is the headline's first part, set apart.
+_KICKER_MARK = re.compile(r"kicker|overline|topline|dachzeile|eyebrow|roofline|spitzmarke|pretitle|supertitle", re.I)
+_KICKER_WORDS = 8
+_KICKER_ENDS = " :|–—-"
+
+
+def kicker_and_headline(heading: lxml.html.HtmlElement | None, titles: list[str]) -> tuple[str, str] | None:
+    """(kicker, headline) when the page sets a kicker over its headline element: as the element's
+    first child, before the rest of the headline (`<h1><span>Premier League</span><span>Liverpool
+    lose at Everton</span></h1>`), or as a marked element right before it; else None. A first child
+    neither marked nor followed by a separator is a kicker when one of the page's `titles` writes it
+    as one ("Premier League: ..."), not when the headline is only broken into lines."""
+    if heading is None or not (text := shown_text(heading)):
+        return None
+    parts = [c for c in heading if isinstance(c.tag, str) and c.tag not in _NOT_SHOWN and shown_text(c)]
+    if parts and not (heading.text or "").strip() and text.startswith(first := shown_text(parts[0])):
+        kicker, headline = first.rstrip(_KICKER_ENDS), text[len(first) :].lstrip(_KICKER_ENDS)
+        between = first[len(kicker) :] + text[len(first) : len(text) - len(headline)]
+        set_apart = (
+            _KICKER_MARK.search(parts[0].get("class") or "")
+            or between.strip()  # a separator, shown or for screen readers
+            or any(re.match(re.escape(kicker) + r"\s*[:|/–—-]", t) for t in titles)
+        )
+        if set_apart and _is_kicker(kicker) and len(headline.split()) >= 2 and len(kicker) < len(headline):
+            return kicker, headline
+    if (before := _element_before(heading)) is not None and _KICKER_MARK.search(before.get("class") or ""):
+        if len([a for a in before.iter("a") if shown_text(a)]) > 1:
+            return None  # a trail of sections ("Politics / Europe"), not a kicker
+        # A kicker of several parts ("Politics", "Europe") sets them apart by its markup, not by spaces.
+        if _is_kicker(kicker := shown_text(before, " ").rstrip(_KICKER_ENDS)):
+            return kicker, text
+    return None
+
+
+def _is_kicker(text: str) -> bool:
+    return bool(text) and len(text.split()) <= _KICKER_WORDS and not text.endswith((".", "!", "?"))
+
+
+def _element_before(el: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The element with text set right before `el`: a preceding sibling of it or of one of its two
+    nearest ancestors (a headline is often wrapped on its own)."""
+    for _ in range(3):
+        for before in el.itersiblings(preceding=True):
+            if isinstance(before.tag, str) and before.tag not in _NOT_SHOWN and element_text(before):
+                return before
+        if (el := el.getparent()) is None or el.tag in ("article", "header", "body"):
+            return None
+    return None
 
 
 def choose_title(candidates: list[str], visible: str = "", confirming: int = 2) -> str | None:
