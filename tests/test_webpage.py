@@ -191,6 +191,41 @@ def test_an_article_with_a_box_of_related_links_is_still_an_article():
     assert page.paragraphs[:2] == PARAS[:2]
 
 
+def test_a_block_the_extractor_keeps_in_a_div_is_read_block_by_block_and_a_cut_paragraph_is_joined():
+    from lxml import etree
+
+    from pipeline.article.web.page import xml_blocks
+
+    body = etree.fromstring(
+        "<main><div><div><p>NEW DELHI: </p>Pakistan<p>'s army widened the operation.</p>"
+        "<p>Critics object.</p><head>What comes next</head><p>Talks resume.</p></div></div>"
+        "<list><item>One point</item></list></main>"
+    )
+    assert list(xml_blocks(body)) == [
+        ("p", "NEW DELHI: Pakistan's army widened the operation."),
+        ("p", "Critics object."),
+        ("head", "What comes next"),
+        ("p", "Talks resume."),
+        ("p", "One point"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        ("<p>Two lines<br>of a lead</p>", "Two lines of a lead"),
+        ("<div><p>One.</p><p>Two.</p></div>", "One. Two."),
+        ("<p>A <a href='/x'>link</a>'s text</p>", "A link's text"),  # inline markup joins no words apart
+    ],
+)
+def test_an_elements_text_keeps_lines_and_blocks_apart(markup, expected):
+    import lxml.html
+
+    from pipeline.article.web.text import element_text
+
+    assert element_text(lxml.html.fragment_fromstring(markup)) == expected
+
+
 JAPANESE = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>韓国で非常戒厳</title></head>
 <body><article><h1>韓国で非常戒厳</h1>
 <figure><img src="/a.jpg"><figcaption>尹大統領の発言をテレビで見る国民（ソウルで、３日）＝ＡＰ</figcaption></figure>

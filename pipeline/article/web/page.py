@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import lxml.html
@@ -68,15 +68,40 @@ class WebArticle:
     url: str | None  # the page's own (canonical link, og:url), not the one it was fetched from
 
 
-def xml_blocks(body: etree._Element | None) -> Iterator[tuple[str, str]]:
-    """(kind, text) of the extractor's XML: 'head' for a heading, 'p' for paragraphs and list items."""
+def xml_blocks(body: Iterable[etree._Element] | None) -> Iterator[tuple[str, str]]:
+    """(kind, text) of the extractor's XML: 'head' for a heading, 'p' for paragraphs and list items;
+    a `div` it kept is read block by block (`_div_blocks`)."""
     for el in body if body is not None else ():
         if el.tag == "list":
             for item in el.iter("item"):
                 if text := element_text(item):
                     yield "p", text
+        elif el.tag == "div":
+            yield from _div_blocks(el)
         elif text := element_text(el):
             yield ("head" if el.tag == "head" else "p"), text
+
+
+def _div_blocks(div: etree._Element) -> Iterator[tuple[str, str]]:
+    """The blocks of a `div` in the extractor's XML. Text loose in it joins the paragraphs on either
+    side: the extractor cut a paragraph there (`<p>NEW DELHI: </p>Pakistan<p>'s army ...</p>`)."""
+    run, glued = "", False  # the paragraph read so far; whether loose text asks the next to join it
+    for child, loose in [(None, div.text), *((x, y) for c in div for x, y in ((c, None), (None, c.tail)))]:
+        if child is None:
+            if loose and loose.strip():
+                run, glued = run + loose, True
+        elif child.tag == "p":
+            if run.strip() and not glued:
+                yield "p", " ".join(run.split())
+                run = ""
+            run, glued = run + "".join(child.itertext()), False
+        else:
+            if run.strip():
+                yield "p", " ".join(run.split())
+            run, glued = "", False
+            yield from xml_blocks([child])
+    if run.strip():
+        yield "p", " ".join(run.split())
 
 
 def extract_article(
