@@ -216,14 +216,18 @@ def test_a_block_the_extractor_keeps_in_a_div_is_read_block_by_block_and_a_cut_p
         ("<p>Two lines<br>of a lead</p>", "Two lines of a lead"),
         ("<div><p>One.</p><p>Two.</p></div>", "One. Two."),
         ("<p>A <a href='/x'>link</a>'s text</p>", "A link's text"),  # inline markup joins no words apart
+        (
+            "<div>Caption.<!-- c --><span class='credit'>Photo: Jo</span><p>Next</p> after</div>",
+            "Caption.Photo: Jo Next after",
+        ),
     ],
 )
-def test_an_elements_text_keeps_lines_and_blocks_apart(markup, expected):
+def test_an_elements_text_as_read_keeps_lines_and_blocks_apart(markup, expected):
     import lxml.html
 
-    from pipeline.article.web.text import element_text
+    from pipeline.article.web.text import block_text
 
-    assert element_text(lxml.html.fragment_fromstring(markup)) == expected
+    assert block_text(lxml.html.fragment_fromstring(markup)) == expected
 
 
 JAPANESE = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>韓国で非常戒厳</title></head>

@@ -9,7 +9,7 @@ from lxml import etree
 
 from pipeline.article.web.credits import BARE_LABEL, CAPTION_LABEL, LABELLED, clean_credit, split_credit
 from pipeline.article.web.described import names
-from pipeline.article.web.text import attr_text, element_text, overlap
+from pipeline.article.web.text import attr_text, block_text, element_text, overlap
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +125,7 @@ def _figure_credits(figure: etree._Element, caption: etree._Element, full: str) 
         text = element_text(part)
         if not text or len(text.split()) > _CREDIT_WORDS or BARE_LABEL.match(text):
             continue  # a sentence, or the label of the credit around it
+        text = block_text(part)
         labelled = LABELLED.match(text) is not None
         # A `<small>` holding the whole caption sets it in small type: it is no credit.
         if labelled or _marked_credit(part) or (part.tag in _CREDIT_TAGS and text != full):
@@ -157,7 +158,7 @@ def _next_credit(caption: etree._Element) -> list[str]:
         while after is not None and not isinstance(after.tag, str):
             after = after.getnext()
         if after is not None:
-            text = element_text(after)
+            text = block_text(after)
             credit = after.tag in _CREDIT_TAGS or _marked_credit(after) or LABELLED.match(text)
             credit = credit or any(_marked_credit(d) for d in after.iterdescendants() if isinstance(d.tag, str))
             return [text] if credit and text and len(text.split()) <= _CREDIT_WORDS else []
@@ -205,13 +206,13 @@ def _box_figure(img: etree._Element, box: etree._Element, child: etree._Element)
     """An image with text set beside it but no caption markup, in a block holding a little text:
     lines that are a labelled credit ("Photo: X") and the caption, or a line repeating the image's
     alt text (the caption) with a credit after it."""
-    lines = [t for c in box if c is not child and isinstance(c.tag, str) and (t := element_text(c))]
+    lines = [t for c in box if c is not child and isinstance(c.tag, str) and (t := block_text(c))]
     credits = [t for t in lines if LABELLED.match(t) and len(t.split()) <= _CREDIT_WORDS]
     if credits:
         return " ".join(t for t in lines if t not in credits), credits
     alt = attr_text(img.get("alt"))
     for c in box:  # a caption is set as text, not as a heading
-        if len(alt) >= 20 and c.tag in _LINE_TAGS and (line := element_text(c)).startswith(alt):
+        if len(alt) >= 20 and c.tag in _LINE_TAGS and (line := block_text(c)).startswith(alt):
             rest = line[len(alt) :].strip()
             return alt, [rest] if rest and len(rest.split()) <= _CREDIT_WORDS else []
     return None
@@ -249,7 +250,7 @@ def page_figures(captions: list[etree._Element], tree: etree._Element | None = N
     for el in captions:
         if taken and any(a in taken for a in el.iterancestors()):
             continue
-        full = element_text(el)
+        full = block_text(el)
         if not full or len(full) > 1000:
             continue
         figure = _figure_of(el, full)

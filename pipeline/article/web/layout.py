@@ -10,7 +10,7 @@ import lxml.html
 from lxml import etree
 
 from pipeline.article.web.figures import CAPTION_MARK
-from pipeline.article.web.text import CJK_CHAR, element_text, overlap
+from pipeline.article.web.text import CJK_CHAR, block_text, element_text, overlap
 
 # "leading" is line spacing (Tailwind's `leading-tight`), not a lead.
 _LEAD_MARK = re.compile(
@@ -110,25 +110,25 @@ def page_layout(tree: lxml.html.HtmlElement) -> Layout:
             layout.captions.append(el)
         text = None
         if tag == "h1":
-            if layout.h1_at < 0 and (text := element_text(el)):
+            if layout.h1_at < 0 and (text := block_text(el)):
                 layout.h1, layout.h1_at = text, i
             continue
-        if tag == "p" and (text := element_text(el)):
+        if tag == "p" and (text := block_text(el)):
             bold = _all_bold(el)
             layout.paragraphs.setdefault(opening(text), (i, bold))
             if bold and _heading_like(text):
                 layout.headings.append((i, text))
         if lead:  # before the headline too: a page without an h1 still marks its lead
             if _prose(text := text or element_text(el)) and not _outside_text(el):
-                layout.marked.append((i, cls, text))
+                layout.marked.append((i, cls, block_text(el)))
         if layout.h1_at < 0:
             continue
         if tag in _HEADINGS or subheading:
             if (text := text or element_text(el)) and _heading_like(text) and not _outside_text(el):
-                layout.headings.append((i, text))
+                layout.headings.append((i, block_text(el)))
         if not (lead or caption) and tag in _TEXT_TAGS and len(layout.texts) < 20 and len(el) <= 3:
             if _prose(text := text or element_text(el)) and not _of_figure(el):
-                layout.texts.append((i, text))
+                layout.texts.append((i, block_text(el)))
     if layout.boxed:
         layout.headings = [(i, t) for i, t in layout.headings if opening(t) not in layout.boxed]
     return layout

@@ -38,7 +38,7 @@ from pipeline.article.web.figures import Figure, ld_figures, merge_figures, page
 from pipeline.article.web.layout import Layout, drop_furniture, opening, page_layout, split_lead, split_subheadings
 from pipeline.article.web.markup import NotAnArticle, check_not_teasers, load_page
 from pipeline.article.web.stories import drop_other_stories
-from pipeline.article.web.text import attr_text, element_text, overlap
+from pipeline.article.web.text import attr_text, block_text, element_text, overlap
 from pipeline.article.web.title import (
     choose_title,
     headline_element,
@@ -74,11 +74,11 @@ def xml_blocks(body: Iterable[etree._Element] | None) -> Iterator[tuple[str, str
     for el in body if body is not None else ():
         if el.tag == "list":
             for item in el.iter("item"):
-                if text := element_text(item):
+                if text := block_text(item):
                     yield "p", text
         elif el.tag == "div":
             yield from _div_blocks(el)
-        elif text := element_text(el):
+        elif text := block_text(el):
             yield ("head" if el.tag == "head" else "p"), text
 
 

@@ -6,7 +6,6 @@ import collections
 import functools
 import html as html_lib
 import re
-from collections.abc import Iterator
 
 from lxml import etree
 
@@ -18,29 +17,31 @@ def attr_text(value: object) -> str:
     return " ".join(html_lib.unescape(value).split())
 
 
+def element_text(el: etree._Element) -> str:
+    """An element's text, collapsed (for its length, or whether it has any: see `block_text`)."""
+    return " ".join("".join(el.itertext()).split())
+
+
 # Elements a browser sets on a line of their own: their text is never run on into the next one's.
 _BREAKS = ("br", "p", "div", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "blockquote")
+_BREAK_TAGS = frozenset(_BREAKS)
 
 
-def element_text(el: etree._Element) -> str:
-    """An element's text, collapsed; lines a `<br>` or a block breaks stay apart ("a<br>b" -> "a b")."""
+def block_text(el: etree._Element) -> str:
+    """An element's text as a reader sees it, for the texts the article is made of: lines a `<br>`
+    or a block breaks stay apart ("a<br>b" -> "a b", where `element_text` gives "ab")."""
     if next(el.iterdescendants(*_BREAKS), None) is None:  # most elements: one call in C
-        return " ".join("".join(el.itertext()).split())
-    return " ".join("".join(_spaced(el)).split())
-
-
-def _spaced(el: etree._Element) -> Iterator[str]:
-    if el.text and isinstance(el.tag, str):
-        yield el.text
-    for child in el:
-        if child.tag in _BREAKS:
-            yield " "
-        if isinstance(child.tag, str):
-            yield from _spaced(child)
-        if child.tag in _BREAKS:
-            yield " "
-        if child.tail:
-            yield child.tail
+        return element_text(el)
+    pieces = []
+    for event, node in etree.iterwalk(el, events=("start", "end")):
+        if node.tag in _BREAK_TAGS:
+            pieces.append(" ")
+        if event == "start":
+            if node.text and isinstance(node.tag, str):
+                pieces.append(node.text)
+        elif node is not el and node.tail:
+            pieces.append(node.tail)
+    return " ".join("".join(pieces).split())
 
 
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
