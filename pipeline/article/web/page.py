@@ -86,7 +86,7 @@ def _div_blocks(div: etree._Element) -> Iterator[tuple[str, str]]:
     """The blocks of a `div` in the extractor's XML. Text loose in it joins the paragraphs on either
     side: the extractor cut a paragraph there (`<p>NEW DELHI: </p>Pakistan<p>'s army ...</p>`)."""
     run, glued = "", False  # the paragraph read so far; whether loose text asks the next to join it
-    for child, loose in [(None, div.text), *((x, y) for c in div for x, y in ((c, None), (None, c.tail)))]:
+    for child, loose in _children_and_loose_text(div):
         if child is None:
             if loose and loose.strip():
                 run, glued = run + loose, True
@@ -102,6 +102,14 @@ def _div_blocks(div: etree._Element) -> Iterator[tuple[str, str]]:
             yield from xml_blocks([child])
     if run.strip():
         yield "p", " ".join(run.split())
+
+
+def _children_and_loose_text(div: etree._Element) -> Iterator[tuple[etree._Element | None, str | None]]:
+    """A div's children in order, (child, None), with the text loose around them, (None, text)."""
+    yield None, div.text
+    for child in div:
+        yield child, None
+        yield None, child.tail
 
 
 def extract_article(
