@@ -194,6 +194,30 @@ def test_a_photographers_byline_or_an_editors_box_after_the_text_is_no_author():
     assert byline_names(tree) == ["Pat Desk", "Lee Proof"]
 
 
+@pytest.mark.parametrize(
+    "box",
+    [
+        "<ul><li><strong>Date</strong> 28.04.2023</li><li><strong>Autorin/Autor</strong> Roman Goncharenko</li></ul>",
+        "<dl><dt>Author</dt><dd>Roman Goncharenko</dd></dl>",
+    ],
+)
+def test_a_label_naming_the_authors_role_names_the_author_when_nothing_else_does(box):
+    # JSON-LD names only the publication, spelt out: its initials are the site's name (dw.com).
+    ld = {"author": {"@type": "Organization", "name": "Deutsche Welle"}}
+    html = page(ld=ld, header=f"<h1>{HEADLINE}</h1>", after=box, url="https://www.dw.com/en/bridge/a-1")
+    assert extract_article(html, url="https://www.dw.com/en/bridge/a-1").authors == ["Roman Goncharenko"]
+
+
+def test_a_role_label_in_a_figure_is_a_photographers_not_the_authors():
+    figure = '<figure><img src="a.jpg"><figcaption>The bridge. <b>Text</b> Kim Lens</figcaption></figure>'
+    assert extract_article(page(ld=ORGANISATION, header=f"<h1>{HEADLINE}</h1>{figure}")).authors == ["Town Post"]
+
+
+def test_a_two_word_name_with_other_initials_than_the_site_is_a_person():
+    ld = {"author": {"@type": "Person", "name": "Dana Wu"}}
+    assert extract_article(page(ld=ld, header=f"<h1>{HEADLINE}</h1>")).authors == ["Dana Wu"]
+
+
 def test_json_ld_people_keep_their_agency_and_lose_their_editors_signs():
     ld = {"author": [{"@type": "Person", "name": "Jane Doe (jd)"}, {"@type": "Organization", "name": "AFP"}]}
     assert extract_article(page(ld=ld, header=f"<h1>{HEADLINE}</h1>")).authors == ["Jane Doe", "AFP"]

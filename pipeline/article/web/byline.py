@@ -105,17 +105,52 @@ def byline_names(tree: lxml.html.HtmlElement) -> list[str]:
             break
     leaves = [(el, names) for el, names in leaves if el in before]
     if not leaves:
-        return []
+        return labelled_byline(tree)
     head = leaves[0][0]
     group = head.getparent().getparent() if head.getparent() is not None else head
     beside = [n for el, names in leaves if any(a is group for a in el.iterancestors()) for n in names]
     return list(dict.fromkeys(beside or leaves[0][1]))
 
 
+# A label that names the author's role on its own, the names set after it ("<li><strong>Autorin/Autor
+# </strong> Roman Goncharenko</li>", "<dt>Author</dt><dd>Jo Smith</dd>"), in the languages we read.
+_ROLE = re.compile(
+    r"^(?:autor(?:in|en|innen|es|as|a)?(?:\s*/\s*autor(?:in)?)?|authors?|auteure?s?|autore|autori|"
+    r"forfattere?|författare|kirjoittaja|szerző|yazar|text|texte|texto|tekst)\s*:?$",
+    re.I,
+)
+_ROLE_TAGS = ("strong", "b", "dt", "th", "span", "em", "label")
+
+
+def labelled_byline(tree: lxml.html.HtmlElement) -> list[str]:
+    """The names after the first label that names the author's role alone, outside figures (a
+    photographer's credit): the rest of the label's block, or the definition after a `<dt>`."""
+    body = tree.find("body")
+    for label in body.iter(*_ROLE_TAGS) if body is not None else ():
+        if len(label) or not _ROLE.match(role := (label.text or "").strip()):
+            continue
+        if any(a.tag in ("figure", "figcaption") for a in label.iterancestors()):
+            continue
+        if label.tag in ("dt", "th"):
+            block = label.getnext()
+            text = element_text(block) if block is not None else ""
+        elif (block := label.getparent()) is not None and (text := element_text(block)).startswith(role):
+            text = text[len(role) :]
+        else:
+            continue
+        if names := split_names(text.lstrip(" :")):
+            return names
+    return []
+
+
 def is_organisation(name: str, site_names: list[str]) -> bool:
-    """Whether a name is the publication's own: one of its site names, or holding one ("SPIEGEL Online")."""
+    """Whether a name is the publication's own: one of its site names, holding one ("SPIEGEL
+    Online"), or spelt out by one ("Deutsche Welle" on dw.com, whose initials are its name)."""
     key = name_key(name)
-    return any(key == s or (len(s) >= 4 and s in key) or (len(key) >= 4 and key in s) for s in site_names)
+    initials = "".join(name_key(w)[:1] for w in name.split()) if len(name.split()) >= 2 else ""
+    return any(
+        key == s or (len(s) >= 4 and s in key) or (len(key) >= 4 and key in s) or initials == s for s in site_names
+    )
 
 
 def _is_person(name: str, site_names: list[str]) -> bool:
