@@ -166,6 +166,8 @@ def test_a_section_and_an_unspaced_cjk_site_suffix_are_stripped_but_nothing_else
         ("By Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
         ("Von Max Muster, Erika Beispiel und Paul Probe", ["Max Muster", "Erika Beispiel", "Paul Probe"]),
         ("Elena Ober (obe)", ["Elena Ober"]),
+        ("신현주 기자, 김태연 특파원", ["신현주", "김태연"]),  # the Korean press writes the role after the name
+        ("山田太郎記者", ["山田太郎"]),
         ("Updated 12.05.2024 at 10:45", []),
     ],
 )

@@ -21,6 +21,8 @@ _LABEL = re.compile(
 # What joins names in a byline: punctuation, and "and" in the languages above.
 _JOIN = re.compile(r"\s*(?:[,;/&、]|\s(?:and|und|et|y|e|og|och|en)\s)\s*", re.I)
 _HANDLE = re.compile(r"\s*\([^)]{1,12}\)\.?$")  # an editor's short sign after the name: "Jane Doe (jd)"
+# The role the Korean and Japanese press write after a reporter's name: "신현주 기자", "山田太郎記者".
+_ROLE_AFTER = re.compile(r"\s*(?:(?:선임|수석|객원)?기자|특파원|記者|特派員)$")
 _PROSE = 100  # characters: a paragraph of the article's text, not a label or a byline
 _MARKED = etree.XPath(
     "//body//*[@rel='author' or @itemprop='author' or contains(@class, 'author') or contains(@class, 'Author')"
@@ -74,7 +76,7 @@ def split_names(byline: str) -> list[str]:
     """The names in a byline, without its label and the editors' signs: "By A, B and C" -> [A, B, C]."""
     names = []
     for part in _JOIN.split(_LABEL.sub("", " ".join(byline.split()), count=1)):
-        name = _HANDLE.sub("", _LABEL.sub("", part, count=1)).strip(" .:-–|")
+        name = _ROLE_AFTER.sub("", _HANDLE.sub("", _LABEL.sub("", part, count=1))).strip(" .:-–|")
         if 2 <= len(name) <= 50 and len(name.split()) <= 5 and not any(c.isdigit() for c in name):
             names.append(name)
     return names
