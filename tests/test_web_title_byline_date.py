@@ -210,6 +210,24 @@ def test_a_label_naming_the_authors_role_names_the_author_when_nothing_else_does
     assert extract_article(html, url="https://www.dw.com/en/bridge/a-1").authors == ["Roman Goncharenko"]
 
 
+def test_a_paragraph_of_names_in_bold_above_the_text_is_the_byline_and_not_the_body():
+    html = page(ld=ORGANISATION, header=f"<h1>{HEADLINE}</h1><p><strong>Jo Smith/Ann Lee</strong></p>")
+    article = extract_article(html)
+    assert article.authors == ["Jo Smith", "Ann Lee"]
+    assert "Jo Smith/Ann Lee" not in [*article.lead, *article.paragraphs]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        f"<h1>{HEADLINE}</h1><p><strong>Key points</strong></p>",  # not names: a lowercase word
+        f"<h1>{HEADLINE}</h1><p><strong>Jo Smith</strong> reports from the bridge</p>",  # not all bold
+    ],
+)
+def test_a_bold_line_that_is_not_only_names_is_no_byline(header):
+    assert extract_article(page(ld=ORGANISATION, header=header)).authors == ["Town Post"]
+
+
 def test_a_role_label_in_a_figure_is_a_photographers_not_the_authors():
     figure = '<figure><img src="a.jpg"><figcaption>The bridge. <b>Text</b> Kim Lens</figcaption></figure>'
     assert extract_article(page(ld=ORGANISATION, header=f"<h1>{HEADLINE}</h1>{figure}")).authors == ["Town Post"]

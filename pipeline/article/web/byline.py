@@ -107,7 +107,7 @@ def byline_names(tree: lxml.html.HtmlElement) -> list[str]:
             break
     leaves = [(el, names) for el, names in leaves if el in before]
     if not leaves:
-        return labelled_byline(tree)
+        return []
     head = leaves[0][0]
     group = head.getparent().getparent() if head.getparent() is not None else head
     beside = [n for el, names in leaves if any(a is group for a in el.iterancestors()) for n in names]
@@ -142,6 +142,20 @@ def labelled_byline(tree: lxml.html.HtmlElement) -> list[str]:
             continue
         if names := split_names(text.lstrip(" :")):
             return names
+    return []
+
+
+def bold_byline(tree: lxml.html.HtmlElement) -> list[str]:
+    """The names a paragraph set wholly in bold gives before the article's first paragraph of text
+    ("<p><strong>Jo Smith/Ann Lee</strong></p>"), when each is a name: two to four capitalised words."""
+    for p in tree.iter("p"):
+        text = element_text(p)
+        if len(text) >= _PROSE:
+            return []
+        bold = len(p) == 1 and p[0].tag in ("strong", "b") and not (p.text or "").strip()
+        if bold and not (p[0].tail or "").strip() and (names := split_names(text)):
+            if all(2 <= len(n.split()) <= 4 and all(w[:1].isupper() for w in n.split()) for n in names):
+                return names
     return []
 
 

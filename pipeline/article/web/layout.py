@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import lxml.html
 from lxml import etree
 
+from pipeline.article.web.byline import split_names
 from pipeline.article.web.figures import CAPTION_MARK
 from pipeline.article.web.text import CJK_CHAR, block_text, element_text, overlap
 
@@ -134,19 +135,24 @@ def page_layout(tree: lxml.html.HtmlElement) -> Layout:
     return layout
 
 
-def _furniture(text: str, title: str | None, kicker: str | None) -> bool:
-    """The headline or its kicker set as a paragraph, or a short line with a number: a time stamp
-    ("Updated 15.59 | Published 14.14"), a byline with a count, a date. A short deck has no number."""
+def _furniture(text: str, title: str | None, kicker: str | None, byline: list[str]) -> bool:
+    """The headline, its kicker or the byline set as a paragraph, or a short line with a number: a
+    time stamp ("Updated 15.59 | Published 14.14"), a byline with a count, a date. A short deck has
+    no number."""
     short = len(text) < 1500 and not _prose(text)
     if text.rstrip(" :") == kicker or bool(title and overlap(text, title) >= 0.8):
+        return True
+    if short and byline and split_names(text) == byline:
         return True
     return short and _DIGIT.search(text) is not None
 
 
-def drop_furniture(paragraphs: list[str], title: str | None, kicker: str | None = None) -> list[str]:
+def drop_furniture(
+    paragraphs: list[str], title: str | None, kicker: str | None = None, byline: list[str] = ()
+) -> list[str]:
     """The body without the page furniture the extractor kept above its first paragraph (3 at most)."""
     start = 0
-    while start < min(3, len(paragraphs) - 1) and _furniture(paragraphs[start], title, kicker):
+    while start < min(3, len(paragraphs) - 1) and _furniture(paragraphs[start], title, kicker, list(byline)):
         start += 1
     return paragraphs[start:]
 

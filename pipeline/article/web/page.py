@@ -22,7 +22,15 @@ from dataclasses import dataclass
 import lxml.html
 from lxml import etree
 
-from pipeline.article.web.byline import byline_names, choose_authors, meta_authors, names_a_person, searched_authors
+from pipeline.article.web.byline import (
+    bold_byline,
+    byline_names,
+    choose_authors,
+    labelled_byline,
+    meta_authors,
+    names_a_person,
+    searched_authors,
+)
 from pipeline.article.web.described import (
     json_ld,
     meta_tags,
@@ -149,6 +157,9 @@ def _extract_article(
     ld_authors = names(ld.get("author"))
     # Byline markup is read only when JSON-LD names no one (most pages do; the markup costs a search).
     byline = byline_names(tree) if "semantics" in signals and not names_a_person(ld_authors, sites) else []
+    if "semantics" in signals and not names_a_person(ld_authors, sites) and not names_a_person(byline, sites):
+        # Bylines no markup names: after a label naming the role, or a paragraph of names in bold.
+        byline = labelled_byline(tree) or bold_byline(tree) or byline
     page_url = own_url(tree, meta)
     # The page's own publication time, else a date the title ends with, else htmldate's search of the
     # whole page (it also takes dates the page shows for other articles: the last resort).
@@ -194,7 +205,7 @@ def _extract_article(
     # Some CMSs describe the article by its hero image's caption: the image's words, not a lead's.
     descriptions = (attr_text(ld.get("description")), meta.get("og:description", ""), meta.get("description", ""))
     description = next((d for d in descriptions if d and not any(overlap(d, c) >= 0.8 for c in captions)), "")
-    lead, paragraphs = split_lead(layout, description, drop_furniture(paragraphs, title, kicker))
+    lead, paragraphs = split_lead(layout, description, drop_furniture(paragraphs, title, kicker, byline))
     paragraphs, subheadings = split_subheadings(layout, paragraphs, heads)
     found_authors = meta_authors(tree) if "meta" in signals else ""
     if "semantics" in signals and not found_authors and not ld_authors:
