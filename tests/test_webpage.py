@@ -230,6 +230,17 @@ def test_an_elements_text_as_read_keeps_lines_and_blocks_apart(markup, expected)
     assert block_text(lxml.html.fragment_fromstring(markup)) == expected
 
 
+def test_a_read_also_label_set_as_a_heading_is_no_subheading(tmp_path: Path):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    promo = "<h2>Lesen Sie auch</h2><p><a href='/other'>Another story</a></p>"
+    (raw / "page.html").write_text(news_page().replace(f"<p>{PARAS[2]}</p>", promo + f"<p>{PARAS[2]}</p>"))
+    run_cli("run", "--raw", str(raw), "--out", str(out), "--date", "2024-05-05", "-q")
+    article = read_dataset(out, "articles").iloc[0]
+    assert list(article["subheadings"]) == ["Harvest lost"]
+    assert "trailer_link_promo" in list(article["removed"])
+
+
 JAPANESE = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>韓国で非常戒厳</title></head>
 <body><article><h1>韓国で非常戒厳</h1>
 <figure><img src="/a.jpg"><figcaption>尹大統領の発言をテレビで見る国民（ソウルで、３日）＝ＡＰ</figcaption></figure>

@@ -135,6 +135,14 @@ def strip_boilerplate(paragraphs: list[str]) -> tuple[list[str], Removed]:
     return body, removed
 
 
+def is_promo(text: str) -> bool:
+    """A line that points to other stories ("Read more", "Lesen Sie auch"), not the article's."""
+    return _PROMO.fullmatch(text.strip()) is not None
+
+
+_PROMO = next(r.pattern for r in RULES if r.name == "trailer_link_promo")
+
+
 def _matching_rule(rules: list[Rule], paragraph: str) -> tuple[Rule | None, re.Match[str] | None]:
     for rule in rules:
         m = rule.match(paragraph)

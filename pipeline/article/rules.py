@@ -62,6 +62,10 @@ RULES: tuple[Rule, ...] = (
         pattern=_rx(
             r"(?:source link|read (?:more|the (?:full|original) (?:story|article))(?:\s+(?:here|at|on)\b.*)?"
             r"|read more\s*[:>»].*|continue reading.*|click here to read.*|weiterlesen.*|mehr zum thema.*"
+            # "Read also" labels over related stories, in the languages of the press.
+            r"|(?:see also|also read|related (?:articles|stories|content)|lesen sie auch|auch interessant"
+            r"|(?:mehr )?ähnliche (?:nachrichten|artikel)|lire aussi|à lire aussi|lea también|leer más|leggi anche"
+            r"|les også|læs også|läs (?:även|också)|lees ook|czytaj (?:też|także)|čtěte také)(?:\s*[:>»].*)?"
             r"|(?:this (?:article|story) )?(?:was )?originally (?:published|appeared) (?:on|at|in) .+"
             r"|share this (?:article|story).*|follow us on .+|advertisement|anzeige|sponsored content)"
         ),
@@ -71,6 +75,9 @@ RULES: tuple[Rule, ...] = (
             "Source link",
             "Read more",
             "Read more: Markets slide as oil jumps",
+            "Lesen Sie auch",
+            "Les også: Tone Damli ofret musikkarrieren for barna",
+            "Ähnliche Nachrichten",
             "Continue reading",
             "This article originally appeared on example.com",
             "Advertisement",

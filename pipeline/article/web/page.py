@@ -30,6 +30,7 @@ from pipeline.article.web.byline import (
     meta_authors,
     names_a_person,
     searched_authors,
+    split_names,
 )
 from pipeline.article.web.described import (
     json_ld,
@@ -218,7 +219,12 @@ def _extract_article(
         headline=kicked,
         lead=lead,
         paragraphs=paragraphs,
-        subheadings=[s for s in subheadings if not any(overlap(s, x) >= 0.8 for x in lead)],
+        # Neither the lead nor the byline set in bold between paragraphs is a subheading.
+        subheadings=[
+            s
+            for s in subheadings
+            if not any(overlap(s, x) >= 0.8 for x in lead) and not (byline and split_names(s) == byline)
+        ],
         figures=figures,
         authors=authors,
         published=published or None,
