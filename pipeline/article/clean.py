@@ -135,12 +135,12 @@ def strip_boilerplate(paragraphs: list[str]) -> tuple[list[str], Removed]:
     return body, removed
 
 
+_PROMO = next(r for r in RULES if r.name == "trailer_link_promo")
+
+
 def is_promo(text: str) -> bool:
     """A line that points to other stories ("Read more", "Lesen Sie auch"), not the article's."""
-    return _PROMO.fullmatch(text.strip()) is not None
-
-
-_PROMO = next(r.pattern for r in RULES if r.name == "trailer_link_promo")
+    return _PROMO.match(text) is not None
 
 
 def _matching_rule(rules: list[Rule], paragraph: str) -> tuple[Rule | None, re.Match[str] | None]:

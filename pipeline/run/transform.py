@@ -165,8 +165,8 @@ def _structure_of_page(markup: str, doc: RawDoc, sidecar: dict[str, str]) -> _St
     paragraphs, boiler = clean.strip_boilerplate(texts[len(fields) : at])
     # A "read also" label set as a heading points to other stories (the boilerplate rules' promo).
     subheadings = [s for s in texts[at : at + len(page.subheadings)] if not clean.is_promo(s)]
-    if len(subheadings) < len(page.subheadings) and "trailer_link_promo" not in boiler.rules:
-        boiler.rules.append("trailer_link_promo")
+    if len(subheadings) < len(page.subheadings):
+        boiler.add("trailer_link_promo")
     at += len(page.subheadings)
     boiler.captions[:0] = texts[at : at + len(captions)]
     boiler.photo_credits[:0] = texts[at + len(captions) :]

@@ -151,8 +151,8 @@ def drop_furniture(
     paragraphs: list[str], title: str | None, kicker: str | None = None, byline: list[str] = ()
 ) -> list[str]:
     """The body without the page furniture the extractor kept above its first paragraph (3 at most)."""
-    start = 0
-    while start < min(3, len(paragraphs) - 1) and _furniture(paragraphs[start], title, kicker, list(byline)):
+    start, byline = 0, list(byline)
+    while start < min(3, len(paragraphs) - 1) and _furniture(paragraphs[start], title, kicker, byline):
         start += 1
     return paragraphs[start:]
 

@@ -157,10 +157,12 @@ def _extract_article(
     sites = site_names(ld, meta, url)
     ld_authors = names(ld.get("author"))
     # Byline markup is read only when JSON-LD names no one (most pages do; the markup costs a search).
-    byline = byline_names(tree) if "semantics" in signals and not names_a_person(ld_authors, sites) else []
-    if "semantics" in signals and not names_a_person(ld_authors, sites) and not names_a_person(byline, sites):
-        # Bylines no markup names: after a label naming the role, or a paragraph of names in bold.
-        byline = labelled_byline(tree) or bold_byline(tree) or byline
+    byline: list[str] = []
+    if "semantics" in signals and not names_a_person(ld_authors, sites):
+        byline = byline_names(tree)
+        if not names_a_person(byline, sites):
+            # Bylines no markup names: after a label naming the role, or a paragraph of names in bold.
+            byline = labelled_byline(tree) or bold_byline(tree) or byline
     page_url = own_url(tree, meta)
     # The page's own publication time, else a date the title ends with, else htmldate's search of the
     # whole page (it also takes dates the page shows for other articles: the last resort).
